@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# POTAD build/boot/test loop.  Everything generated lands in build/.
+#
+#   make tree     Debian's linux-source-6.12 + overlay + patches/series
+#   make run      build the kernel and initramfs, boot it, run the demo
+#   make test     harness, KUnit, kselftest, checkpatch, W=1 and sparse
+#
+# Installs missing Debian packages when run as root (see tooling/tree.py).
+
+SHELL := /bin/bash
+REPO := $(abspath .)
+BUILD := $(REPO)/build
+KSRC := $(BUILD)/linux
+KOBJ := $(BUILD)/kbuild
+BZIMAGE := $(KOBJ)/arch/x86/boot/bzImage
+INITRAMFS := $(BUILD)/initramfs.cpio.gz
+JOBS ?= $(shell nproc)
+
+export CCACHE_DIR ?= /var/cache/potad-ccache
+export KBUILD_BUILD_TIMESTAMP := 2026-01-01 00:00:00 UTC
+export KBUILD_BUILD_USER := potad
+export KBUILD_BUILD_HOST := potad
+
+KMAKE = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=x86_64 CC="ccache gcc" \
+	HOSTCC="ccache gcc" -j$(JOBS)
+
+.PHONY: all tree config kernel initramfs run test harness bench clean distclean
+
+all: run
+
+tree:
+	@python3 tooling/tree.py $(REPO) $(BUILD)
+
+# allnoconfig + tooling/potad.config, then check nothing was dropped.
+config: tree
+	@mkdir -p $(KOBJ) $(CCACHE_DIR)
+	@$(KMAKE) KCONFIG_ALLCONFIG=$(REPO)/tooling/potad.config allnoconfig >/dev/null
+	@tooling/kconfig-check.sh $(REPO)/tooling/potad.config $(KOBJ)/.config
+
+kernel: config
+	@echo "kernel: building bzImage"
+	@$(KMAKE) bzImage
+	@echo "kernel: $(BZIMAGE)"
+
+initramfs: tree
+	@tooling/mkinitramfs.sh $(KSRC) $(BUILD) $(INITRAMFS)
+
+run: kernel initramfs
+	@tooling/vm.sh run $(BZIMAGE) $(INITRAMFS) $(BUILD)/run.log
+
+test:
+	@python3 tooling/runtests.py $(REPO) $(BUILD)
+
+harness:
+	@$(MAKE) -s -C tools/testing/potad test
+
+bench:
+	@$(MAKE) -s -C tools/testing/potad bench
+
+clean:
+	rm -rf $(KOBJ) $(BUILD)/initramfs* $(BUILD)/*.log
+	$(MAKE) -s -C tools/testing/potad clean
+
+distclean:
+	rm -rf $(BUILD)

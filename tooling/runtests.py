@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""make test: every POTAD test stage, one summary line.
+
+Stages, each printing its own result:
+  harness    tools/testing/potad (the real mm/potad.c, ASan + UBSan)
+  checkpatch scripts/checkpatch.pl --strict on every new file and patch
+  build      W=1 + sparse (C=2) on the POTAD objects, then the bzImage
+  kunit      lib/test_potad.c at boot in the guest, KTAP via kunit.py parse
+  kselftest  tools/testing/selftests/potad in the guest, TAP
+  guest      the console has no panic/oops/WARNING/KASAN/lockdep report
+
+The last line is "N passed, M failed" over individual test cases; the exit
+status is non-zero if anything failed.  Usage: runtests.py REPO BUILD
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import checklog  # noqa: E402
+
+REPO, BUILD = map(os.path.abspath, sys.argv[1:3])
+KSRC = os.path.join(BUILD, "linux")
+TAP = re.compile(r"^\s*(not ok|ok) \d+ (?:- )?(.*?)(\s+#\s*(SKIP|skip).*)?$")
+POTAD_OBJS = ["mm/potad.o", "mm/potad_debug.o", "lib/test_potad.o"]
+SOURCE_EXT = (".c", ".h", ".rst")
+
+totals = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+def sh(cmd, log=None, **kw):
+    """Run cmd, tee its output to log, return (rc, output)."""
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, errors="replace", **kw)
+    if log:
+        with open(os.path.join(BUILD, log), "w") as f:
+            f.write(p.stdout)
+    return p.returncode, p.stdout
+
+
+def report(stage, passed, failed, skipped=0, t0=None, detail=()):
+    for d in detail:
+        print("  " + d)
+    took = " (%.0fs)" % (time.time() - t0) if t0 else ""
+    sk = ", %d skipped" % skipped if skipped else ""
+    print("%s: %d passed, %d failed%s%s" % (stage, passed, failed, sk, took),
+          flush=True)
+    totals["passed"] += passed
+    totals["failed"] += failed
+    totals["skipped"] += skipped
+
+
+def count_tap(text):
+    """(passed, failed, skipped, names of failures) of TAP result lines."""
+    p = f = s = 0
+    bad = []
+    for line in text.splitlines():
+        m = TAP.match(line.rstrip("\r"))
+        if not m:
+            continue
+        if m.group(4):
+            s += 1
+        elif m.group(1) == "ok":
+            p += 1
+        else:
+            f += 1
+            bad.append("not ok: " + m.group(2))
+    return p, f, s, bad
+
+
+def stage_harness():
+    t0 = time.time()
+    rc, out = sh(["make", "-s", "-C", "tools/testing/potad", "test"],
+                 log="harness.log", cwd=REPO)
+    p, f, s, bad = count_tap(out)
+    if rc and not f:
+        f, bad = 1, ["harness exited %d, see build/harness.log" % rc]
+    for line in out.splitlines():
+        if line.startswith("# metadata") or line.startswith("# seed"):
+            bad.insert(0, line)
+    report("harness", p, f, s, t0, bad)
+
+
+def overlay_sources():
+    files = []
+    for top in ("Documentation", "include", "lib", "mm", "tools"):
+        for dp, _, fns in os.walk(os.path.join(REPO, top)):
+            for fn in sorted(fns):
+                rel = os.path.relpath(os.path.join(dp, fn), REPO)
+                if fn.endswith(SOURCE_EXT) or fn.startswith("Kconfig") or \
+                   fn == "Makefile":
+                    files.append(rel)
+    return sorted(files)
+
+
+def checkpatch(args):
+    rc, out = sh(["perl", "scripts/checkpatch.pl", "--strict", "--terse",
+                  "--no-summary", "--show-types"] + args, cwd=KSRC)
+    msgs = [l for l in out.splitlines() if re.search(
+        r"(ERROR|WARNING|CHECK):", l)]
+    return rc == 0 and not msgs, msgs
+
+
+def stage_checkpatch():
+    t0 = time.time()
+    p = f = 0
+    bad = []
+    items = [("-f", x) for x in overlay_sources()]
+    items += [("", os.path.join(REPO, "patches", x.strip()))
+              for x in open(os.path.join(REPO, "patches", "series"))
+              if x.strip() and not x.startswith("#")]
+    for flag, item in items:
+        ok, msgs = checkpatch(([flag] if flag else []) + [item])
+        if ok:
+            p += 1
+        else:
+            f += 1
+            bad += msgs[:10]
+    report("checkpatch", p, f, 0, t0, bad)
+
+
+def stage_build():
+    """W=1 + sparse on the POTAD objects, then the bzImage."""
+    t0 = time.time()
+    rc, out = sh(["make", "-s", "config"], log="config.log", cwd=REPO)
+    if rc:
+        report("build", 0, 1, 0, t0, out.strip().splitlines()[-5:])
+        return False
+    kmake = ["make", "-s", "-C", KSRC, "O=" + os.path.join(BUILD, "kbuild"),
+             "ARCH=x86_64", "CC=ccache gcc", "HOSTCC=ccache gcc",
+             "-j%d" % os.cpu_count()]
+    env = dict(os.environ, CCACHE_DIR=os.environ.get(
+        "CCACHE_DIR", "/var/cache/potad-ccache"),
+        KBUILD_BUILD_TIMESTAMP="2026-01-01 00:00:00 UTC",
+        KBUILD_BUILD_USER="potad", KBUILD_BUILD_HOST="potad")
+    rc, out = sh(kmake + ["W=1", "C=2"] + POTAD_OBJS, log="w1-sparse.log",
+                 env=env)
+    p = f = 0
+    bad = []
+    for obj in POTAD_OBJS:
+        src = obj[:-2] + ".c"
+        msgs = [l for l in out.splitlines() if src in l]
+        if rc or msgs:
+            f += 1
+            bad += msgs[:10] or ["%s: build failed, see build/w1-sparse.log"
+                                 % src]
+        else:
+            p += 1
+    rc, out = sh(["make", "-s", "kernel"], log="kernel.log", cwd=REPO)
+    if rc:
+        f += 1
+        bad += out.strip().splitlines()[-10:]
+    else:
+        p += 1
+    report("build", p, f, 0, t0, bad)
+    return rc == 0
+
+
+def stage_guest():
+    t0 = time.time()
+    rc, out = sh(["make", "-s", "initramfs"], log="initramfs.log", cwd=REPO)
+    if rc:
+        report("guest", 0, 1, 0, t0, out.strip().splitlines()[-5:])
+        return
+    log = os.path.join(BUILD, "test.log")
+    bz = os.path.join(BUILD, "kbuild/arch/x86/boot/bzImage")
+    rc, out = sh([os.path.join(REPO, "tooling/vm.sh"), "test", bz,
+                  os.path.join(BUILD, "initramfs.cpio.gz"), log])
+    print("  " + "\n  ".join(out.strip().splitlines()[:2]))
+    text = open(log, errors="replace").read()
+
+    # KUnit: kunit.py parse on the console, counted from its JSON.
+    t1 = time.time()
+    jf = os.path.join(BUILD, "kunit.json")
+    krc, kout = sh(["python3", os.path.join(KSRC, "tools/testing/kunit/kunit.py"),
+                    "parse", "--json=" + jf, log], log="kunit-parse.log")
+    p = f = s = 0
+    bad = []
+
+    def walk(group):
+        nonlocal p, f, s
+        for case in group.get("test_cases", []):
+            st = case["status"]
+            if st == "PASS":
+                p += 1
+            elif st == "SKIP":
+                s += 1
+            else:
+                f += 1
+                bad.append("%s.%s: %s" % (group["name"], case["name"], st))
+        for sub in group.get("sub_groups", []):
+            walk(sub)
+    try:
+        walk(json.load(open(jf)))
+    except (OSError, ValueError, KeyError):
+        pass
+    if not p and not f:
+        f, bad = 1, ["no KUnit results in build/test.log (parse rc %d)" % krc]
+    report("kunit", p, f, s, t1, bad)
+
+    # kselftest: TAP between the markers.
+    m = re.search(r"POTAD-KSELFTEST-BEGIN(.*?)POTAD-KSELFTEST-END rc=(\d+)",
+                  text, re.S)
+    if not m:
+        report("kselftest", 0, 1, 0, None, ["kselftest did not run"])
+    else:
+        p, f, s, bad = count_tap(m.group(1))
+        if int(m.group(2)) and not f:
+            f, bad = 1, ["kselftest exited %s" % m.group(2)]
+        if not p and not f:
+            f, bad = 1, ["kselftest printed no results"]
+        report("kselftest", p, f, s, None, bad)
+
+    problems = checklog.problems(text)
+    report("guest", 0 if problems else 1, 1 if problems else 0, 0, t0,
+           problems[:20])
+
+
+def main():
+    t0 = time.time()
+    print("== tree", flush=True)
+    rc, out = sh(["python3", "tooling/tree.py", REPO, BUILD], cwd=REPO)
+    print(out.strip())
+    if rc:
+        report("tree", 0, 1)
+        print("%d passed, %d failed" % (totals["passed"], totals["failed"]))
+        return 1
+    print("== harness", flush=True)
+    stage_harness()
+    print("== checkpatch", flush=True)
+    stage_checkpatch()
+    print("== build", flush=True)
+    if stage_build():
+        print("== guest (kunit, kselftest, console)", flush=True)
+        stage_guest()
+    else:
+        report("guest", 0, 1, 0, None, ["not booted: the build failed"])
+    print("make test: %.0fs" % (time.time() - t0))
+    sk = ", %d skipped" % totals["skipped"] if totals["skipped"] else ""
+    print("%d passed, %d failed%s" % (totals["passed"], totals["failed"], sk))
+    return 1 if totals["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

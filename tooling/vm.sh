@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the POTAD kernel under QEMU (TCG, 2 CPUs) and check the console.
+# Usage: vm.sh run|test BZIMAGE INITRAMFS LOG
+# run:  the demo only (KUnit disabled); test: KUnit at boot, demo, kselftest.
+# Fails on a panic, oops, WARNING, KASAN/lockdep/UBSAN report, or a guest
+# that does not reach the end within POTAD_VM_TIMEOUT seconds.
+set -uo pipefail
+mode=$1 kernel=$2 initrd=$3 log=$4
+here=$(cd "$(dirname "$0")" && pwd)
+timeout=${POTAD_VM_TIMEOUT:-900}
+mem=${POTAD_VM_MEM:-2G}
+
+append="console=ttyS0 panic=-1 potad.mode=$mode"
+[ "$mode" = run ] && append="$append kunit.enable=0"
+
+echo "vm: booting ($mode, TCG, -smp 2, -m $mem, timeout ${timeout}s), console in $log"
+start=$(date +%s)
+timeout --foreground -k 10 "$timeout" \
+	qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$mem" \
+	-nographic -no-reboot -nodefaults -serial stdio \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" \
+	</dev/null >"$log" 2>&1
+rc=$?
+echo "vm: guest exited after $(($(date +%s) - start))s (qemu rc=$rc)"
+[ $rc -eq 124 ] && echo "vm: TIMEOUT after ${timeout}s" >>"$log"
+
+if [ "$mode" = run ]; then
+	sed -n '/POTAD-DEMO-BEGIN/,/POTAD-DEMO-END/p' "$log" | tr -d '\r'
+fi
+python3 "$here/checklog.py" "$log"
