@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * POTAD: Power Of Two Allocator with Descriptor.
+ *
+ * A POTAD instance hands out naturally aligned blocks of 2^order units
+ * from a space of units.  The space is either memory (a unit is
+ * 2^unit_shift bytes of physical address) or abstract (units are plain
+ * numbers such as swap slots; POTAD never touches the resource).  Every
+ * allocation comes with a descriptor of a caller-registered type; the
+ * caller embeds struct potad_desc in its own structure and gets back to
+ * it with container_of().
+ *
+ * See Documentation/mm/potad.rst.
+ */
+#ifndef _LINUX_POTAD_H
+#define _LINUX_POTAD_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/rbtree.h>
+#include <linux/spinlock.h>
+#include <linux/gfp.h>
+
+struct kmem_cache;
+struct potad;
+struct potad_desc;
+struct potad_map;
+
+/* Number of orders an instance can track: a block of 2^63 units at most. */
+#define POTAD_NR_ORDERS		BITS_PER_LONG
+
+/* Smallest unit of a memory space: 512 bytes. */
+#define POTAD_MIN_UNIT_SHIFT	9
+
+/* Flags for potad_init(). */
+#define POTAD_MEMORY		0x1	/* units are physical memory */
+#define POTAD_ABSTRACT		0x2	/* units are numbers (swap slots, IDs) */
+
+/**
+ * struct potad_type_ops - What POTAD may ask of a descriptor's owner.
+ * @memory_failure: A unit of the block described by @desc has been
+ *	poisoned.  @unit is the absolute unit number, @flags the
+ *	memory_failure() MF_* flags.  Return 0 if the owner handled it
+ *	(the block will be freed later and the unit retired), or a
+ *	negative errno.  Called without the instance lock held, from the
+ *	memory-failure path (process context, may sleep).
+ * @release: Called when a descriptor's last unit has been freed, for
+ *	types whose descriptor memory the caller provides
+ *	(%POTAD_TYPE_CALLER_MEM).  Called without the instance lock held,
+ *	in the context of the potad_free() that released it.
+ */
+struct potad_type_ops {
+	int (*memory_failure)(struct potad_desc *desc, unsigned long unit,
+			      int flags);
+	void (*release)(struct potad_desc *desc);
+};
+
+/* Flags for struct potad_type. */
+#define POTAD_TYPE_CALLER_MEM	0x1	/* descriptors come from the caller */
+
+/**
+ * struct potad_type - A kind of descriptor.
+ * @name: Short name, used for the slab cache ("potad_@name") and debugfs.
+ * @size: Size of the caller's structure that embeds struct potad_desc,
+ *	at least sizeof(struct potad_desc).
+ * @flags: %POTAD_TYPE_CALLER_MEM or 0.
+ * @ops: Owner callbacks, may be NULL.
+ * @cache: Private: slab cache for the descriptors.
+ * @list: Private: entry on the global list of types.
+ *
+ * A type is registered once with potad_type_register() and may then be
+ * used by any number of instances.
+ */
+struct potad_type {
+	const char *name;
+	size_t size;
+	unsigned int flags;
+	const struct potad_type_ops *ops;
+	struct kmem_cache *cache;
+	struct list_head list;
+};
+
+/**
+ * struct potad_desc - The common header of every descriptor.
+ * @type: The descriptor's type.
+ * @potad: The instance the block was allocated from.
+ * @start: Absolute number of the block's first unit.
+ * @order: The block covers 2^@order units.
+ * @state: Private: %POTAD_DESC_LIVE while the block is allocated.
+ * @nr_live: Units of the block not yet freed (potad_free_range()).
+ * @owner: Opaque pointer of the caller's choice.
+ *
+ * Embed it in the caller's structure (at any offset) and recover that
+ * structure with container_of().  @type, @potad, @start, @order and
+ * @owner are stable while the block is allocated.
+ */
+struct potad_desc {
+	const struct potad_type *type;
+	struct potad *potad;
+	unsigned long start;
+	unsigned int order;
+	unsigned int state;
+	unsigned long nr_live;
+	void *owner;
+};
+
+#define POTAD_DESC_LIVE		0x90ad11feU
+#define POTAD_DESC_DEAD		0x90addeadU
+
+/**
+ * struct potad_stats - A snapshot of an instance's counters.
+ * @units_total: Units added with potad_add_range() and not withdrawn.
+ * @units_free: Units in free blocks.
+ * @units_allocated: Units in allocated blocks (including retired ones).
+ * @units_retired: Units retired for good (allocated or not).
+ * @nr_allocs: Successful allocations.
+ * @nr_frees: Frees (whole blocks and ranges).
+ * @alloc_failures: Allocations that found no free block.
+ * @max_order: Largest order the instance can ever hand out.
+ * @nr_free: Free blocks of each order.
+ */
+struct potad_stats {
+	unsigned long units_total;
+	unsigned long units_free;
+	unsigned long units_allocated;
+	unsigned long units_retired;
+	unsigned long nr_allocs;
+	unsigned long nr_frees;
+	unsigned long alloc_failures;
+	unsigned int max_order;
+	unsigned long nr_free[POTAD_NR_ORDERS];
+};
+
+/**
+ * struct potad - A POTAD instance.  All fields are private to mm/potad.c.
+ * @lock: Protects everything below.
+ * @name: Name for messages and debugfs.
+ * @flags: %POTAD_MEMORY or %POTAD_ABSTRACT.
+ * @unit_shift: log2 of the unit size in bytes (memory spaces).
+ * @max_order: Largest order handed out.
+ * @base: Absolute number of the space's first unit.
+ * @span: Number of units in the space.
+ * @maps: One hierarchical bitmap of free-block heads per order.
+ * @ranges: Ranges added and not withdrawn (struct potad_range).
+ * @retired: Retired units (struct potad_retired).
+ * @stats: Counters.
+ * @list: Entry on the global list of instances.
+ */
+struct potad {
+	spinlock_t lock;
+	const char *name;
+	unsigned int flags;
+	unsigned int unit_shift;
+	unsigned int max_order;
+	unsigned long base;
+	unsigned long span;
+	struct potad_map *maps;
+	struct rb_root ranges;
+	struct rb_root retired;
+	struct potad_stats stats;
+	struct list_head list;
+};
+
+int potad_init(struct potad *pa, const char *name, unsigned int flags,
+	       unsigned int unit_shift, unsigned long base, unsigned long span,
+	       unsigned int max_order);
+void potad_destroy(struct potad *pa);
+
+int potad_add_range(struct potad *pa, unsigned long start, unsigned long nr);
+int potad_withdraw_range(struct potad *pa, unsigned long start,
+			 unsigned long nr);
+
+int potad_type_register(struct potad_type *type);
+void potad_type_unregister(struct potad_type *type);
+
+struct potad_desc *potad_alloc(struct potad *pa, const struct potad_type *type,
+			       unsigned int order, void *owner, gfp_t gfp);
+struct potad_desc *potad_alloc_at(struct potad *pa,
+				  const struct potad_type *type,
+				  unsigned long start, unsigned int order,
+				  void *owner, gfp_t gfp);
+int potad_alloc_desc(struct potad *pa, struct potad_desc *desc,
+		     const struct potad_type *type, unsigned long start,
+		     unsigned int order, void *owner);
+int potad_free(struct potad *pa, struct potad_desc *desc);
+int potad_free_range(struct potad *pa, struct potad_desc *desc,
+		     unsigned long start, unsigned long nr);
+int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp);
+
+void potad_get_stats(struct potad *pa, struct potad_stats *stats);
+
+/* potad_alloc_desc() start for "anywhere". */
+#define POTAD_ANY		(~0UL)
+
+/**
+ * potad_desc_units() - Number of units in a descriptor's block.
+ * @desc: A live descriptor.
+ *
+ * Context: Any context.
+ * Return: 2^@desc->order.
+ */
+static inline unsigned long potad_desc_units(const struct potad_desc *desc)
+{
+	return 1UL << desc->order;
+}
+
+/**
+ * potad_desc_phys() - Physical address of a memory-space block.
+ * @desc: A live descriptor from a %POTAD_MEMORY instance.
+ *
+ * Context: Any context.
+ * Return: The physical address of the block's first byte.
+ */
+static inline phys_addr_t potad_desc_phys(const struct potad_desc *desc)
+{
+	return (phys_addr_t)desc->start << desc->potad->unit_shift;
+}
+
+/**
+ * potad_desc_bytes() - Size in bytes of a memory-space block.
+ * @desc: A live descriptor from a %POTAD_MEMORY instance.
+ *
+ * Context: Any context.
+ * Return: The block size in bytes.
+ */
+static inline u64 potad_desc_bytes(const struct potad_desc *desc)
+{
+	return (u64)1 << (desc->order + desc->potad->unit_shift);
+}
+
+#endif /* _LINUX_POTAD_H */

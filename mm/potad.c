@@ -1,0 +1,1205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * POTAD: Power Of Two Allocator with Descriptor.
+ *
+ * A generalisation of the buddy allocator: naturally aligned blocks of
+ * 2^order units, from a single unit up to the largest block the space
+ * holds (no MAX_PAGE_ORDER), over physical memory (a unit is 512 bytes or
+ * more) or over an abstract space of numbers (swap slots).  Every
+ * allocation carries a descriptor whose size and type the caller chooses.
+ *
+ * Data structure
+ * --------------
+ * Free space is a set of free blocks in canonical buddy form: a block of
+ * order k starting at unit offset i (relative to the instance's base, which
+ * is aligned to the largest order, so relative and absolute alignment
+ * agree) is recorded by setting bit i >> k in the order-k map.  The
+ * allocator never reads or writes the managed space itself, so the space
+ * may be swap slots or device memory.
+ *
+ * Each order-k map is a hierarchical bitmap: level 0 has one bit per
+ * possible order-k block, and every level above has one bit per word of
+ * the level below, set when that word is non-zero, up to a single word.
+ * With 64-bit words a space of N units needs ceil(log64(N / 2^k)) levels
+ * for order k: 5 levels for 1 TB of 4 KB units.
+ *
+ * - Allocation takes the smallest order >= the request that has a free
+ *   block (nr_free[] is consulted first), then the lowest-addressed block
+ *   of that order (descend the hierarchy from the top word, one word per
+ *   level), and splits it keeping the lowest part, so the upper halves go
+ *   back as free blocks.  Best fit by order, then lowest address: the same
+ *   fragmentation behaviour as the buddy allocator's, made deterministic.
+ * - Freeing merges with the buddy while the buddy is a free block of the
+ *   same order (one bit test per order), then sets one bit.
+ * - Exact-address allocation and retiring a unit find the free block that
+ *   covers a unit (one bit test per order), take it out and give back the
+ *   halves around the wanted part.
+ *
+ * Cost per operation, in cachelines: a set or clear touches one word per
+ * level only while that word changes between zero and non-zero, so
+ * usually one line; finding the first free block reads one word per
+ * level.  An order-0 allocation from a split order-k block therefore
+ * touches about L + k lines, and a free about 1 + (orders merged) lines,
+ * where L <= ceil(log64(span)); nothing grows faster than the logarithm
+ * of the space.  The buddy allocator touches the struct page of the block,
+ * of its list neighbours and of every buddy it merges with.
+ *
+ * Metadata: the order-k map has span / 2^k bits, so all orders together
+ * need 2 bits per unit, plus 1/63 of that for the upper levels: about
+ * 66 KB per GB managed at 4 KB units (0.0064% of the space) and 532 KB per
+ * GB at 512 B units (0.051%).  Ranges and retired units cost one small
+ * node each.  The numbers are measured by the userspace harness:
+ * "make -C tools/testing/potad test" prints them.
+ *
+ * Descriptors are allocated from the type's slab cache with the caller's
+ * gfp before the lock is taken, or provided by the caller.  A descriptor
+ * whose block has been freed is dead: freeing it again is detected while
+ * its memory is not reused (caller-provided descriptors: always).
+ *
+ * Locking: one spinlock per instance, taken with interrupts disabled, so
+ * every operation that does not allocate with a sleeping gfp may be called
+ * from any context.  Nothing allocates or sleeps under the lock.
+ *
+ * Coding conventions in this file: "off" is a unit offset relative to
+ * pa->base, "unit" or "start" an absolute unit number; functions named
+ * __potad_*() and helpers on maps expect pa->lock to be held.
+ */
+
+#include <linux/bitops.h>
+#include <linux/bug.h>
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/lockdep.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/potad.h>
+#include <linux/printk.h>
+#include <linux/rbtree.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+
+#include "potad_internal.h"
+
+#define NOT_FOUND	ULONG_MAX
+
+/* Levels needed for 2^63 bits with 64-bit words, or 2^31 with 32-bit. */
+#define POTAD_MAP_LEVELS	11
+
+/**
+ * struct potad_map - Hierarchical bitmap of the free blocks of one order.
+ * @nr_levels: Number of levels; level @nr_levels - 1 is a single word.
+ * @nbits: Bits in each level.
+ * @level: The words of each level; level 0 has a bit per block.
+ */
+struct potad_map {
+	unsigned int nr_levels;
+	unsigned long nbits[POTAD_MAP_LEVELS];
+	unsigned long *level[POTAD_MAP_LEVELS];
+};
+
+/* A range of units added to the instance: [start, end) as offsets. */
+struct potad_range {
+	struct rb_node node;
+	unsigned long start;
+	unsigned long end;
+};
+
+/* A retired unit; @allocated while it is inside an allocated block. */
+struct potad_retired {
+	struct rb_node node;
+	unsigned long off;
+	bool allocated;
+};
+
+DEFINE_MUTEX(potad_list_lock);
+LIST_HEAD(potad_instances);
+LIST_HEAD(potad_types);
+
+/* Hierarchical bitmaps */
+
+static inline bool map_test(const struct potad_map *m, unsigned long i)
+{
+	return m->level[0][i / BITS_PER_LONG] & BIT(i % BITS_PER_LONG);
+}
+
+static void map_set(struct potad_map *m, unsigned long i)
+{
+	unsigned int l;
+
+	for (l = 0; l < m->nr_levels; l++) {
+		unsigned long *w = &m->level[l][i / BITS_PER_LONG];
+		unsigned long old = *w;
+
+		*w = old | BIT(i % BITS_PER_LONG);
+		if (old)
+			break;
+		i /= BITS_PER_LONG;
+	}
+}
+
+static void map_clear(struct potad_map *m, unsigned long i)
+{
+	unsigned int l;
+
+	for (l = 0; l < m->nr_levels; l++) {
+		unsigned long *w = &m->level[l][i / BITS_PER_LONG];
+
+		*w &= ~BIT(i % BITS_PER_LONG);
+		if (*w)
+			break;
+		i /= BITS_PER_LONG;
+	}
+}
+
+/* Descend from word @i of level @l to the first set bit of level 0. */
+static unsigned long map_descend(const struct potad_map *m, unsigned int l,
+				 unsigned long i)
+{
+	for (;;) {
+		i = i * BITS_PER_LONG + __ffs(m->level[l][i]);
+		if (!l)
+			return i;
+		l--;
+	}
+}
+
+static unsigned long map_find_first(const struct potad_map *m)
+{
+	unsigned int top = m->nr_levels - 1;
+
+	if (!m->level[top][0])
+		return NOT_FOUND;
+	if (!top)
+		return __ffs(m->level[0][0]);
+	return map_descend(m, top - 1, __ffs(m->level[top][0]));
+}
+
+/* First set bit >= @i, or NOT_FOUND. */
+static unsigned long map_find_next(const struct potad_map *m, unsigned long i)
+{
+	unsigned int l = 0;
+
+	for (;;) {
+		unsigned long word;
+
+		if (i >= m->nbits[l])
+			return NOT_FOUND;
+		word = m->level[l][i / BITS_PER_LONG] &
+		       (~0UL << (i % BITS_PER_LONG));
+		if (word) {
+			i = round_down(i, BITS_PER_LONG) + __ffs(word);
+			return l ? map_descend(m, l - 1, i) : i;
+		}
+		if (l == m->nr_levels - 1)
+			return NOT_FOUND;
+		i = i / BITS_PER_LONG + 1;
+		l++;
+	}
+}
+
+/* Words needed by a map of @nbits bits; fills in @m if not NULL. */
+static size_t map_layout(struct potad_map *m, unsigned long nbits,
+			 unsigned long *words)
+{
+	size_t total = 0;
+	unsigned int l = 0;
+
+	for (;;) {
+		unsigned long n = DIV_ROUND_UP(nbits, BITS_PER_LONG);
+
+		if (m) {
+			m->nbits[l] = nbits;
+			m->level[l] = words + total;
+		}
+		total += n;
+		l++;
+		if (n == 1)
+			break;
+		nbits = n;
+	}
+	if (m)
+		m->nr_levels = l;
+	return total;
+}
+
+/* Free blocks */
+
+static inline unsigned long map_nbits(struct potad *pa, unsigned int order)
+{
+	return pa->maps[order].nbits[0];
+}
+
+static void __potad_set_free(struct potad *pa, unsigned long off,
+			     unsigned int order)
+{
+	map_set(&pa->maps[order], off >> order);
+	pa->stats.nr_free[order]++;
+}
+
+static void __potad_clear_free(struct potad *pa, unsigned long off,
+			       unsigned int order)
+{
+	map_clear(&pa->maps[order], off >> order);
+	pa->stats.nr_free[order]--;
+}
+
+static bool __potad_is_free(struct potad *pa, unsigned long off,
+			    unsigned int order)
+{
+	unsigned long i = off >> order;
+
+	return pa->stats.nr_free[order] && i < map_nbits(pa, order) &&
+	       map_test(&pa->maps[order], i);
+}
+
+/* Give back a block, merging it with its free buddies. */
+static void __potad_free_block(struct potad *pa, unsigned long off,
+			       unsigned int order)
+{
+	while (order < pa->max_order) {
+		unsigned long buddy = off ^ BIT(order);
+
+		if (!__potad_is_free(pa, buddy, order))
+			break;
+		__potad_clear_free(pa, buddy, order);
+		off &= ~BIT(order);
+		order++;
+	}
+	__potad_set_free(pa, off, order);
+}
+
+/* Largest naturally aligned order that starts at @off and fits in @nr. */
+static unsigned int potad_piece_order(struct potad *pa, unsigned long off,
+				      unsigned long nr)
+{
+	unsigned int order = min_t(unsigned int, pa->max_order, ilog2(nr));
+
+	if (off)
+		order = min_t(unsigned int, order, __ffs(off));
+	return order;
+}
+
+/* Give back every unit of [off, end). */
+static void __potad_free_span(struct potad *pa, unsigned long off,
+			      unsigned long end)
+{
+	while (off < end) {
+		unsigned int order = potad_piece_order(pa, off, end - off);
+
+		__potad_free_block(pa, off, order);
+		off += BIT(order);
+	}
+}
+
+/* The free block of order >= @min_order covering @off, or NOT_FOUND. */
+static unsigned long __potad_find_cover(struct potad *pa, unsigned long off,
+					unsigned int min_order,
+					unsigned int *order)
+{
+	unsigned int k;
+
+	for (k = min_order; k <= pa->max_order; k++) {
+		if (__potad_is_free(pa, off, k)) {
+			*order = k;
+			return round_down(off, BIT(k));
+		}
+	}
+	return NOT_FOUND;
+}
+
+/*
+ * Take the free block (@boff, @border) out and give back all of it but
+ * [@off, @off + 2^@order), which must lie inside it.
+ */
+static void __potad_take(struct potad *pa, unsigned long boff,
+			 unsigned int border, unsigned long off,
+			 unsigned int order)
+{
+	__potad_clear_free(pa, boff, border);
+	while (border > order) {
+		unsigned long half;
+
+		border--;
+		half = BIT(border);
+		if (off & half) {
+			__potad_set_free(pa, boff, border);
+			boff += half;
+		} else {
+			__potad_set_free(pa, boff + half, border);
+		}
+	}
+}
+
+static unsigned long __potad_take_any(struct potad *pa, unsigned int order)
+{
+	unsigned int k;
+
+	for (k = order; k <= pa->max_order; k++) {
+		unsigned long off;
+
+		if (!pa->stats.nr_free[k])
+			continue;
+		off = map_find_first(&pa->maps[k]) << k;
+		__potad_take(pa, off, k, off, order);
+		return off;
+	}
+	return NOT_FOUND;
+}
+
+/* Does any free block overlap [off, end)? */
+static bool __potad_any_free(struct potad *pa, unsigned long off,
+			     unsigned long end)
+{
+	unsigned int k;
+
+	for (k = 0; k <= pa->max_order; k++) {
+		if (pa->stats.nr_free[k] &&
+		    map_find_next(&pa->maps[k], off >> k) <= (end - 1) >> k)
+			return true;
+	}
+	return false;
+}
+
+/* Is every unit of [off, end) free? */
+static bool __potad_all_free(struct potad *pa, unsigned long off,
+			     unsigned long end)
+{
+	unsigned int k;
+
+	while (off < end) {
+		unsigned int order = potad_piece_order(pa, off, end - off);
+
+		if (__potad_find_cover(pa, off, order, &k) == NOT_FOUND)
+			return false;
+		off += BIT(order);
+	}
+	return true;
+}
+
+/* Take every unit of [off, end) out of free space; all must be free. */
+static void __potad_take_span(struct potad *pa, unsigned long off,
+			      unsigned long end)
+{
+	while (off < end) {
+		unsigned int order = potad_piece_order(pa, off, end - off);
+		unsigned int k;
+		unsigned long boff = __potad_find_cover(pa, off, order, &k);
+
+		__potad_take(pa, boff, k, off, order);
+		off += BIT(order);
+	}
+}
+
+/* Ranges and retired units */
+
+/* The first range ending after @off, or NULL. */
+static struct potad_range *__potad_range_after(struct potad *pa,
+					       unsigned long off)
+{
+	struct rb_node *n = pa->ranges.rb_node;
+	struct potad_range *found = NULL;
+
+	while (n) {
+		struct potad_range *r = rb_entry(n, struct potad_range, node);
+
+		if (r->end > off) {
+			found = r;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return found;
+}
+
+/* The range that holds all of [off, end), or NULL. */
+static struct potad_range *__potad_range_holding(struct potad *pa,
+						 unsigned long off,
+						 unsigned long end)
+{
+	struct potad_range *r = __potad_range_after(pa, off);
+
+	return r && r->start <= off && end <= r->end ? r : NULL;
+}
+
+static void __potad_range_insert(struct potad *pa, struct potad_range *new)
+{
+	struct rb_node **link = &pa->ranges.rb_node, *parent = NULL;
+
+	while (*link) {
+		struct potad_range *r = rb_entry(*link, struct potad_range,
+						 node);
+
+		parent = *link;
+		link = new->start < r->start ? &parent->rb_left :
+					       &parent->rb_right;
+	}
+	rb_link_node(&new->node, parent, link);
+	rb_insert_color(&new->node, &pa->ranges);
+}
+
+/* The first retired unit >= @off, or NULL. */
+static struct potad_retired *__potad_retired_from(struct potad *pa,
+						  unsigned long off)
+{
+	struct rb_node *n = pa->retired.rb_node;
+	struct potad_retired *found = NULL;
+
+	while (n) {
+		struct potad_retired *r = rb_entry(n, struct potad_retired,
+						   node);
+
+		if (r->off >= off) {
+			found = r;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return found;
+}
+
+static struct potad_retired *potad_retired_next(struct potad_retired *r)
+{
+	return rb_entry_safe(rb_next(&r->node), struct potad_retired, node);
+}
+
+static void __potad_retired_insert(struct potad *pa, struct potad_retired *new)
+{
+	struct rb_node **link = &pa->retired.rb_node, *parent = NULL;
+
+	while (*link) {
+		struct potad_retired *r = rb_entry(*link, struct potad_retired,
+						   node);
+
+		parent = *link;
+		link = new->off < r->off ? &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&new->node, parent, link);
+	rb_insert_color(&new->node, &pa->retired);
+}
+
+/*
+ * Give back the allocated units [off, end), skipping retired units, which
+ * stay out for good.  Returns the number of retired units skipped.
+ */
+static unsigned long __potad_free_units(struct potad *pa, unsigned long off,
+					unsigned long end)
+{
+	struct potad_retired *r = __potad_retired_from(pa, off);
+	unsigned long skipped = 0;
+
+	for (; r && r->off < end; r = potad_retired_next(r)) {
+		__potad_free_span(pa, off, r->off);
+		r->allocated = false;
+		skipped++;
+		off = r->off + 1;
+	}
+	__potad_free_span(pa, off, end);
+	return skipped;
+}
+
+/* Instances */
+
+/**
+ * potad_init() - Set up an instance.
+ * @pa: The instance.
+ * @name: Name for messages and debugfs; must outlive the instance.
+ * @flags: %POTAD_MEMORY or %POTAD_ABSTRACT.
+ * @unit_shift: For memory spaces, log2 of the unit size in bytes, at least
+ *	%POTAD_MIN_UNIT_SHIFT.  Ignored for abstract spaces.
+ * @base: Absolute number of the first unit (a physical address shifted
+ *	right by @unit_shift for memory spaces).
+ * @span: Number of units; [@base, @base + @span) is the space.
+ * @max_order: Largest order to hand out; capped at ilog2(@span).  @base
+ *	must be aligned to 2^(the capped value) units.
+ *
+ * The space starts empty: free space is added with potad_add_range().
+ * Metadata is about 2 bits per unit of @span, allocated here.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, -EINVAL on bad arguments (a caller bug, warned about once),
+ * or -ENOMEM.
+ */
+int potad_init(struct potad *pa, const char *name, unsigned int flags,
+	       unsigned int unit_shift, unsigned long base, unsigned long span,
+	       unsigned int max_order)
+{
+	unsigned long *words;
+	size_t total = 0;
+	unsigned int k;
+
+	might_sleep();
+	if (WARN_ONCE(!span || (flags != POTAD_MEMORY &&
+				flags != POTAD_ABSTRACT) ||
+		      base + span - 1 < base ||
+		      (flags == POTAD_MEMORY &&
+		       (unit_shift < POTAD_MIN_UNIT_SHIFT ||
+			unit_shift >= BITS_PER_LONG)),
+		      "potad: bad instance %s\n", name))
+		return -EINVAL;
+	max_order = min_t(unsigned int, max_order, ilog2(span));
+	if (WARN_ONCE(!IS_ALIGNED(base, BIT(max_order)),
+		      "potad: %s: base %lx not aligned to order %u\n", name,
+		      base, max_order))
+		return -EINVAL;
+
+	memset(pa, 0, sizeof(*pa));
+	pa->maps = kcalloc(max_order + 1, sizeof(*pa->maps), GFP_KERNEL);
+	if (!pa->maps)
+		return -ENOMEM;
+	for (k = 0; k <= max_order; k++)
+		total += map_layout(NULL, span >> k, NULL);
+	words = kvcalloc(total, sizeof(unsigned long), GFP_KERNEL);
+	if (!words) {
+		kfree(pa->maps);
+		pa->maps = NULL;
+		return -ENOMEM;
+	}
+	total = 0;
+	for (k = 0; k <= max_order; k++)
+		total += map_layout(&pa->maps[k], span >> k, words + total);
+
+	spin_lock_init(&pa->lock);
+	pa->name = name;
+	pa->flags = flags;
+	pa->unit_shift = flags == POTAD_MEMORY ? unit_shift : 0;
+	pa->max_order = max_order;
+	pa->base = base;
+	pa->span = span;
+	pa->ranges = RB_ROOT;
+	pa->retired = RB_ROOT;
+	pa->stats.max_order = max_order;
+
+	mutex_lock(&potad_list_lock);
+	list_add_tail(&pa->list, &potad_instances);
+	mutex_unlock(&potad_list_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(potad_init);
+
+/**
+ * potad_destroy() - Tear down an instance.
+ * @pa: The instance, set up by potad_init().
+ *
+ * Every block should have been freed; blocks still allocated are warned
+ * about and their descriptors become invalid.
+ *
+ * Context: Process context, may sleep.
+ */
+void potad_destroy(struct potad *pa)
+{
+	struct potad_range *r, *rn;
+	struct potad_retired *t, *tn;
+
+	might_sleep();
+	mutex_lock(&potad_list_lock);
+	list_del(&pa->list);
+	mutex_unlock(&potad_list_lock);
+
+	WARN_ONCE(pa->stats.units_allocated,
+		  "potad: %s destroyed with %lu units allocated\n", pa->name,
+		  pa->stats.units_allocated);
+	rbtree_postorder_for_each_entry_safe(r, rn, &pa->ranges, node)
+		kfree(r);
+	rbtree_postorder_for_each_entry_safe(t, tn, &pa->retired, node)
+		kfree(t);
+	kvfree(pa->maps[0].level[0]);
+	kfree(pa->maps);
+	pa->maps = NULL;
+}
+EXPORT_SYMBOL_GPL(potad_destroy);
+
+/* Is [start, start + nr) a non-empty part of the space?  Sets *off. */
+static bool potad_in_space(struct potad *pa, unsigned long start,
+			   unsigned long nr, unsigned long *off)
+{
+	if (!nr || start < pa->base || start - pa->base >= pa->span ||
+	    nr > pa->span - (start - pa->base))
+		return false;
+	*off = start - pa->base;
+	return true;
+}
+
+/**
+ * potad_add_range() - Add free space.
+ * @pa: The instance.
+ * @start: Absolute number of the first unit.
+ * @nr: Number of units.
+ *
+ * The range may have any alignment and length.  It is carved into
+ * maximal naturally aligned power-of-two blocks, which merge with free
+ * blocks of adjacent ranges.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0; -EINVAL if @nr is 0 or the range is not inside the space, or
+ * -EEXIST if it overlaps a range already added (caller bugs, warned about
+ * once; nothing changes); -ENOMEM.
+ */
+int potad_add_range(struct potad *pa, unsigned long start, unsigned long nr)
+{
+	struct potad_range *new, *next, *prev;
+	unsigned long off, end, flags;
+	int ret = 0;
+
+	might_sleep();
+	if (WARN_ONCE(!potad_in_space(pa, start, nr, &off),
+		      "potad: %s: bad range %lx+%lx\n", pa->name, start, nr))
+		return -EINVAL;
+	end = off + nr;
+	new = kmalloc(sizeof(*new), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+
+	spin_lock_irqsave(&pa->lock, flags);
+	next = __potad_range_after(pa, off);
+	if (WARN_ONCE(next && next->start < end,
+		      "potad: %s: range %lx+%lx overlaps\n", pa->name, start,
+		      nr)) {
+		ret = -EEXIST;
+		goto unlock;
+	}
+	prev = rb_entry_safe(next ? rb_prev(&next->node) :
+			     rb_last(&pa->ranges), struct potad_range, node);
+	if (prev && prev->end == off) {
+		prev->end = end;
+		if (next && next->start == end) {
+			prev->end = next->end;
+			rb_erase(&next->node, &pa->ranges);
+			kfree(next);
+		}
+	} else if (next && next->start == end) {
+		next->start = off;
+	} else {
+		new->start = off;
+		new->end = end;
+		__potad_range_insert(pa, new);
+		new = NULL;
+	}
+	__potad_free_span(pa, off, end);
+	pa->stats.units_total += nr;
+	pa->stats.units_free += nr;
+unlock:
+	spin_unlock_irqrestore(&pa->lock, flags);
+	kfree(new);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(potad_add_range);
+
+/**
+ * potad_withdraw_range() - Take free space away again.
+ * @pa: The instance.
+ * @start: Absolute number of the first unit.
+ * @nr: Number of units.
+ *
+ * Every unit of the range must be free or retired (and not inside an
+ * allocated block).  The units leave the space; retired units among them
+ * are forgotten.  Used to give memory back and for hot-remove.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0; -EINVAL if @nr is 0 or the range is not inside added ranges
+ * (a caller bug, warned about once); -EBUSY if a unit is allocated;
+ * -ENOMEM.  Nothing changes on error.
+ */
+int potad_withdraw_range(struct potad *pa, unsigned long start,
+			 unsigned long nr)
+{
+	struct potad_retired *t, *first;
+	struct potad_range *r, *split;
+	unsigned long off, end, pos, flags, nr_retired = 0;
+	int ret = 0;
+
+	might_sleep();
+	if (WARN_ONCE(!potad_in_space(pa, start, nr, &off),
+		      "potad: %s: bad range %lx+%lx\n", pa->name, start, nr))
+		return -EINVAL;
+	end = off + nr;
+	split = kmalloc(sizeof(*split), GFP_KERNEL);
+	if (!split)
+		return -ENOMEM;
+
+	spin_lock_irqsave(&pa->lock, flags);
+	r = __potad_range_holding(pa, off, end);
+	if (WARN_ONCE(!r, "potad: %s: withdrawing %lx+%lx not added\n",
+		      pa->name, start, nr)) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	/* Check everything first, so that nothing changes on failure. */
+	first = __potad_retired_from(pa, off);
+	pos = off;
+	for (t = first; t && t->off < end; t = potad_retired_next(t)) {
+		if (t->allocated || !__potad_all_free(pa, pos, t->off)) {
+			ret = -EBUSY;
+			goto unlock;
+		}
+		pos = t->off + 1;
+		nr_retired++;
+	}
+	if (!__potad_all_free(pa, pos, end)) {
+		ret = -EBUSY;
+		goto unlock;
+	}
+
+	pos = off;
+	for (t = first; t && t->off < end; ) {
+		struct potad_retired *next = potad_retired_next(t);
+
+		__potad_take_span(pa, pos, t->off);
+		pos = t->off + 1;
+		rb_erase(&t->node, &pa->retired);
+		kfree(t);
+		t = next;
+	}
+	__potad_take_span(pa, pos, end);
+
+	if (r->start == off && r->end == end) {
+		rb_erase(&r->node, &pa->ranges);
+		kfree(r);
+	} else if (r->start == off) {
+		r->start = end;
+	} else if (r->end == end) {
+		r->end = off;
+	} else {
+		split->start = end;
+		split->end = r->end;
+		r->end = off;
+		__potad_range_insert(pa, split);
+		split = NULL;
+	}
+	pa->stats.units_total -= nr;
+	pa->stats.units_free -= nr - nr_retired;
+	pa->stats.units_retired -= nr_retired;
+unlock:
+	spin_unlock_irqrestore(&pa->lock, flags);
+	kfree(split);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(potad_withdraw_range);
+
+/* Types */
+
+static bool potad_type_registered(const struct potad_type *type)
+{
+	/* A type never registered has a zeroed list head. */
+	return type && type->list.next && !list_empty(&type->list);
+}
+
+/**
+ * potad_type_register() - Register a descriptor type.
+ * @type: The type, with @name, @size, @flags and @ops filled in.  It must
+ *	stay in memory until potad_type_unregister().
+ *
+ * Types without %POTAD_TYPE_CALLER_MEM get a slab cache named @name for
+ * their descriptors.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0; -EINVAL if @size is smaller than struct potad_desc or @name
+ * is missing, -EBUSY if already registered (caller bugs, warned about
+ * once); -ENOMEM.
+ */
+int potad_type_register(struct potad_type *type)
+{
+	might_sleep();
+	if (WARN_ONCE(!type->name || type->size < sizeof(struct potad_desc),
+		      "potad: bad descriptor type %s\n", type->name))
+		return -EINVAL;
+	mutex_lock(&potad_list_lock);
+	if (WARN_ONCE(potad_type_registered(type),
+		      "potad: type %s registered twice\n", type->name)) {
+		mutex_unlock(&potad_list_lock);
+		return -EBUSY;
+	}
+	type->cache = NULL;
+	if (!(type->flags & POTAD_TYPE_CALLER_MEM)) {
+		type->cache = kmem_cache_create(type->name, type->size, 0,
+						SLAB_HWCACHE_ALIGN, NULL);
+		if (!type->cache) {
+			mutex_unlock(&potad_list_lock);
+			return -ENOMEM;
+		}
+	}
+	list_add_tail(&type->list, &potad_types);
+	mutex_unlock(&potad_list_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(potad_type_register);
+
+/**
+ * potad_type_unregister() - Unregister a descriptor type.
+ * @type: A registered type with no descriptor left.
+ *
+ * Context: Process context, may sleep.
+ */
+void potad_type_unregister(struct potad_type *type)
+{
+	might_sleep();
+	mutex_lock(&potad_list_lock);
+	if (!WARN_ON_ONCE(!potad_type_registered(type)))
+		list_del_init(&type->list);
+	mutex_unlock(&potad_list_lock);
+	kmem_cache_destroy(type->cache);
+	type->cache = NULL;
+}
+EXPORT_SYMBOL_GPL(potad_type_unregister);
+
+/* Allocation and freeing */
+
+/* Check the arguments common to every allocation; 0 or -EINVAL. */
+static int potad_check_alloc(struct potad *pa, const struct potad_type *type,
+			     unsigned long start, unsigned int order,
+			     bool caller_mem)
+{
+	unsigned long off;
+
+	if (WARN_ONCE(!potad_type_registered(type) ||
+		      !(type->flags & POTAD_TYPE_CALLER_MEM) != !caller_mem,
+		      "potad: %s: bad descriptor type\n", pa->name))
+		return -EINVAL;
+	if (WARN_ONCE(order > pa->max_order,
+		      "potad: %s: order %u beyond %u\n", pa->name, order,
+		      pa->max_order))
+		return -EINVAL;
+	if (start == POTAD_ANY)
+		return 0;
+	if (WARN_ONCE(!IS_ALIGNED(start, BIT(order)) ||
+		      !potad_in_space(pa, start, BIT(order), &off),
+		      "potad: %s: bad block %lx order %u\n", pa->name, start,
+		      order))
+		return -EINVAL;
+	return 0;
+}
+
+/* Allocate a block for @desc; arguments already checked. */
+static int __potad_alloc(struct potad *pa, struct potad_desc *desc,
+			 const struct potad_type *type, unsigned long start,
+			 unsigned int order, void *owner)
+{
+	unsigned long off, flags;
+	unsigned int k;
+	int ret = 0;
+
+	spin_lock_irqsave(&pa->lock, flags);
+	if (start == POTAD_ANY) {
+		off = __potad_take_any(pa, order);
+		if (off == NOT_FOUND)
+			ret = -ENOSPC;
+	} else {
+		off = start - pa->base;
+		start = __potad_find_cover(pa, off, order, &k);
+		if (start == NOT_FOUND)
+			ret = -EBUSY;
+		else
+			__potad_take(pa, start, k, off, order);
+	}
+	if (ret) {
+		pa->stats.alloc_failures++;
+	} else {
+		pa->stats.units_free -= BIT(order);
+		pa->stats.units_allocated += BIT(order);
+		pa->stats.nr_allocs++;
+		desc->type = type;
+		desc->potad = pa;
+		desc->start = pa->base + off;
+		desc->order = order;
+		desc->nr_live = BIT(order);
+		desc->owner = owner;
+		desc->state = POTAD_DESC_LIVE;
+	}
+	spin_unlock_irqrestore(&pa->lock, flags);
+	return ret;
+}
+
+static struct potad_desc *potad_alloc_slab(struct potad *pa,
+					   const struct potad_type *type,
+					   unsigned long start,
+					   unsigned int order, void *owner,
+					   gfp_t gfp)
+{
+	struct potad_desc *desc;
+	int ret;
+
+	ret = potad_check_alloc(pa, type, start, order, false);
+	if (ret)
+		return ERR_PTR(ret);
+	desc = kmem_cache_zalloc(type->cache, gfp);
+	if (!desc)
+		return ERR_PTR(-ENOMEM);
+	ret = __potad_alloc(pa, desc, type, start, order, owner);
+	if (ret) {
+		kmem_cache_free(type->cache, desc);
+		return ERR_PTR(ret);
+	}
+	return desc;
+}
+
+/**
+ * potad_alloc() - Allocate a block anywhere.
+ * @pa: The instance.
+ * @type: A registered descriptor type without %POTAD_TYPE_CALLER_MEM.
+ * @order: The block will have 2^@order units.
+ * @owner: Stored in the descriptor.
+ * @gfp: For the descriptor allocation.
+ *
+ * Takes the smallest free block of at least @order (the lowest-addressed
+ * one of its order) and splits it, keeping the lowest part.  The
+ * caller's part of the descriptor is zeroed.
+ *
+ * Context: Any context if @gfp does not sleep; takes and releases
+ * the instance lock with interrupts disabled.
+ * Return: The descriptor; ERR_PTR(-EINVAL) for a bad @type or an @order
+ * beyond the space (caller bugs, warned about once), -ENOMEM if the
+ * descriptor could not be allocated, -ENOSPC if no block is free.
+ * Nothing changes on error.
+ */
+struct potad_desc *potad_alloc(struct potad *pa, const struct potad_type *type,
+			       unsigned int order, void *owner, gfp_t gfp)
+{
+	return potad_alloc_slab(pa, type, POTAD_ANY, order, owner, gfp);
+}
+EXPORT_SYMBOL_GPL(potad_alloc);
+
+/**
+ * potad_alloc_at() - Allocate the block at a given address.
+ * @pa: The instance.
+ * @type: A registered descriptor type without %POTAD_TYPE_CALLER_MEM.
+ * @start: Absolute number of the block's first unit, aligned to
+ *	2^@order.
+ * @order: The block will have 2^@order units.
+ * @owner: Stored in the descriptor.
+ * @gfp: For the descriptor allocation.
+ *
+ * Context: Any context if @gfp does not sleep; takes and releases
+ * the instance lock with interrupts disabled.
+ * Return: The descriptor; ERR_PTR(-EINVAL) for a bad @type, @order or
+ * @start (caller bugs, warned about once), -ENOMEM if the descriptor could
+ * not be allocated, -EBUSY if a unit of the block is not free.  Nothing
+ * changes on error.
+ */
+struct potad_desc *potad_alloc_at(struct potad *pa,
+				  const struct potad_type *type,
+				  unsigned long start, unsigned int order,
+				  void *owner, gfp_t gfp)
+{
+	if (WARN_ONCE(start == POTAD_ANY, "potad: %s: no start\n", pa->name))
+		return ERR_PTR(-EINVAL);
+	return potad_alloc_slab(pa, type, start, order, owner, gfp);
+}
+EXPORT_SYMBOL_GPL(potad_alloc_at);
+
+/**
+ * potad_alloc_desc() - Allocate a block for a caller-provided descriptor.
+ * @pa: The instance.
+ * @desc: The descriptor, embedded in the caller's structure.
+ * @type: A registered type with %POTAD_TYPE_CALLER_MEM.
+ * @start: Absolute number of the block's first unit, or %POTAD_ANY.
+ * @order: The block will have 2^@order units.
+ * @owner: Stored in the descriptor.
+ *
+ * Only the struct potad_desc part of the caller's structure is written.
+ *
+ * Context: Any context; takes and releases the instance lock with
+ * interrupts disabled.
+ * Return: 0; -EINVAL for bad arguments (caller bugs, warned about once),
+ * -ENOSPC (anywhere) or -EBUSY (at @start) if no block is free.
+ */
+int potad_alloc_desc(struct potad *pa, struct potad_desc *desc,
+		     const struct potad_type *type, unsigned long start,
+		     unsigned int order, void *owner)
+{
+	int ret = potad_check_alloc(pa, type, start, order, true);
+
+	return ret ? ret : __potad_alloc(pa, desc, type, start, order, owner);
+}
+EXPORT_SYMBOL_GPL(potad_alloc_desc);
+
+static void potad_release_desc(struct potad_desc *desc)
+{
+	const struct potad_type *type = desc->type;
+
+	if (type->cache)
+		kmem_cache_free(type->cache, desc);
+	else if (type->ops && type->ops->release)
+		type->ops->release(desc);
+}
+
+/* Free [start, start + nr) of @desc's block; @whole for potad_free(). */
+static int potad_free_units(struct potad *pa, struct potad_desc *desc,
+			    unsigned long start, unsigned long nr, bool whole)
+{
+	unsigned long flags, off, skipped;
+	bool last = false;
+	int ret = -EINVAL;
+
+	spin_lock_irqsave(&pa->lock, flags);
+	if (WARN_ONCE(desc->potad != pa || desc->state != POTAD_DESC_LIVE,
+		      "potad: %s: freeing a foreign or dead descriptor\n",
+		      pa->name))
+		goto unlock;
+	if (whole) {
+		if (WARN_ONCE(desc->nr_live != BIT(desc->order),
+			      "potad: %s: potad_free() of a partly freed block\n",
+			      pa->name))
+			goto unlock;
+	} else {
+		if (WARN_ONCE(!nr || start < desc->start ||
+			      start - desc->start >= BIT(desc->order) ||
+			      nr > BIT(desc->order) - (start - desc->start) ||
+			      nr > desc->nr_live,
+			      "potad: %s: bad range %lx+%lx of block %lx\n",
+			      pa->name, start, nr, desc->start))
+			goto unlock;
+		off = start - pa->base;
+		if (WARN_ONCE(__potad_any_free(pa, off, off + nr),
+			      "potad: %s: range %lx+%lx freed twice\n",
+			      pa->name, start, nr))
+			goto unlock;
+	}
+	off = start - pa->base;
+	skipped = __potad_free_units(pa, off, off + nr);
+	pa->stats.units_allocated -= nr;
+	pa->stats.units_free += nr - skipped;
+	pa->stats.units_retired += skipped;
+	pa->stats.nr_frees++;
+	desc->nr_live -= nr;
+	last = !desc->nr_live;
+	if (last)
+		desc->state = POTAD_DESC_DEAD;
+	ret = 0;
+unlock:
+	spin_unlock_irqrestore(&pa->lock, flags);
+	if (!ret && last)
+		potad_release_desc(desc);
+	return ret;
+}
+
+/**
+ * potad_free() - Free a whole block.
+ * @pa: The instance the block was allocated from.
+ * @desc: Its descriptor.
+ *
+ * The block merges with its free buddies.  Units retired while it was
+ * allocated stay out of the space.  The descriptor is freed (slab types)
+ * or handed to the type's release op (caller-provided descriptors) and
+ * must not be used again.
+ *
+ * Context: Any context; takes and releases the instance lock with
+ * interrupts disabled.
+ * Return: 0, or -EINVAL if @desc is not a live descriptor of @pa or its
+ * block was partly freed (caller bugs, warned about once; nothing
+ * changes).
+ */
+int potad_free(struct potad *pa, struct potad_desc *desc)
+{
+	return potad_free_units(pa, desc, desc->start, BIT(desc->order), true);
+}
+EXPORT_SYMBOL_GPL(potad_free);
+
+/**
+ * potad_free_range() - Free part of a block.
+ * @pa: The instance the block was allocated from.
+ * @desc: Its descriptor.
+ * @start: Absolute number of the first unit to free, inside the block.
+ * @nr: Number of units to free.
+ *
+ * The units become free at once and merge with free neighbours, whatever
+ * their alignment; the rest of the block stays allocated.  When the last
+ * unit of the block is freed the descriptor is released as by
+ * potad_free().
+ *
+ * Context: Any context; takes and releases the instance lock with
+ * interrupts disabled.
+ * Return: 0, or -EINVAL if @desc is not a live descriptor of @pa, the
+ * range is empty, not inside the block, or partly free already (caller
+ * bugs, warned about once; nothing changes).
+ */
+int potad_free_range(struct potad *pa, struct potad_desc *desc,
+		     unsigned long start, unsigned long nr)
+{
+	return potad_free_units(pa, desc, start, nr, false);
+}
+EXPORT_SYMBOL_GPL(potad_free_range);
+
+/**
+ * potad_retire() - Take a unit out of service for good.
+ * @pa: The instance.
+ * @unit: Absolute unit number, inside a range that was added.
+ * @gfp: For the small record of the retired unit.
+ *
+ * A free unit leaves free space at once.  A unit inside an allocated block
+ * stays with its owner; when the block (or that part of it) is freed, the
+ * unit does not come back.  Used for memory failure.
+ *
+ * Context: Any context if @gfp does not sleep; takes and releases
+ * the instance lock with interrupts disabled.
+ * Return: 0; -EINVAL if @unit is not in the space (a caller bug, warned
+ * about once); -EALREADY if it is retired already; -ENOMEM.
+ */
+int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp)
+{
+	struct potad_retired *new, *t;
+	unsigned long off, boff, flags;
+	unsigned int k;
+	int ret = 0;
+
+	new = kmalloc(sizeof(*new), gfp);
+	if (!new)
+		return -ENOMEM;
+
+	spin_lock_irqsave(&pa->lock, flags);
+	if (WARN_ONCE(!potad_in_space(pa, unit, 1, &off) ||
+		      !__potad_range_holding(pa, off, off + 1),
+		      "potad: %s: retiring unit %lx outside the space\n",
+		      pa->name, unit)) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	t = __potad_retired_from(pa, off);
+	if (t && t->off == off) {
+		ret = -EALREADY;
+		goto unlock;
+	}
+	new->off = off;
+	boff = __potad_find_cover(pa, off, 0, &k);
+	if (boff != NOT_FOUND) {
+		__potad_take(pa, boff, k, off, 0);
+		pa->stats.units_free--;
+		pa->stats.units_retired++;
+		new->allocated = false;
+	} else {
+		new->allocated = true;
+	}
+	__potad_retired_insert(pa, new);
+	new = NULL;
+unlock:
+	spin_unlock_irqrestore(&pa->lock, flags);
+	kfree(new);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(potad_retire);
+
+/**
+ * potad_get_stats() - Read an instance's counters.
+ * @pa: The instance.
+ * @stats: Filled with a consistent snapshot.
+ *
+ * units_total == units_free + units_allocated + units_retired, where
+ * units_retired counts the retired units outside allocated blocks.
+ *
+ * Context: Any context; takes and releases the instance lock with
+ * interrupts disabled.
+ */
+void potad_get_stats(struct potad *pa, struct potad_stats *stats)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pa->lock, flags);
+	*stats = pa->stats;
+	spin_unlock_irqrestore(&pa->lock, flags);
+}
+EXPORT_SYMBOL_GPL(potad_get_stats);

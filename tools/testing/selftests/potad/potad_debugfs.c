@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * POTAD kselftest: drive the allocator through
+ * /sys/kernel/debug/potad/test (CONFIG_POTAD_DEBUGFS) and check what it
+ * reports.  Each test sets up its own abstract space of units.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+
+#define POTAD_DIR	"/sys/kernel/debug/potad"
+#define POTAD_TEST	POTAD_DIR "/test"
+
+/* Write one command; returns 0 or the errno the kernel answered with. */
+static int cmd(const char *fmt, ...)
+{
+	char buf[128];
+	va_list ap;
+	int fd, len, ret = 0;
+
+	va_start(ap, fmt);
+	len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fd = open(POTAD_TEST, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	if (write(fd, buf, len) != len)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+/* Read "key value" from the test file; -1 if absent. */
+static long get(const char *key)
+{
+	char line[256], k[64];
+	long v, ret = -1;
+	FILE *f = fopen(POTAD_TEST, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", k, &v) == 2 && !strcmp(k, key))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+/* Free blocks of @order, from the "nr_free ORDER COUNT" lines. */
+static long nr_free(int order)
+{
+	char line[256];
+	long o, n, ret = 0;
+	FILE *f = fopen(POTAD_TEST, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "nr_free %ld %ld", &o, &n) == 2 && o == order)
+			ret = n;
+	fclose(f);
+	return ret;
+}
+
+static long last_start(void)
+{
+	char line[256];
+	long s, o, ret = -1;
+	FILE *f = fopen(POTAD_TEST, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "last %ld %ld", &s, &o) == 2)
+			ret = s;
+	fclose(f);
+	return ret;
+}
+
+FIXTURE(space) {
+	int unused;
+};
+
+FIXTURE_SETUP(space)
+{
+	if (access(POTAD_TEST, W_OK))
+		SKIP(return, "%s missing: CONFIG_POTAD_DEBUGFS=y and root needed",
+		     POTAD_TEST);
+	ASSERT_EQ(0, cmd("init 1024 63"));
+	ASSERT_EQ(0, cmd("add 0 1024"));
+}
+
+FIXTURE_TEARDOWN(space)
+{
+	cmd("destroy");
+}
+
+TEST(listing_files)
+{
+	char line[256];
+	int types = 0;
+	FILE *f = fopen(POTAD_DIR "/types", "r");
+
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "type potad_debugfs size ", 24))
+			types++;
+	fclose(f);
+	ASSERT_EQ(1, types);
+	f = fopen(POTAD_DIR "/instances", "r");
+	ASSERT_NE(NULL, f);
+	fclose(f);
+}
+
+TEST_F(space, one_free_block_after_add)
+{
+	ASSERT_EQ(1024, get("units_total"));
+	ASSERT_EQ(1024, get("units_free"));
+	ASSERT_EQ(10, get("max_order"));
+	ASSERT_EQ(1, nr_free(10));
+}
+
+TEST_F(space, lowest_address_first)
+{
+	ASSERT_EQ(0, cmd("alloc 0"));
+	ASSERT_EQ(0, last_start());
+	ASSERT_EQ(0, cmd("alloc 0"));
+	ASSERT_EQ(1, last_start());
+	ASSERT_EQ(0, cmd("alloc 1"));
+	ASSERT_EQ(2, last_start());
+	ASSERT_EQ(0, cmd("alloc 0"));
+	ASSERT_EQ(4, last_start());
+	ASSERT_EQ(0, cmd("alloc 3"));
+	ASSERT_EQ(8, last_start());
+	ASSERT_EQ(13, get("units_allocated"));
+}
+
+TEST_F(space, free_merges_back)
+{
+	ASSERT_EQ(0, cmd("alloc 0"));
+	ASSERT_EQ(0, cmd("alloc 5"));
+	ASSERT_EQ(32, last_start());
+	ASSERT_EQ(0, cmd("free 0"));
+	ASSERT_EQ(0, cmd("free 32"));
+	ASSERT_EQ(1, nr_free(10));
+	ASSERT_EQ(1024, get("units_free"));
+	ASSERT_EQ(2, get("nr_frees"));
+}
+
+TEST_F(space, full_space_then_enospc)
+{
+	ASSERT_EQ(0, cmd("alloc 10"));
+	ASSERT_EQ(ENOSPC, cmd("alloc 0"));
+	ASSERT_EQ(1, get("alloc_failures"));
+	ASSERT_EQ(0, get("units_free"));
+}
+
+TEST_F(space, alloc_at_exact_and_busy)
+{
+	ASSERT_EQ(0, cmd("alloc_at 512 8"));
+	ASSERT_EQ(512, last_start());
+	ASSERT_EQ(EBUSY, cmd("alloc_at 512 0"));
+	ASSERT_EQ(EBUSY, cmd("alloc_at 0 10"));
+	ASSERT_EQ(0, cmd("alloc_at 768 8"));
+	ASSERT_EQ(1, nr_free(9));
+	ASSERT_EQ(512, get("units_allocated"));
+}
+
+TEST_F(space, partial_free_merges)
+{
+	ASSERT_EQ(0, cmd("alloc 4"));
+	ASSERT_EQ(0, cmd("free_range 3 1"));
+	ASSERT_EQ(15, get("units_allocated"));
+	ASSERT_EQ(0, cmd("free_range 0 3"));
+	ASSERT_EQ(0, cmd("free_range 8 8"));
+	ASSERT_EQ(0, cmd("free_range 4 4"));
+	ASSERT_EQ(0, get("units_allocated"));
+	ASSERT_EQ(1, nr_free(10));
+}
+
+TEST_F(space, retire_free_and_allocated)
+{
+	ASSERT_EQ(0, cmd("retire 1000"));
+	ASSERT_EQ(EALREADY, cmd("retire 1000"));
+	ASSERT_EQ(1, get("units_retired"));
+	ASSERT_EQ(0, cmd("alloc 2"));
+	ASSERT_EQ(0, cmd("retire 1"));
+	ASSERT_EQ(1, get("units_retired"));
+	ASSERT_EQ(0, cmd("free 0"));
+	ASSERT_EQ(2, get("units_retired"));
+	ASSERT_EQ(1022, get("units_free"));
+	ASSERT_EQ(EBUSY, cmd("alloc_at 0 1"));
+	ASSERT_EQ(0, cmd("alloc_at 2 1"));
+}
+
+TEST_F(space, withdraw)
+{
+	ASSERT_EQ(0, cmd("alloc 0"));
+	ASSERT_EQ(EBUSY, cmd("withdraw 0 512"));
+	ASSERT_EQ(1024, get("units_total"));
+	ASSERT_EQ(0, cmd("withdraw 512 512"));
+	ASSERT_EQ(512, get("units_total"));
+	ASSERT_EQ(0, nr_free(9));
+	ASSERT_EQ(0, cmd("add 512 512"));
+	ASSERT_EQ(0, cmd("free 0"));
+	ASSERT_EQ(1, nr_free(10));
+}
+
+TEST(holes_and_odd_ranges)
+{
+	ASSERT_EQ(0, cmd("init 4096 63"));
+	ASSERT_EQ(0, cmd("add 3 10"));
+	/* 3, 4..7, 8..11, 12 */
+	ASSERT_EQ(2, nr_free(0));
+	ASSERT_EQ(2, nr_free(2));
+	/* 2000..2015, 2016..2047, 2048..2079, 2080..2095 */
+	ASSERT_EQ(0, cmd("add 2000 96"));
+	ASSERT_EQ(106, get("units_total"));
+	ASSERT_EQ(2, nr_free(5));
+	ASSERT_EQ(ENOSPC, cmd("alloc 6"));
+	ASSERT_EQ(0, cmd("alloc 5"));
+	ASSERT_EQ(2016, last_start());
+	ASSERT_EQ(0, cmd("destroy"));
+}
+
+TEST_HARNESS_MAIN
