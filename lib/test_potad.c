@@ -23,14 +23,15 @@
 
 /* The xfs_buf example from the seed mail: 360 bytes of descriptor. */
 struct test_buf {
-	u8 head[100];
+	u8 head[104];
 	struct potad_desc desc;
-	u8 tail[360 - 100 - sizeof(struct potad_desc)];
+	u8 tail[360 - 104 - sizeof(struct potad_desc)];
 };
 
 static struct potad_type test_buf_type = {
 	.name = "potad_test_buf",
 	.size = sizeof(struct test_buf),
+	.offset = offsetof(struct test_buf, desc),
 };
 
 static struct potad_type test_plain_type = {
@@ -315,7 +316,10 @@ static void potad_test_descriptor_360(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
 	buf = container_of(d, struct test_buf, desc);
 	KUNIT_EXPECT_GE(test, ksize(buf), (size_t)360);
-	KUNIT_EXPECT_EQ(test, buf->head[0] | buf->head[99] | buf->tail[0], 0);
+	KUNIT_EXPECT_EQ(test, (unsigned long)d - (unsigned long)buf,
+			offsetof(struct test_buf, desc));
+	KUNIT_EXPECT_NULL(test, memchr_inv(buf->head, 0, sizeof(buf->head)));
+	KUNIT_EXPECT_NULL(test, memchr_inv(buf->tail, 0, sizeof(buf->tail)));
 	KUNIT_EXPECT_PTR_EQ(test, d->type, &test_buf_type);
 	KUNIT_EXPECT_PTR_EQ(test, d->potad, pa);
 	KUNIT_EXPECT_PTR_EQ(test, d->owner, (void *)&owner);
@@ -561,8 +565,14 @@ static void potad_test_bad_type(struct kunit *test)
 		.name = "potad_test_small",
 		.size = sizeof(struct potad_desc) - 1,
 	};
+	struct potad_type past_end = {
+		.name = "potad_test_past_end",
+		.size = sizeof(struct potad_desc) + 8,
+		.offset = 16,
+	};
 
 	KUNIT_EXPECT_EQ(test, potad_type_register(&small), -EINVAL);
+	KUNIT_EXPECT_EQ(test, potad_type_register(&past_end), -EINVAL);
 	KUNIT_EXPECT_EQ(test, potad_type_register(&test_plain_type), -EBUSY);
 }
 

@@ -116,6 +116,7 @@ struct potad_retired {
 	bool allocated;
 };
 
+/* Protects the lists of instances and types (see potad_internal.h). */
 DEFINE_MUTEX(potad_list_lock);
 LIST_HEAD(potad_instances);
 LIST_HEAD(potad_types);
@@ -799,14 +800,15 @@ static bool potad_type_registered(const struct potad_type *type)
  * their descriptors.
  *
  * Context: Process context, may sleep.
- * Return: 0; -EINVAL if @size is smaller than struct potad_desc or @name
- * is missing, -EBUSY if already registered (caller bugs, warned about
+ * Return: 0; -EINVAL if struct potad_desc does not fit at @offset in
+ * @size bytes or @name is missing, -EBUSY if already registered (caller bugs, warned about
  * once); -ENOMEM.
  */
 int potad_type_register(struct potad_type *type)
 {
 	might_sleep();
-	if (WARN_ONCE(!type->name || type->size < sizeof(struct potad_desc),
+	if (WARN_ONCE(!type->name || type->offset > type->size ||
+		      type->size - type->offset < sizeof(struct potad_desc),
 		      "potad: bad descriptor type %s\n", type->name))
 		return -EINVAL;
 	mutex_lock(&potad_list_lock);
@@ -921,21 +923,21 @@ static struct potad_desc *potad_alloc_slab(struct potad *pa,
 					   unsigned int order, void *owner,
 					   gfp_t gfp)
 {
-	struct potad_desc *desc;
+	void *obj;
 	int ret;
 
 	ret = potad_check_alloc(pa, type, start, order, false);
 	if (ret)
 		return ERR_PTR(ret);
-	desc = kmem_cache_zalloc(type->cache, gfp);
-	if (!desc)
+	obj = kmem_cache_zalloc(type->cache, gfp);
+	if (!obj)
 		return ERR_PTR(-ENOMEM);
-	ret = __potad_alloc(pa, desc, type, start, order, owner);
+	ret = __potad_alloc(pa, obj + type->offset, type, start, order, owner);
 	if (ret) {
-		kmem_cache_free(type->cache, desc);
+		kmem_cache_free(type->cache, obj);
 		return ERR_PTR(ret);
 	}
-	return desc;
+	return obj + type->offset;
 }
 
 /**
@@ -1023,7 +1025,7 @@ static void potad_release_desc(struct potad_desc *desc)
 	const struct potad_type *type = desc->type;
 
 	if (type->cache)
-		kmem_cache_free(type->cache, desc);
+		kmem_cache_free(type->cache, (void *)desc - type->offset);
 	else if (type->ops && type->ops->release)
 		type->ops->release(desc);
 }

@@ -61,8 +61,9 @@ struct potad_type_ops {
 /**
  * struct potad_type - A kind of descriptor.
  * @name: Short name, used for the slab cache ("potad_@name") and debugfs.
- * @size: Size of the caller's structure that embeds struct potad_desc,
- *	at least sizeof(struct potad_desc).
+ * @size: Size of the caller's structure that embeds struct potad_desc.
+ * @offset: offsetof() the struct potad_desc in the caller's structure;
+ *	@offset + sizeof(struct potad_desc) must not exceed @size.
  * @flags: %POTAD_TYPE_CALLER_MEM or 0.
  * @ops: Owner callbacks, may be NULL.
  * @cache: Private: slab cache for the descriptors.
@@ -74,6 +75,7 @@ struct potad_type_ops {
 struct potad_type {
 	const char *name;
 	size_t size;
+	size_t offset;
 	unsigned int flags;
 	const struct potad_type_ops *ops;
 	struct kmem_cache *cache;
@@ -147,7 +149,7 @@ struct potad_stats {
  * @list: Entry on the global list of instances.
  */
 struct potad {
-	spinlock_t lock;
+	spinlock_t lock;	/* protects every field below */
 	const char *name;
 	unsigned int flags;
 	unsigned int unit_shift;

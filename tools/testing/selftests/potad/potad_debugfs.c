@@ -53,7 +53,7 @@ static long get(const char *key)
 }
 
 /* Free blocks of @order, from the "nr_free ORDER COUNT" lines. */
-static long nr_free(int order)
+static long free_blocks(int order)
 {
 	char line[256];
 	long o, n, ret = 0;
@@ -123,7 +123,7 @@ TEST_F(space, one_free_block_after_add)
 	ASSERT_EQ(1024, get("units_total"));
 	ASSERT_EQ(1024, get("units_free"));
 	ASSERT_EQ(10, get("max_order"));
-	ASSERT_EQ(1, nr_free(10));
+	ASSERT_EQ(1, free_blocks(10));
 }
 
 TEST_F(space, lowest_address_first)
@@ -148,7 +148,7 @@ TEST_F(space, free_merges_back)
 	ASSERT_EQ(32, last_start());
 	ASSERT_EQ(0, cmd("free 0"));
 	ASSERT_EQ(0, cmd("free 32"));
-	ASSERT_EQ(1, nr_free(10));
+	ASSERT_EQ(1, free_blocks(10));
 	ASSERT_EQ(1024, get("units_free"));
 	ASSERT_EQ(2, get("nr_frees"));
 }
@@ -168,7 +168,7 @@ TEST_F(space, alloc_at_exact_and_busy)
 	ASSERT_EQ(EBUSY, cmd("alloc_at 512 0"));
 	ASSERT_EQ(EBUSY, cmd("alloc_at 0 10"));
 	ASSERT_EQ(0, cmd("alloc_at 768 8"));
-	ASSERT_EQ(1, nr_free(9));
+	ASSERT_EQ(1, free_blocks(9));
 	ASSERT_EQ(512, get("units_allocated"));
 }
 
@@ -181,7 +181,7 @@ TEST_F(space, partial_free_merges)
 	ASSERT_EQ(0, cmd("free_range 8 8"));
 	ASSERT_EQ(0, cmd("free_range 4 4"));
 	ASSERT_EQ(0, get("units_allocated"));
-	ASSERT_EQ(1, nr_free(10));
+	ASSERT_EQ(1, free_blocks(10));
 }
 
 TEST_F(space, retire_free_and_allocated)
@@ -189,14 +189,16 @@ TEST_F(space, retire_free_and_allocated)
 	ASSERT_EQ(0, cmd("retire 1000"));
 	ASSERT_EQ(EALREADY, cmd("retire 1000"));
 	ASSERT_EQ(1, get("units_retired"));
+	/* Best fit: the order-2 block split off next to unit 1000. */
 	ASSERT_EQ(0, cmd("alloc 2"));
-	ASSERT_EQ(0, cmd("retire 1"));
+	ASSERT_EQ(1004, last_start());
+	ASSERT_EQ(0, cmd("retire 1005"));
 	ASSERT_EQ(1, get("units_retired"));
-	ASSERT_EQ(0, cmd("free 0"));
+	ASSERT_EQ(0, cmd("free 1004"));
 	ASSERT_EQ(2, get("units_retired"));
 	ASSERT_EQ(1022, get("units_free"));
-	ASSERT_EQ(EBUSY, cmd("alloc_at 0 1"));
-	ASSERT_EQ(0, cmd("alloc_at 2 1"));
+	ASSERT_EQ(EBUSY, cmd("alloc_at 1004 1"));
+	ASSERT_EQ(0, cmd("alloc_at 1006 1"));
 }
 
 TEST_F(space, withdraw)
@@ -206,10 +208,10 @@ TEST_F(space, withdraw)
 	ASSERT_EQ(1024, get("units_total"));
 	ASSERT_EQ(0, cmd("withdraw 512 512"));
 	ASSERT_EQ(512, get("units_total"));
-	ASSERT_EQ(0, nr_free(9));
+	ASSERT_EQ(0, free_blocks(9));
 	ASSERT_EQ(0, cmd("add 512 512"));
 	ASSERT_EQ(0, cmd("free 0"));
-	ASSERT_EQ(1, nr_free(10));
+	ASSERT_EQ(1, free_blocks(10));
 }
 
 TEST(holes_and_odd_ranges)
@@ -217,12 +219,12 @@ TEST(holes_and_odd_ranges)
 	ASSERT_EQ(0, cmd("init 4096 63"));
 	ASSERT_EQ(0, cmd("add 3 10"));
 	/* 3, 4..7, 8..11, 12 */
-	ASSERT_EQ(2, nr_free(0));
-	ASSERT_EQ(2, nr_free(2));
+	ASSERT_EQ(2, free_blocks(0));
+	ASSERT_EQ(2, free_blocks(2));
 	/* 2000..2015, 2016..2047, 2048..2079, 2080..2095 */
 	ASSERT_EQ(0, cmd("add 2000 96"));
 	ASSERT_EQ(106, get("units_total"));
-	ASSERT_EQ(2, nr_free(5));
+	ASSERT_EQ(2, free_blocks(5));
 	ASSERT_EQ(ENOSPC, cmd("alloc 6"));
 	ASSERT_EQ(0, cmd("alloc 5"));
 	ASSERT_EQ(2016, last_start());
