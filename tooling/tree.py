@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 
-TARBALL = "/usr/src/linux-source-6.12.tar.xz"
+TARBALL = os.environ.get("POTAD_TARBALL", "/usr/src/linux-source-6.12.tar.xz")
 TOPDIR = "linux-source-6.12"
 
 # Debian packages the build/boot/test loop needs (binary -> package).
