@@ -52,15 +52,18 @@ run: kernel initramfs
 test:
 	@python3 tooling/runtests.py $(REPO) $(BUILD)
 
-harness:
-	@$(MAKE) -s -C tools/testing/potad test
+# The harness is built in the tree, next to the kernel's tools/include
+# and tools/lib it uses, like tools/testing/memblock.
+harness: tree
+	@$(MAKE) -s -C $(KSRC)/tools/testing/potad test
 
-bench:
-	@$(MAKE) -s -C tools/testing/potad bench
+bench: tree
+	@$(MAKE) -s -C $(KSRC)/tools/testing/potad bench cachegrind
 
 clean:
 	rm -rf $(KOBJ) $(BUILD)/initramfs* $(BUILD)/*.log
-	$(MAKE) -s -C tools/testing/potad clean
+	[ ! -d $(KSRC)/tools/testing/potad ] || \
+		$(MAKE) -s -C $(KSRC)/tools/testing/potad clean
 
 distclean:
 	rm -rf $(BUILD)

@@ -542,6 +542,14 @@ static void potad_test_bad_free(struct kunit *test)
 			-EINVAL);
 	/* potad_free() of a partly freed block. */
 	KUNIT_EXPECT_EQ(test, potad_free(pa, p), -EINVAL);
+	/* A retired unit freed once must not be freed again. */
+	KUNIT_ASSERT_EQ(test, potad_retire(pa, p->start + 3, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, potad_free_range(pa, p, p->start + 3, 1), 0);
+	potad_get_stats(pa, &before);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 3, 1),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 2, 2),
+			-EINVAL);
 	EXPECT_UNCHANGED(test, pa, before);
 
 	/* Double free and a stale descriptor (caller memory survives). */
@@ -553,8 +561,12 @@ static void potad_test_bad_free(struct kunit *test)
 	EXPECT_UNCHANGED(test, pa, before);
 
 	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 2, 6), 0);
-	KUNIT_EXPECT_EQ(test, nr_free(pa, 8), 1UL);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 2, 1), 0);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 4, 4), 0);
+	/* Everything but the retired unit merged back. */
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 7), 1UL);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 8), 0UL);
+	expect_consistent(test, pa);
 	potad_destroy(other);
 	potad_destroy(pa);
 }

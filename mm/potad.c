@@ -70,6 +70,7 @@
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/kernel.h>
+#include <linux/limits.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/log2.h>
@@ -485,6 +486,18 @@ static void __potad_retired_insert(struct potad *pa, struct potad_retired *new)
 	rb_insert_color(&new->node, &pa->retired);
 }
 
+/* Has a retired unit of [off, end) been given back by its block already? */
+static bool __potad_retired_freed(struct potad *pa, unsigned long off,
+				  unsigned long end)
+{
+	struct potad_retired *r = __potad_retired_from(pa, off);
+
+	for (; r && r->off < end; r = potad_retired_next(r))
+		if (!r->allocated)
+			return true;
+	return false;
+}
+
 /*
  * Give back the allocated units [off, end), skipping retired units, which
  * stay out for good.  Returns the number of retired units skipped.
@@ -516,7 +529,9 @@ static unsigned long __potad_free_units(struct potad *pa, unsigned long off,
  *	%POTAD_MIN_UNIT_SHIFT.  Ignored for abstract spaces.
  * @base: Absolute number of the first unit (a physical address shifted
  *	right by @unit_shift for memory spaces).
- * @span: Number of units; [@base, @base + @span) is the space.
+ * @span: Number of units; [@base, @base + @span) is the space.  Its last
+ *	unit must be below %POTAD_ANY, and for memory spaces its last byte
+ *	must fit in phys_addr_t.
  * @max_order: Largest order to hand out; capped at ilog2(@span).  @base
  *	must be aligned to 2^(the capped value) units.
  *
@@ -536,12 +551,17 @@ int potad_init(struct potad *pa, const char *name, unsigned int flags,
 	unsigned int k;
 
 	might_sleep();
+	/*
+	 * The last unit must be below POTAD_ANY, and a memory space's last
+	 * byte must have a physical address.
+	 */
 	if (WARN_ONCE(!span || (flags != POTAD_MEMORY &&
 				flags != POTAD_ABSTRACT) ||
-		      base + span - 1 < base ||
+		      span > POTAD_ANY - base ||
 		      (flags == POTAD_MEMORY &&
 		       (unit_shift < POTAD_MIN_UNIT_SHIFT ||
-			unit_shift >= BITS_PER_LONG)),
+			unit_shift >= BITS_PER_LONG ||
+			base + span - 1 > PHYS_ADDR_MAX >> unit_shift)),
 		      "potad: bad instance %s\n", name))
 		return -EINVAL;
 	max_order = min_t(unsigned int, max_order, ilog2(span));
@@ -899,9 +919,9 @@ static int __potad_alloc(struct potad *pa, struct potad_desc *desc,
 		else
 			__potad_take(pa, start, k, off, order);
 	}
-	if (ret) {
+	if (ret == -ENOSPC) {
 		pa->stats.alloc_failures++;
-	} else {
+	} else if (!ret) {
 		pa->stats.units_free -= BIT(order);
 		pa->stats.units_allocated += BIT(order);
 		pa->stats.nr_allocs++;
@@ -956,8 +976,8 @@ static struct potad_desc *potad_alloc_slab(struct potad *pa,
  * the instance lock with interrupts disabled.
  * Return: The descriptor; ERR_PTR(-EINVAL) for a bad @type or an @order
  * beyond the space (caller bugs, warned about once), -ENOMEM if the
- * descriptor could not be allocated, -ENOSPC if no block is free.
- * Nothing changes on error.
+ * descriptor could not be allocated, -ENOSPC if no block is free (counted
+ * in alloc_failures).  Nothing else changes on error.
  */
 struct potad_desc *potad_alloc(struct potad *pa, const struct potad_type *type,
 			       unsigned int order, void *owner, gfp_t gfp)
@@ -1030,7 +1050,10 @@ static void potad_release_desc(struct potad_desc *desc)
 		type->ops->release(desc);
 }
 
-/* Free [start, start + nr) of @desc's block; @whole for potad_free(). */
+/*
+ * Free [start, start + nr) of @desc's block, or with @whole the whole block
+ * (@start and @nr are then taken from @desc once it is known to be live).
+ */
 static int potad_free_units(struct potad *pa, struct potad_desc *desc,
 			    unsigned long start, unsigned long nr, bool whole)
 {
@@ -1048,6 +1071,8 @@ static int potad_free_units(struct potad *pa, struct potad_desc *desc,
 			      "potad: %s: potad_free() of a partly freed block\n",
 			      pa->name))
 			goto unlock;
+		start = desc->start;
+		nr = BIT(desc->order);
 	} else {
 		if (WARN_ONCE(!nr || start < desc->start ||
 			      start - desc->start >= BIT(desc->order) ||
@@ -1057,7 +1082,8 @@ static int potad_free_units(struct potad *pa, struct potad_desc *desc,
 			      pa->name, start, nr, desc->start))
 			goto unlock;
 		off = start - pa->base;
-		if (WARN_ONCE(__potad_any_free(pa, off, off + nr),
+		if (WARN_ONCE(__potad_any_free(pa, off, off + nr) ||
+			      __potad_retired_freed(pa, off, off + nr),
 			      "potad: %s: range %lx+%lx freed twice\n",
 			      pa->name, start, nr))
 			goto unlock;
@@ -1098,7 +1124,7 @@ unlock:
  */
 int potad_free(struct potad *pa, struct potad_desc *desc)
 {
-	return potad_free_units(pa, desc, desc->start, BIT(desc->order), true);
+	return potad_free_units(pa, desc, 0, 0, true);
 }
 EXPORT_SYMBOL_GPL(potad_free);
 

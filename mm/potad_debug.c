@@ -19,6 +19,11 @@
  *	destroy			free every block and tear the instance down
  * A command that fails makes write() fail with its error code.  Reading
  * "test" shows the last block allocated and the instance's counters.
+ *
+ * Commands are passed to POTAD as they are: one that is a caller bug (an
+ * order beyond the space, an overlapping range, ...) gets the same
+ * WARN_ONCE a kernel caller would, so do not use this file on a machine
+ * with panic_on_warn.  It exists to test POTAD and is root-only.
  */
 
 #include <linux/bitmap.h>

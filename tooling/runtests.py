@@ -75,8 +75,9 @@ def count_tap(text):
 
 def stage_harness():
     t0 = time.time()
-    rc, out = sh(["make", "-s", "-C", "tools/testing/potad", "test"],
-                 log="harness.log", cwd=REPO)
+    rc, out = sh(["make", "-s", "-C",
+                  os.path.join(KSRC, "tools/testing/potad"), "test"],
+                 log="harness.log")
     p, f, s, bad = count_tap(out)
     if rc and not f:
         f, bad = 1, ["harness exited %d, see build/harness.log" % rc]

@@ -101,20 +101,20 @@ def extract(build):
 
 
 def overlay_files(repo):
+    """Overlay files: tracked or new, not git-ignored, in kernel dirs."""
+    r = subprocess.run(["git", "-C", repo, "ls-files", "-z", "--cached",
+                        "--others", "--exclude-standard"],
+                       capture_output=True)
+    if r.returncode:
+        die("not a git checkout: " + repo)
     files = {}
-    for top in sorted(os.listdir(repo)):
-        if top in NOT_OVERLAY or top.startswith("."):
+    for rel in r.stdout.decode().split("\0"):
+        if "/" not in rel or rel.split("/", 1)[0] in NOT_OVERLAY:
             continue
-        p = os.path.join(repo, top)
-        if os.path.isfile(p):
-            continue
-        for dp, dns, fns in os.walk(p):
-            dns[:] = [d for d in dns if not d.startswith(".")]
-            for fn in fns:
-                full = os.path.join(dp, fn)
-                rel = os.path.relpath(full, repo)
-                with open(full, "rb") as f:
-                    files[rel] = f.read()
+        full = os.path.join(repo, rel)
+        if os.path.isfile(full):
+            with open(full, "rb") as f:
+                files[rel] = f.read()
     return files
 
 

@@ -60,7 +60,8 @@ struct potad_type_ops {
 
 /**
  * struct potad_type - A kind of descriptor.
- * @name: Short name, used for the slab cache ("potad_@name") and debugfs.
+ * @name: Name of the slab cache for the descriptors (so unique and
+ *	recognisable, e.g. "potad_xfs_buf"), also shown in debugfs.
  * @size: Size of the caller's structure that embeds struct potad_desc.
  * @offset: offsetof() the struct potad_desc in the caller's structure;
  *	@offset + sizeof(struct potad_desc) must not exceed @size.
@@ -114,10 +115,12 @@ struct potad_desc {
  * @units_total: Units added with potad_add_range() and not withdrawn.
  * @units_free: Units in free blocks.
  * @units_allocated: Units in allocated blocks (including retired ones).
- * @units_retired: Units retired for good (allocated or not).
+ * @units_retired: Retired units outside allocated blocks; a retired unit
+ *	inside an allocated block counts in @units_allocated until freed.
  * @nr_allocs: Successful allocations.
  * @nr_frees: Frees (whole blocks and ranges).
- * @alloc_failures: Allocations that found no free block.
+ * @alloc_failures: potad_alloc() and potad_alloc_desc(%POTAD_ANY) calls
+ *	that found no free block (-ENOSPC).
  * @max_order: Largest order the instance can ever hand out.
  * @nr_free: Free blocks of each order.
  */
