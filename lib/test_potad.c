@@ -11,6 +11,7 @@
  * checker accepts WARNINGs raised at mm/potad.c inside that suite only.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
@@ -263,6 +264,7 @@ static void potad_test_retire(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, d->start, 32UL);
 	/* A unit of an allocated block stays out when the block is freed. */
 	KUNIT_EXPECT_EQ(test, potad_retire(pa, 34, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, potad_withdraw_range(pa, 34, 1), -EBUSY);
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.units_retired, 1UL);
 	KUNIT_EXPECT_EQ(test, st.units_allocated, 8UL);
@@ -355,7 +357,7 @@ static void potad_test_caller_descriptor(struct kunit *test)
 static void potad_test_abstract_space(struct kunit *test)
 {
 	struct potad *pa = kunit_kzalloc(test, sizeof(*pa), GFP_KERNEL);
-	unsigned long base = 1UL << 40;
+	unsigned long base = 1UL << (BITS_PER_LONG - 8);
 	struct potad_desc *d, *e;
 
 	KUNIT_ASSERT_NOT_NULL(test, pa);
@@ -385,8 +387,10 @@ static void potad_test_memory_512(struct kunit *test)
 	unsigned int i, n = 0;
 	u8 *p;
 
-	page = alloc_pages(GFP_KERNEL, span_order + shift - PAGE_SHIFT);
-	KUNIT_ASSERT_NOT_NULL(test, page);
+	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN,
+			   span_order + shift - PAGE_SHIFT);
+	if (!page)
+		kunit_skip(test, "no 4 MB of contiguous memory");
 	pa = kunit_kzalloc(test, sizeof(*pa), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pa);
 	KUNIT_ASSERT_EQ(test, potad_init(pa, "mem512", POTAD_MEMORY, shift,
@@ -459,6 +463,14 @@ static void potad_test_bad_init(struct kunit *test)
 	/* Base not aligned to the largest order. */
 	KUNIT_EXPECT_EQ(test, potad_init(&pa, "x", POTAD_ABSTRACT, 0, 8, 16,
 					 63), -EINVAL);
+	/* Spans whose metadata index would overflow. */
+	KUNIT_EXPECT_EQ(test, potad_init(&pa, "x", POTAD_ABSTRACT, 0, 0,
+					 ULONG_MAX, 63), -EINVAL);
+	KUNIT_EXPECT_EQ(test, potad_init(&pa, "x", POTAD_ABSTRACT, 0, 0,
+					 POTAD_MAX_SPAN + 1, 63), -EINVAL);
+	/* The last unit would be POTAD_ANY. */
+	KUNIT_EXPECT_EQ(test, potad_init(&pa, "x", POTAD_ABSTRACT, 0,
+					 ULONG_MAX - 15, 16, 4), -EINVAL);
 	/* ... which is fine once the largest order is capped. */
 	KUNIT_EXPECT_EQ(test, potad_init(&pa, "x", POTAD_ABSTRACT, 0, 8, 16,
 					 3), 0);
@@ -560,7 +572,15 @@ static void potad_test_bad_free(struct kunit *test)
 			-EINVAL);
 	EXPECT_UNCHANGED(test, pa, before);
 
-	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
+	/* Units freed and then withdrawn cannot be freed again. */
+	KUNIT_ASSERT_EQ(test, potad_free_range(pa, d, d->start + 4, 4), 0);
+	KUNIT_ASSERT_EQ(test, potad_withdraw_range(pa, d->start + 4, 4), 0);
+	potad_get_stats(pa, &before);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, d->start + 4, 4),
+			-EINVAL);
+	EXPECT_UNCHANGED(test, pa, before);
+	KUNIT_ASSERT_EQ(test, potad_add_range(pa, d->start + 4, 4), 0);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, d->start, 4), 0);
 	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 2, 1), 0);
 	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 4, 4), 0);
 	/* Everything but the retired unit merged back. */
@@ -582,9 +602,22 @@ static void potad_test_bad_type(struct kunit *test)
 		.size = sizeof(struct potad_desc) + 8,
 		.offset = 16,
 	};
+	struct potad_type misaligned = {
+		.name = "potad_test_misaligned",
+		.size = sizeof(struct potad_desc) + 8,
+		.offset = 1,
+	};
+	struct potad_type never = {
+		.name = "potad_test_never",
+		.size = sizeof(struct potad_desc),
+	};
 
 	KUNIT_EXPECT_EQ(test, potad_type_register(&small), -EINVAL);
 	KUNIT_EXPECT_EQ(test, potad_type_register(&past_end), -EINVAL);
+	KUNIT_EXPECT_EQ(test, potad_type_register(&misaligned), -EINVAL);
+	/* Unregistering a type never registered changes nothing. */
+	potad_type_unregister(&never);
+	KUNIT_EXPECT_FALSE(test, never.registered);
 	KUNIT_EXPECT_EQ(test, potad_type_register(&test_plain_type), -EBUSY);
 }
 
@@ -613,9 +646,16 @@ static struct kunit_suite potad_errors_suite = {
 struct conc_ctx {
 	struct potad *pa;
 	struct timer_list timer;
+	struct completion done[CONC_THREADS];
 	atomic_t errors;
+	atomic_t allocs;
 	atomic_t timer_runs;
 	bool stop;
+};
+
+struct conc_arg {
+	struct conc_ctx *c;
+	unsigned int id;
 };
 
 static void conc_check(struct conc_ctx *c, struct potad_desc *d,
@@ -626,9 +666,10 @@ static void conc_check(struct conc_ctx *c, struct potad_desc *d,
 		atomic_inc(&c->errors);
 }
 
-static int conc_thread(void *arg)
+static int conc_thread(void *data)
 {
-	struct conc_ctx *c = arg;
+	struct conc_arg *arg = data;
+	struct conc_ctx *c = arg->c;
 	struct potad_desc *held[CONC_HELD] = {};
 	unsigned int i, slot, order;
 
@@ -649,6 +690,7 @@ static int conc_thread(void *arg)
 			held[slot] = NULL;
 		} else {
 			conc_check(c, held[slot], order);
+			atomic_inc(&c->allocs);
 		}
 		if (!(i % 64))
 			cond_resched();
@@ -656,6 +698,7 @@ static int conc_thread(void *arg)
 	for (slot = 0; slot < CONC_HELD; slot++)
 		if (held[slot] && potad_free(c->pa, held[slot]))
 			atomic_inc(&c->errors);
+	complete(&c->done[arg->id]);
 	return 0;
 }
 
@@ -679,7 +722,8 @@ static void conc_timer(struct timer_list *t)
 
 static void potad_test_concurrent(struct kunit *test)
 {
-	struct task_struct *tasks[CONC_THREADS];
+	struct conc_arg args[CONC_THREADS];
+	struct task_struct *task;
 	struct conc_ctx *c;
 	struct potad_stats st;
 	unsigned int i;
@@ -689,19 +733,24 @@ static void potad_test_concurrent(struct kunit *test)
 	c->pa = new_space(test, 4096);
 	timer_setup(&c->timer, conc_timer, 0);
 	mod_timer(&c->timer, jiffies + 1);
+	/* Every thread runs to completion: no kthread_stop() before it ran. */
 	for (i = 0; i < CONC_THREADS; i++) {
-		tasks[i] = kthread_run(conc_thread, c, "potad_conc/%u", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(tasks[i]));
-		get_task_struct(tasks[i]);
+		init_completion(&c->done[i]);
+		args[i].c = c;
+		args[i].id = i;
+		task = kthread_run(conc_thread, &args[i], "potad_conc/%u", i);
+		if (IS_ERR(task)) {
+			atomic_inc(&c->errors);
+			complete(&c->done[i]);
+		}
 	}
-	for (i = 0; i < CONC_THREADS; i++) {
-		kthread_stop(tasks[i]);
-		put_task_struct(tasks[i]);
-	}
+	for (i = 0; i < CONC_THREADS; i++)
+		wait_for_completion(&c->done[i]);
 	WRITE_ONCE(c->stop, true);
 	timer_shutdown_sync(&c->timer);
 
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->errors), 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&c->allocs), CONC_THREADS * 100);
 	KUNIT_EXPECT_GT(test, atomic_read(&c->timer_runs), 0);
 	potad_get_stats(c->pa, &st);
 	KUNIT_EXPECT_EQ(test, st.units_allocated, 0UL);

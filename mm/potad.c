@@ -53,8 +53,9 @@
  *
  * Descriptors are allocated from the type's slab cache with the caller's
  * gfp before the lock is taken, or provided by the caller.  A descriptor
- * whose block has been freed is dead: freeing it again is detected while
- * its memory is not reused (caller-provided descriptors: always).
+ * whose block has been freed is dead: freeing a caller-provided one again
+ * is always detected; a slab descriptor's memory is gone with its block,
+ * so a second free is a use-after-free for KASAN or slub_debug to report.
  *
  * Locking: one spinlock per instance, taken with interrupts disabled, so
  * every operation that does not allocate with a sleeping gfp may be called
@@ -212,7 +213,9 @@ static size_t map_layout(struct potad_map *m, unsigned long nbits,
 	unsigned int l = 0;
 
 	for (;;) {
-		unsigned long n = DIV_ROUND_UP(nbits, BITS_PER_LONG);
+		/* Not DIV_ROUND_UP(): nbits may be close to ULONG_MAX. */
+		unsigned long n = nbits / BITS_PER_LONG +
+				  !!(nbits % BITS_PER_LONG);
 
 		if (m) {
 			m->nbits[l] = nbits;
@@ -529,8 +532,8 @@ static unsigned long __potad_free_units(struct potad *pa, unsigned long off,
  *	%POTAD_MIN_UNIT_SHIFT.  Ignored for abstract spaces.
  * @base: Absolute number of the first unit (a physical address shifted
  *	right by @unit_shift for memory spaces).
- * @span: Number of units; [@base, @base + @span) is the space.  Its last
- *	unit must be below %POTAD_ANY, and for memory spaces its last byte
+ * @span: Number of units; [@base, @base + @span) is the space, at most
+ *	%POTAD_MAX_SPAN units.  Its last unit must be below %POTAD_ANY, and for memory spaces its last byte
  *	must fit in phys_addr_t.
  * @max_order: Largest order to hand out; capped at ilog2(@span).  @base
  *	must be aligned to 2^(the capped value) units.
@@ -555,8 +558,8 @@ int potad_init(struct potad *pa, const char *name, unsigned int flags,
 	 * The last unit must be below POTAD_ANY, and a memory space's last
 	 * byte must have a physical address.
 	 */
-	if (WARN_ONCE(!span || (flags != POTAD_MEMORY &&
-				flags != POTAD_ABSTRACT) ||
+	if (WARN_ONCE(!span || span > POTAD_MAX_SPAN ||
+		      (flags != POTAD_MEMORY && flags != POTAD_ABSTRACT) ||
 		      span > POTAD_ANY - base ||
 		      (flags == POTAD_MEMORY &&
 		       (unit_shift < POTAD_MIN_UNIT_SHIFT ||
@@ -565,6 +568,9 @@ int potad_init(struct potad *pa, const char *name, unsigned int flags,
 		      "potad: bad instance %s\n", name))
 		return -EINVAL;
 	max_order = min_t(unsigned int, max_order, ilog2(span));
+	/* A block's size in bytes must fit in a u64 (potad_desc_bytes()). */
+	if (flags == POTAD_MEMORY)
+		max_order = min(max_order, 63 - unit_shift);
 	if (WARN_ONCE(!IS_ALIGNED(base, BIT(max_order)),
 		      "potad: %s: base %lx not aligned to order %u\n", name,
 		      base, max_order))
@@ -576,7 +582,8 @@ int potad_init(struct potad *pa, const char *name, unsigned int flags,
 		return -ENOMEM;
 	for (k = 0; k <= max_order; k++)
 		total += map_layout(NULL, span >> k, NULL);
-	words = kvcalloc(total, sizeof(unsigned long), GFP_KERNEL);
+	words = kvcalloc(total, sizeof(unsigned long),
+			 GFP_KERNEL | __GFP_NOWARN);
 	if (!words) {
 		kfree(pa->maps);
 		pa->maps = NULL;
@@ -807,8 +814,7 @@ EXPORT_SYMBOL_GPL(potad_withdraw_range);
 
 static bool potad_type_registered(const struct potad_type *type)
 {
-	/* A type never registered has a zeroed list head. */
-	return type && type->list.next && !list_empty(&type->list);
+	return type && READ_ONCE(type->registered);
 }
 
 /**
@@ -827,15 +833,21 @@ static bool potad_type_registered(const struct potad_type *type)
 int potad_type_register(struct potad_type *type)
 {
 	might_sleep();
+	struct potad_type *t;
+
 	if (WARN_ONCE(!type->name || type->offset > type->size ||
-		      type->size - type->offset < sizeof(struct potad_desc),
+		      type->size - type->offset < sizeof(struct potad_desc) ||
+		      !IS_ALIGNED(type->offset,
+				  __alignof__(struct potad_desc)),
 		      "potad: bad descriptor type %s\n", type->name))
 		return -EINVAL;
 	mutex_lock(&potad_list_lock);
-	if (WARN_ONCE(potad_type_registered(type),
-		      "potad: type %s registered twice\n", type->name)) {
-		mutex_unlock(&potad_list_lock);
-		return -EBUSY;
+	list_for_each_entry(t, &potad_types, list) {
+		if (WARN_ONCE(t == type, "potad: type %s registered twice\n",
+			      type->name)) {
+			mutex_unlock(&potad_list_lock);
+			return -EBUSY;
+		}
 	}
 	type->cache = NULL;
 	if (!(type->flags & POTAD_TYPE_CALLER_MEM)) {
@@ -847,6 +859,7 @@ int potad_type_register(struct potad_type *type)
 		}
 	}
 	list_add_tail(&type->list, &potad_types);
+	WRITE_ONCE(type->registered, true);
 	mutex_unlock(&potad_list_lock);
 	return 0;
 }
@@ -854,7 +867,8 @@ EXPORT_SYMBOL_GPL(potad_type_register);
 
 /**
  * potad_type_unregister() - Unregister a descriptor type.
- * @type: A registered type with no descriptor left.
+ * @type: A registered type with no descriptor left (for slab types,
+ *	kmem_cache_destroy() reports descriptors still allocated).
  *
  * Context: Process context, may sleep.
  */
@@ -862,8 +876,13 @@ void potad_type_unregister(struct potad_type *type)
 {
 	might_sleep();
 	mutex_lock(&potad_list_lock);
-	if (!WARN_ON_ONCE(!potad_type_registered(type)))
-		list_del_init(&type->list);
+	if (WARN_ONCE(!potad_type_registered(type),
+		      "potad: unregistering an unknown type\n")) {
+		mutex_unlock(&potad_list_lock);
+		return;
+	}
+	list_del(&type->list);
+	WRITE_ONCE(type->registered, false);
 	mutex_unlock(&potad_list_lock);
 	kmem_cache_destroy(type->cache);
 	type->cache = NULL;
@@ -1073,6 +1092,13 @@ static int potad_free_units(struct potad *pa, struct potad_desc *desc,
 			goto unlock;
 		start = desc->start;
 		nr = BIT(desc->order);
+		off = start - pa->base;
+		/* The descriptor's state is trusted; check it when debugging. */
+		if (IS_ENABLED(CONFIG_DEBUG_VM) &&
+		    WARN_ONCE(__potad_any_free(pa, off, off + nr),
+			      "potad: %s: block %lx is partly free\n",
+			      pa->name, start))
+			goto unlock;
 	} else {
 		if (WARN_ONCE(!nr || start < desc->start ||
 			      start - desc->start >= BIT(desc->order) ||
@@ -1082,7 +1108,9 @@ static int potad_free_units(struct potad *pa, struct potad_desc *desc,
 			      pa->name, start, nr, desc->start))
 			goto unlock;
 		off = start - pa->base;
-		if (WARN_ONCE(__potad_any_free(pa, off, off + nr) ||
+		/* Freed and withdrawn units have left the ranges. */
+		if (WARN_ONCE(!__potad_range_holding(pa, off, off + nr) ||
+			      __potad_any_free(pa, off, off + nr) ||
 			      __potad_retired_freed(pa, off, off + nr),
 			      "potad: %s: range %lx+%lx freed twice\n",
 			      pa->name, start, nr))

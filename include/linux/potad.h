@@ -29,6 +29,9 @@ struct potad_map;
 /* Number of orders an instance can track: a block of 2^63 units at most. */
 #define POTAD_NR_ORDERS		BITS_PER_LONG
 
+/* Largest space: metadata indexes stay far from overflow. */
+#define POTAD_MAX_SPAN		(1UL << (BITS_PER_LONG - 2))
+
 /* Smallest unit of a memory space: 512 bytes. */
 #define POTAD_MIN_UNIT_SHIFT	9
 
@@ -40,10 +43,11 @@ struct potad_map;
  * struct potad_type_ops - What POTAD may ask of a descriptor's owner.
  * @memory_failure: A unit of the block described by @desc has been
  *	poisoned.  @unit is the absolute unit number, @flags the
- *	memory_failure() MF_* flags.  Return 0 if the owner handled it
- *	(the block will be freed later and the unit retired), or a
- *	negative errno.  Called without the instance lock held, from the
- *	memory-failure path (process context, may sleep).
+ *	memory_failure() MF_* flags.  Return 0 if the owner handled it, or
+ *	a negative errno.  To be called without the instance lock held,
+ *	from the memory-failure path (process context, may sleep), once
+ *	the physical-address index lets memory-failure find @desc; nothing
+ *	calls it yet.
  * @release: Called when a descriptor's last unit has been freed, for
  *	types whose descriptor memory the caller provides
  *	(%POTAD_TYPE_CALLER_MEM).  Called without the instance lock held,
@@ -69,9 +73,11 @@ struct potad_type_ops {
  * @ops: Owner callbacks, may be NULL.
  * @cache: Private: slab cache for the descriptors.
  * @list: Private: entry on the global list of types.
+ * @registered: Private: set while registered.
  *
  * A type is registered once with potad_type_register() and may then be
- * used by any number of instances.
+ * used by any number of instances.  Its private fields must start zeroed
+ * (a static or kzalloc()ed structure).
  */
 struct potad_type {
 	const char *name;
@@ -81,6 +87,7 @@ struct potad_type {
 	const struct potad_type_ops *ops;
 	struct kmem_cache *cache;
 	struct list_head list;
+	bool registered;
 };
 
 /**
