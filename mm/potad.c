@@ -533,10 +533,11 @@ static unsigned long __potad_free_units(struct potad *pa, unsigned long off,
  * @base: Absolute number of the first unit (a physical address shifted
  *	right by @unit_shift for memory spaces).
  * @span: Number of units; [@base, @base + @span) is the space, at most
- *	%POTAD_MAX_SPAN units.  Its last unit must be below %POTAD_ANY, and for memory spaces its last byte
- *	must fit in phys_addr_t.
- * @max_order: Largest order to hand out; capped at ilog2(@span).  @base
- *	must be aligned to 2^(the capped value) units.
+ *	%POTAD_MAX_SPAN units.  Its last unit must be below %POTAD_ANY, and
+ *	for memory spaces its last byte must fit in phys_addr_t.
+ * @max_order: Largest order to hand out; capped at ilog2(@span) and, for
+ *	memory spaces, at 63 - @unit_shift.  @base must be aligned to
+ *	2^(the capped value) units.
  *
  * The space starts empty: free space is added with potad_add_range().
  * Metadata is about 2 bits per unit of @span, allocated here.
