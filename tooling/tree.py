@@ -158,6 +158,8 @@ def main():
         return read(os.path.join(ktree, rel))
 
     desired = overlay_files(repo)
+    modes = {rel: os.stat(os.path.join(repo, rel)).st_mode & 0o777
+             for rel in desired}
 
     series = os.path.join(repo, "patches", "series")
     patches = []
@@ -213,6 +215,8 @@ def main():
             with open(dst, "wb") as f:
                 f.write(content)
             changed += 1
+        if rel in modes and os.stat(dst).st_mode & 0o777 != modes[rel]:
+            os.chmod(dst, modes[rel])
     for rel in sorted(set(state) - set(desired)):
         dst = os.path.join(ktree, rel)
         if state[rel] == "new":

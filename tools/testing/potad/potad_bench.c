@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * POTAD userspace benchmark: mm/potad.c compiled as is, without
+ * sanitizers.  Not a test.
+ *
+ *	./potad_bench
+ *		ns per alloc and per free for several orders, on a fresh and
+ *		on a fragmented 16 GiB space of 4 KiB units (4M units)
+ *	./potad_bench cachegrind setup|noop|ops|alloc|free [N]
+ *		for scripts/cachegrind.sh: a 64 GiB space of 4 KiB units (16M
+ *		units), fragmented by 256K order-0 blocks at random units, then
+ *		N times: free a random block, allocate an order-0 block
+ *		(ops); or the same random picks and descriptor accesses
+ *		without calling POTAD (noop); or N order-0 allocations
+ *		(alloc); or N frees of distinct random blocks (free); or
+ *		nothing (setup)
+ *
+ * Descriptors are caller-provided (POTAD_TYPE_CALLER_MEM) so that the
+ * numbers are POTAD's own, not the shim slab's (malloc); the "slab" table
+ * uses a slab type through the malloc-backed shim for comparison.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/kernel.h>
+#include <linux/potad.h>
+#include <potad_shim.h>
+
+#include "common.h"
+
+static struct potad_type t_cm = {
+	.name = "bench_cm",
+	.size = sizeof(struct potad_desc),
+	.flags = POTAD_TYPE_CALLER_MEM,
+};
+
+static struct potad_type t_slab = {
+	.name = "bench_slab",
+	.size = 256,
+};
+
+/* A line of the report (printf). */
+__printf(1, 2)
+static void bench_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+static void die(const char *what, long err)
+{
+	fprintf(stderr, "potad_bench: %s: %ld\n", what, err);
+	exit(1);
+}
+
+static void space_init(struct potad *pa, unsigned long span)
+{
+	int ret = potad_init(pa, "bench", POTAD_MEMORY, 12, 0, span, 63);
+
+	if (ret)
+		die("potad_init", ret);
+	ret = potad_add_range(pa, 0, span);
+	if (ret)
+		die("potad_add_range", ret);
+}
+
+/* Allocate half of the order-0 units, chosen at random. */
+static unsigned long fragment(struct potad *pa, unsigned long span,
+			      struct potad_desc *descs, struct rng *r)
+{
+	unsigned long u, n = 0;
+
+	for (u = 0; u < span; u++) {
+		if (!(rng_next(r) & 1))
+			continue;
+		if (potad_alloc_desc(pa, &descs[n], &t_cm, u, 0, NULL))
+			die("fragment", u);
+		n++;
+	}
+	return n;
+}
+
+struct result {
+	unsigned long n;
+	double alloc_ns, free_ns;
+};
+
+static struct result run_order(struct potad *pa, unsigned int order,
+			       unsigned long max, struct potad_desc *descs,
+			       struct potad_desc **slab)
+{
+	struct result res = { 0 };
+	uint64_t t0, t1, t2;
+	unsigned long i;
+
+	t0 = now_ns();
+	for (i = 0; i < max; i++) {
+		if (slab) {
+			slab[i] = potad_alloc(pa, &t_slab, order, NULL,
+					      GFP_KERNEL);
+			if (IS_ERR(slab[i]))
+				break;
+		} else if (potad_alloc_desc(pa, &descs[i], &t_cm, POTAD_ANY,
+					    order, NULL)) {
+			break;
+		}
+	}
+	t1 = now_ns();
+	res.n = i;
+	for (i = 0; i < res.n; i++)
+		if (potad_free(pa, slab ? slab[i] : &descs[i]))
+			die("free", i);
+	t2 = now_ns();
+	/* The failing allocation, if any, is part of the alloc time. */
+	res.alloc_ns = (double)(t1 - t0) / (res.n + (res.n < max));
+	res.free_ns = res.n ? (double)(t2 - t1) / res.n : 0;
+	return res;
+}
+
+static void table(bool use_slab)
+{
+	static const unsigned int orders[] = { 0, 1, 2, 4, 9, 10, 18 };
+	const unsigned long span = 1UL << 22;	/* 16 GiB of 4 KiB units */
+	const unsigned long max = 1UL << 20;
+	struct potad_desc *descs = calloc(span, sizeof(*descs));
+	struct potad_desc *frag = calloc(span, sizeof(*frag));
+	struct potad_desc **slab = use_slab ? calloc(max, sizeof(*slab)) : NULL;
+	struct potad fresh, fragd;
+	struct rng r = { 42 };
+	unsigned long nfrag, i;
+	size_t k;
+
+	space_init(&fresh, span);
+	space_init(&fragd, span);
+	nfrag = fragment(&fragd, span, frag, &r);
+
+	bench_info("\n%s descriptors; 16 GiB space of 4 KiB units (%lu units); up to %lu blocks per order\n",
+		   use_slab ? "slab (malloc-backed shim)" : "caller-provided",
+		   span, max);
+	printf("fragmented: %lu random order-0 units allocated first (half)\n",
+	       nfrag);
+	printf("%5s | %8s %10s %10s | %8s %10s %10s\n", "order", "fresh n",
+	       "alloc ns", "free ns", "frag n", "alloc ns", "free ns");
+	printf("------+--------------------------------+--------------------------------\n");
+	for (k = 0; k < ARRAY_SIZE(orders); k++) {
+		unsigned int order = orders[k];
+		unsigned long m = min(max, span >> order);
+		struct result a, b;
+
+		a = run_order(&fresh, order, m, descs, slab);
+		b = run_order(&fragd, order, m, descs, slab);
+		printf("%5u | %8lu %10.1f %10.1f | %8lu %10.1f %10.1f%s\n",
+		       order, a.n, a.alloc_ns, a.free_ns, b.n, b.alloc_ns,
+		       b.free_ns, b.n < m ? "  (frag: then -ENOSPC)" : "");
+	}
+	for (i = 0; i < nfrag; i++)
+		potad_free(&fragd, &frag[i]);
+	potad_destroy(&fresh);
+	potad_destroy(&fragd);
+	free(descs);
+	free(frag);
+	free(slab);
+}
+
+/* The workload measured by scripts/cachegrind.sh. */
+static int run_cachegrind(const char *mode, unsigned long nops)
+{
+	const unsigned long span = 1UL << 24;	/* 64 GiB of 4 KiB units */
+	const unsigned long nlive = 1UL << 18;
+	struct potad_desc *descs = calloc(nlive, sizeof(*descs));
+	struct potad_desc *extra;
+	unsigned long *perm = calloc(nlive, sizeof(*perm));
+	struct rng r = { 7 };
+	struct potad pa;
+	unsigned long i, sum = 0, done = 0;
+	bool ops = !strcmp(mode, "ops"), noop = !strcmp(mode, "noop");
+
+	if (!ops && !noop && strcmp(mode, "setup") && strcmp(mode, "alloc") &&
+	    strcmp(mode, "free"))
+		die("cachegrind mode must be setup, noop, ops, alloc or free", 0);
+	nops = min(nops, nlive);
+	extra = calloc(nops, sizeof(*extra));
+	space_init(&pa, span);
+	for (i = 0; i < nlive; ) {
+		unsigned long u = rng_below(&r, span);
+
+		if (!potad_alloc_desc(&pa, &descs[i], &t_cm, u, 0, NULL))
+			i++;
+	}
+	/* A random order of the live blocks, for "free". */
+	for (i = 0; i < nlive; i++)
+		perm[i] = i;
+	for (i = nlive - 1; i > 0; i--) {
+		unsigned long j = rng_below(&r, i + 1), t = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	if (!strcmp(mode, "alloc")) {
+		for (i = 0; i < nops; i++)
+			if (potad_alloc_desc(&pa, &extra[i], &t_cm, POTAD_ANY, 0,
+					     NULL))
+				die("alloc", i);
+		done = nops;
+	}
+	if (!strcmp(mode, "free")) {
+		for (i = 0; i < nops; i++)
+			if (potad_free(&pa, &descs[perm[i]]))
+				die("free", i);
+		done = nops;
+	}
+	for (i = 0; i < nops && (ops || noop); i++) {
+		struct potad_desc *d = &descs[rng_below(&r, nlive)];
+
+		if (ops) {
+			if (potad_free(&pa, d))
+				die("free", i);
+			if (potad_alloc_desc(&pa, d, &t_cm, POTAD_ANY, 0, NULL))
+				die("alloc", i);
+		} else {
+			/* What the calls would read and write of d. */
+			sum += READ_ONCE(d->start) + READ_ONCE(d->order);
+			WRITE_ONCE(d->nr_live, 1);
+		}
+	}
+	if (ops)
+		done = 2 * nops;
+	printf("cachegrind %s: %lu ops (%lu)\n", mode, done, sum);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	potad_shim_init();
+	potad_warn_quiet = 0;
+	if (potad_type_register(&t_cm) || potad_type_register(&t_slab))
+		die("potad_type_register", 0);
+	if (argc > 1 && !strcmp(argv[1], "cachegrind"))
+		return run_cachegrind(argc > 2 ? argv[2] : "ops",
+				      argc > 3 ? strtoul(argv[3], NULL, 0) : 100000);
+	bench_info("POTAD benchmark: mean ns per operation (clock_gettime monotonic), -O2, no sanitizers\n");
+	bench_info("n blocks of the order allocated (lowest address first) until n or -ENOSPC, then freed in the same order\n");
+	table(false);
+	table(true);
+	if (potad_warn_count)
+		printf("\n%ld warnings!\n", potad_warn_count);
+	return potad_warn_count ? 1 : 0;
+}
