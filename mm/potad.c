@@ -41,15 +41,19 @@
  * level.  An order-0 allocation from a split order-k block therefore
  * touches about L + k lines, and a free about 1 + (orders merged) lines,
  * where L <= ceil(log64(span)); nothing grows faster than the logarithm
- * of the space.  The buddy allocator touches the struct page of the block,
- * of its list neighbours and of every buddy it merges with.
+ * of the space.  Measured with cachegrind on 64 GB of 4 KB units (16M
+ * units, 256K random blocks live, 1 MB last-level cache): an order-0
+ * allocation touches 0.88 data cachelines; a free of a random block,
+ * which merges with about six free buddies there, 8.3; a steady mix of
+ * frees and order-0 allocations 3.4 per operation ("make bench" in the
+ * POTAD repository runs tools/testing/potad's "make cachegrind").
  *
  * Metadata: the order-k map has span / 2^k bits, so all orders together
- * need 2 bits per unit, plus 1/63 of that for the upper levels: about
- * 66 KB per GB managed at 4 KB units (0.0064% of the space) and 532 KB per
- * GB at 512 B units (0.051%).  Ranges and retired units cost one small
- * node each.  The numbers are measured by the userspace harness:
- * "make -C tools/testing/potad test" prints them.
+ * need 2 bits per unit, plus 1/63 of that for the upper levels.  Measured
+ * by the userspace harness ("make harness"): 66,579 bytes per GB for a
+ * 1.5 TB space of 4 KB units (0.0062% of the space), 70,216 bytes for
+ * 1 GB of 4 KB units (0.0065%) and 536,824 bytes for 1 GB of 512 B units
+ * (0.050%).  Ranges and retired units cost one small node each.
  *
  * Descriptors are allocated from the type's slab cache with the caller's
  * gfp before the lock is taken, or provided by the caller.  A descriptor
