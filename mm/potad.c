@@ -360,13 +360,13 @@ static unsigned long __potad_take_any(struct potad *pa, unsigned int order)
 	return NOT_FOUND;
 }
 
-/* Does any free block overlap [off, end)? */
+/* Does any free block of an order below @below overlap [off, end)? */
 static bool __potad_any_free(struct potad *pa, unsigned long off,
-			     unsigned long end)
+			     unsigned long end, unsigned int below)
 {
 	unsigned int k;
 
-	for (k = 0; k <= pa->max_order; k++) {
+	for (k = 0; k < below; k++) {
 		if (pa->stats.nr_free[k] &&
 		    map_find_next(&pa->maps[k], off >> k) <= (end - 1) >> k)
 			return true;
@@ -659,6 +659,25 @@ static bool potad_in_space(struct potad *pa, unsigned long start,
 	return true;
 }
 
+/*
+ * Check the range of potad_add_range() or potad_withdraw_range(), set
+ * *@off, and allocate the range node either may need, before the lock.
+ */
+static struct potad_range *potad_range_prepare(struct potad *pa,
+					       unsigned long start,
+					       unsigned long nr,
+					       unsigned long *off)
+{
+	struct potad_range *node;
+
+	might_sleep();
+	if (WARN_ONCE(!potad_in_space(pa, start, nr, off),
+		      "potad: %s: bad range %lx+%lx\n", pa->name, start, nr))
+		return ERR_PTR(-EINVAL);
+	node = kmalloc(sizeof(*node), GFP_KERNEL);
+	return node ? node : ERR_PTR(-ENOMEM);
+}
+
 /**
  * potad_add_range() - Add free space.
  * @pa: The instance.
@@ -680,14 +699,10 @@ int potad_add_range(struct potad *pa, unsigned long start, unsigned long nr)
 	unsigned long off, end, flags;
 	int ret = 0;
 
-	might_sleep();
-	if (WARN_ONCE(!potad_in_space(pa, start, nr, &off),
-		      "potad: %s: bad range %lx+%lx\n", pa->name, start, nr))
-		return -EINVAL;
+	new = potad_range_prepare(pa, start, nr, &off);
+	if (IS_ERR(new))
+		return PTR_ERR(new);
 	end = off + nr;
-	new = kmalloc(sizeof(*new), GFP_KERNEL);
-	if (!new)
-		return -ENOMEM;
 
 	spin_lock_irqsave(&pa->lock, flags);
 	next = __potad_range_after(pa, off);
@@ -747,14 +762,10 @@ int potad_withdraw_range(struct potad *pa, unsigned long start,
 	unsigned long off, end, pos, flags, nr_retired = 0;
 	int ret = 0;
 
-	might_sleep();
-	if (WARN_ONCE(!potad_in_space(pa, start, nr, &off),
-		      "potad: %s: bad range %lx+%lx\n", pa->name, start, nr))
-		return -EINVAL;
+	split = potad_range_prepare(pa, start, nr, &off);
+	if (IS_ERR(split))
+		return PTR_ERR(split);
 	end = off + nr;
-	split = kmalloc(sizeof(*split), GFP_KERNEL);
-	if (!split)
-		return -ENOMEM;
 
 	spin_lock_irqsave(&pa->lock, flags);
 	r = __potad_range_holding(pa, off, end);
@@ -1100,7 +1111,8 @@ static int potad_free_units(struct potad *pa, struct potad_desc *desc,
 		off = start - pa->base;
 		/* The descriptor's state is trusted; check it when debugging. */
 		if (IS_ENABLED(CONFIG_DEBUG_VM) &&
-		    WARN_ONCE(__potad_any_free(pa, off, off + nr),
+		    WARN_ONCE(__potad_any_free(pa, off, off + nr,
+					       pa->max_order + 1),
 			      "potad: %s: block %lx is partly free\n",
 			      pa->name, start))
 			goto unlock;
@@ -1113,9 +1125,13 @@ static int potad_free_units(struct potad *pa, struct potad_desc *desc,
 			      pa->name, start, nr, desc->start))
 			goto unlock;
 		off = start - pa->base;
-		/* Freed and withdrawn units have left the ranges. */
+		/*
+		 * Freed and withdrawn units have left the ranges.  While the
+		 * block has a unit allocated, no free block as large as the
+		 * block can overlap it: only smaller orders need a look.
+		 */
 		if (WARN_ONCE(!__potad_range_holding(pa, off, off + nr) ||
-			      __potad_any_free(pa, off, off + nr) ||
+			      __potad_any_free(pa, off, off + nr, desc->order) ||
 			      __potad_retired_freed(pa, off, off + nr),
 			      "potad: %s: range %lx+%lx freed twice\n",
 			      pa->name, start, nr))
