@@ -5,7 +5,8 @@
  *
  * potad_core		behaviour on abstract spaces and on real memory
  * potad_errors		every caller bug: WARN_ONCE, an error, no change
- * potad_concurrency	kthreads and a softirq timer sharing an instance
+ * potad_concurrency	kthreads, a softirq timer and a hardirq hrtimer
+ *			sharing an instance
  *
  * The potad_errors suite makes POTAD warn on purpose; the project's log
  * checker accepts WARNINGs raised at mm/potad.c inside that suite only.
@@ -14,6 +15,7 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/hrtimer.h>
 #include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -77,14 +79,36 @@ static void potad_suite_exit(struct kunit_suite *suite)
 	potad_type_unregister(&test_buf_type);
 }
 
-/* An abstract space of @span units at 0, with [0, @span) added. */
-static struct potad *new_space(struct kunit *test, unsigned long span)
+static void potad_destroy_action(void *pa)
+{
+	potad_destroy(pa);
+}
+
+/*
+ * An instance that KUnit tears down when the test ends, even after a
+ * failed assertion, so that none is left on the global list.
+ */
+static struct potad *test_instance(struct kunit *test, const char *name,
+				   unsigned int flags, unsigned int unit_shift,
+				   unsigned long base, unsigned long span)
 {
 	struct potad *pa = kunit_kzalloc(test, sizeof(*pa), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, pa);
-	KUNIT_ASSERT_EQ(test, potad_init(pa, "kunit", POTAD_ABSTRACT, 0, 0,
+	KUNIT_ASSERT_EQ(test, potad_init(pa, name, flags, unit_shift, base,
 					 span, POTAD_NR_ORDERS - 1), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							potad_destroy_action,
+							pa), 0);
+	return pa;
+}
+
+/* An abstract space of @span units at 0, with [0, @span) added. */
+static struct potad *new_space(struct kunit *test, unsigned long span)
+{
+	struct potad *pa = test_instance(test, "kunit", POTAD_ABSTRACT, 0, 0,
+					 span);
+
 	KUNIT_ASSERT_EQ(test, potad_add_range(pa, 0, span), 0);
 	return pa;
 }
@@ -123,12 +147,9 @@ static void expect_consistent(struct kunit *test, struct potad *pa)
 
 static void potad_test_add_range_carves(struct kunit *test)
 {
-	struct potad *pa;
+	struct potad *pa = test_instance(test, "kunit", POTAD_ABSTRACT, 0, 0,
+					 4096);
 
-	pa = kunit_kzalloc(test, sizeof(*pa), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, pa);
-	KUNIT_ASSERT_EQ(test, potad_init(pa, "kunit", POTAD_ABSTRACT, 0, 0,
-					 4096, 63), 0);
 	/* [3, 13): 3, 4..7, 8..11, 12 */
 	KUNIT_EXPECT_EQ(test, potad_add_range(pa, 3, 10), 0);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 0), 2UL);
@@ -142,7 +163,6 @@ static void potad_test_add_range_carves(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, potad_add_range(pa, 0, 3), 0);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 11), 1UL);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 0), 0UL);
-	potad_destroy(pa);
 }
 
 static void potad_test_lowest_address_first(struct kunit *test)
@@ -163,7 +183,6 @@ static void potad_test_lowest_address_first(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(seq); i++)
 		KUNIT_EXPECT_EQ(test, potad_free(pa, d[i]), 0);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 10), 1UL);
-	potad_destroy(pa);
 }
 
 static void potad_test_fill_and_coalesce(struct kunit *test)
@@ -194,7 +213,6 @@ static void potad_test_fill_and_coalesce(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.nr_allocs, 512UL);
 	KUNIT_EXPECT_EQ(test, st.nr_frees, 512UL);
 	KUNIT_EXPECT_EQ(test, st.alloc_failures, 1UL);
-	potad_destroy(pa);
 }
 
 static void potad_test_alloc_at(struct kunit *test)
@@ -220,7 +238,6 @@ static void potad_test_alloc_at(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, potad_free(pa, a), 0);
 	KUNIT_EXPECT_EQ(test, potad_free(pa, b), 0);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 10), 1UL);
-	potad_destroy(pa);
 }
 
 static void potad_test_partial_free(struct kunit *test)
@@ -241,7 +258,6 @@ static void potad_test_partial_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.nr_free[6], 1UL);
 	KUNIT_EXPECT_EQ(test, st.units_allocated, 0UL);
 	KUNIT_EXPECT_EQ(test, st.nr_frees, 3UL);
-	potad_destroy(pa);
 }
 
 static void potad_test_retire(struct kunit *test)
@@ -281,7 +297,6 @@ static void potad_test_retire(struct kunit *test)
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.units_total, 0UL);
 	KUNIT_EXPECT_EQ(test, st.units_retired, 0UL);
-	potad_destroy(pa);
 }
 
 static void potad_test_withdraw(struct kunit *test)
@@ -303,7 +318,6 @@ static void potad_test_withdraw(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, potad_add_range(pa, 300, 100), 0);
 	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 10), 1UL);
-	potad_destroy(pa);
 }
 
 static void potad_test_descriptor_360(struct kunit *test)
@@ -329,7 +343,6 @@ static void potad_test_descriptor_360(struct kunit *test)
 	memset(buf->head, 0xa5, sizeof(buf->head));
 	memset(buf->tail, 0x5a, sizeof(buf->tail));
 	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
-	potad_destroy(pa);
 }
 
 static void potad_test_caller_descriptor(struct kunit *test)
@@ -350,19 +363,16 @@ static void potad_test_caller_descriptor(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, potad_free_range(pa, &desc2, 32, 32), 0);
 	KUNIT_EXPECT_EQ(test, test_releases, 2);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 6), 1UL);
-	potad_destroy(pa);
 }
 
 /* Units far beyond any memory: POTAD never touches what it manages. */
 static void potad_test_abstract_space(struct kunit *test)
 {
-	struct potad *pa = kunit_kzalloc(test, sizeof(*pa), GFP_KERNEL);
 	unsigned long base = 1UL << (BITS_PER_LONG - 8);
+	struct potad *pa = test_instance(test, "slots", POTAD_ABSTRACT, 0, base,
+					 1UL << 22);
 	struct potad_desc *d, *e;
 
-	KUNIT_ASSERT_NOT_NULL(test, pa);
-	KUNIT_ASSERT_EQ(test, potad_init(pa, "slots", POTAD_ABSTRACT, 0, base,
-					 1UL << 22, 63), 0);
 	KUNIT_ASSERT_EQ(test, potad_add_range(pa, base + 5, (1UL << 22) - 5),
 			0);
 	/* A 2^21-unit block: far beyond MAX_PAGE_ORDER. */
@@ -374,7 +384,13 @@ static void potad_test_abstract_space(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, potad_free(pa, e), 0);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 21), 1UL);
 	expect_consistent(test, pa);
-	potad_destroy(pa);
+}
+
+#define MEM512_ORDER	(13 + POTAD_MIN_UNIT_SHIFT - PAGE_SHIFT)
+
+static void free_test_pages(void *page)
+{
+	__free_pages(page, MEM512_ORDER);
 }
 
 /* 512-byte units over 4 MB of real memory; blocks must not overlap. */
@@ -387,15 +403,13 @@ static void potad_test_memory_512(struct kunit *test)
 	unsigned int i, n = 0;
 	u8 *p;
 
-	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN,
-			   span_order + shift - PAGE_SHIFT);
+	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, MEM512_ORDER);
 	if (!page)
 		kunit_skip(test, "no 4 MB of contiguous memory");
-	pa = kunit_kzalloc(test, sizeof(*pa), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, pa);
-	KUNIT_ASSERT_EQ(test, potad_init(pa, "mem512", POTAD_MEMORY, shift,
-					 page_to_phys(page) >> shift,
-					 1UL << span_order, 63), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_test_pages,
+							page), 0);
+	pa = test_instance(test, "mem512", POTAD_MEMORY, shift,
+			   page_to_phys(page) >> shift, 1UL << span_order);
 	KUNIT_ASSERT_EQ(test, potad_add_range(pa, page_to_phys(page) >> shift,
 					      1UL << span_order), 0);
 	for (i = 0; i < ARRAY_SIZE(d); i++) {
@@ -416,8 +430,6 @@ static void potad_test_memory_512(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, potad_free(pa, d[i]), 0);
 	}
 	KUNIT_EXPECT_EQ(test, nr_free(pa, span_order), 1UL);
-	potad_destroy(pa);
-	__free_pages(page, span_order + shift - PAGE_SHIFT);
 }
 
 static struct kunit_case potad_core_cases[] = {
@@ -495,7 +507,6 @@ static void potad_test_bad_ranges(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, potad_retire(pa, 130, GFP_KERNEL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, potad_retire(pa, 1000, GFP_KERNEL), -EINVAL);
 	EXPECT_UNCHANGED(test, pa, before);
-	potad_destroy(pa);
 }
 
 static void potad_test_bad_alloc(struct kunit *test)
@@ -525,7 +536,6 @@ static void potad_test_bad_alloc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, potad_alloc_desc(pa, &desc, &test_plain_type,
 					       POTAD_ANY, 0, NULL), -EINVAL);
 	EXPECT_UNCHANGED(test, pa, before);
-	potad_destroy(pa);
 }
 
 static void potad_test_bad_free(struct kunit *test)
@@ -587,8 +597,6 @@ static void potad_test_bad_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 7), 1UL);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 8), 0UL);
 	expect_consistent(test, pa);
-	potad_destroy(other);
-	potad_destroy(pa);
 }
 
 static void potad_test_bad_type(struct kunit *test)
@@ -646,6 +654,9 @@ static struct kunit_suite potad_errors_suite = {
 struct conc_ctx {
 	struct potad *pa;
 	struct timer_list timer;
+	struct hrtimer hrtimer;
+	struct potad_desc hdesc;
+	atomic_t hrtimer_runs;
 	struct completion done[CONC_THREADS];
 	atomic_t errors;
 	atomic_t allocs;
@@ -720,6 +731,28 @@ static void conc_timer(struct timer_list *t)
 		mod_timer(&c->timer, jiffies + 1);
 }
 
+/* Hard interrupt context: caller-provided descriptor, nothing allocated. */
+static enum hrtimer_restart conc_hrtimer(struct hrtimer *t)
+{
+	struct conc_ctx *c = container_of(t, struct conc_ctx, hrtimer);
+	int ret;
+
+	ret = potad_alloc_desc(c->pa, &c->hdesc, &test_caller_type, POTAD_ANY,
+			       2, NULL);
+	if (!ret) {
+		conc_check(c, &c->hdesc, 2);
+		if (potad_free(c->pa, &c->hdesc))
+			atomic_inc(&c->errors);
+	} else if (ret != -ENOSPC) {
+		atomic_inc(&c->errors);
+	}
+	atomic_inc(&c->hrtimer_runs);
+	if (READ_ONCE(c->stop))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ms_to_ktime(1));
+	return HRTIMER_RESTART;
+}
+
 static void potad_test_concurrent(struct kunit *test)
 {
 	struct conc_arg args[CONC_THREADS];
@@ -733,6 +766,9 @@ static void potad_test_concurrent(struct kunit *test)
 	c->pa = new_space(test, 4096);
 	timer_setup(&c->timer, conc_timer, 0);
 	mod_timer(&c->timer, jiffies + 1);
+	hrtimer_init(&c->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	c->hrtimer.function = conc_hrtimer;
+	hrtimer_start(&c->hrtimer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
 	/* Every thread runs to completion: no kthread_stop() before it ran. */
 	for (i = 0; i < CONC_THREADS; i++) {
 		init_completion(&c->done[i]);
@@ -748,15 +784,16 @@ static void potad_test_concurrent(struct kunit *test)
 		wait_for_completion(&c->done[i]);
 	WRITE_ONCE(c->stop, true);
 	timer_shutdown_sync(&c->timer);
+	hrtimer_cancel(&c->hrtimer);
 
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->errors), 0);
 	KUNIT_EXPECT_GT(test, atomic_read(&c->allocs), CONC_THREADS * 100);
 	KUNIT_EXPECT_GT(test, atomic_read(&c->timer_runs), 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&c->hrtimer_runs), 0);
 	potad_get_stats(c->pa, &st);
 	KUNIT_EXPECT_EQ(test, st.units_allocated, 0UL);
 	KUNIT_EXPECT_EQ(test, st.nr_free[12], 1UL);
 	KUNIT_EXPECT_EQ(test, st.nr_allocs, st.nr_frees);
-	potad_destroy(c->pa);
 }
 
 static struct kunit_case potad_concurrency_cases[] = {
