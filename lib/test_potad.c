@@ -782,6 +782,10 @@ static void potad_test_concurrent(struct kunit *test)
 	}
 	for (i = 0; i < CONC_THREADS; i++)
 		wait_for_completion(&c->done[i]);
+	/* Both timers fire at least once, however fast the threads were. */
+	for (i = 0; i < 1000 && (!atomic_read(&c->timer_runs) ||
+				 !atomic_read(&c->hrtimer_runs)); i++)
+		usleep_range(1000, 2000);
 	WRITE_ONCE(c->stop, true);
 	timer_shutdown_sync(&c->timer);
 	hrtimer_cancel(&c->hrtimer);
