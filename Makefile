@@ -18,6 +18,8 @@ INITRAMFS := $(BUILD)/initramfs.cpio.gz
 JOBS ?= $(shell nproc)
 
 export CCACHE_DIR ?= /var/cache/potad-ccache
+# Paths below the checkout hash as relative ones: clones share the cache.
+export CCACHE_BASEDIR := $(REPO)
 export KBUILD_BUILD_TIMESTAMP := 2026-01-01 00:00:00 UTC
 export KBUILD_BUILD_USER := potad
 export KBUILD_BUILD_HOST := potad

@@ -139,7 +139,7 @@ def stage_build():
              "ARCH=x86_64", "CC=ccache gcc", "HOSTCC=ccache gcc",
              "-j%d" % os.cpu_count()]
     env = dict(os.environ, CCACHE_DIR=os.environ.get(
-        "CCACHE_DIR", "/var/cache/potad-ccache"),
+        "CCACHE_DIR", "/var/cache/potad-ccache"), CCACHE_BASEDIR=REPO,
         KBUILD_BUILD_TIMESTAMP="2026-01-01 00:00:00 UTC",
         KBUILD_BUILD_USER="potad", KBUILD_BUILD_HOST="potad")
     rc, out = sh(kmake + ["W=1", "C=2"] + POTAD_OBJS, log="w1-sparse.log",
