@@ -19,7 +19,10 @@ REPORT = re.compile(r"Kernel panic|Oops|BUG:|WARNING:|KASAN|UBSAN|"
                     r"inconsistent lock state|suspicious RCU usage|"
                     r"stack-protector|TIMEOUT after")
 EXPECTED_SUITE = "potad_errors"
-EXPECTED_WARN = re.compile(r"WARNING: CPU: \d+ PID: \d+ at mm/potad\.c:\d+")
+# The path is relative to the source tree, or to the object tree when
+# ccache's base_dir rewrites it (../linux/mm/potad.c).
+EXPECTED_WARN = re.compile(
+    r"WARNING: CPU: \d+ PID: \d+ at (?:[\w./-]*/)?mm/potad\.c:\d+ ")
 PREFIX = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 
 
