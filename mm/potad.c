@@ -1137,7 +1137,6 @@ static int potad_free_units(struct potad *pa, struct potad_desc *desc,
 			      pa->name, start, nr))
 			goto unlock;
 	}
-	off = start - pa->base;
 	skipped = __potad_free_units(pa, off, off + nr);
 	pa->stats.units_allocated -= nr;
 	pa->stats.units_free += nr - skipped;
