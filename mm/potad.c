@@ -436,20 +436,15 @@ static struct potad_range *__potad_range_holding(struct potad *pa,
 	return r && r->start <= off && end <= r->end ? r : NULL;
 }
 
+static bool potad_range_less(struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct potad_range, node)->start <
+	       rb_entry(b, struct potad_range, node)->start;
+}
+
 static void __potad_range_insert(struct potad *pa, struct potad_range *new)
 {
-	struct rb_node **link = &pa->ranges.rb_node, *parent = NULL;
-
-	while (*link) {
-		struct potad_range *r = rb_entry(*link, struct potad_range,
-						 node);
-
-		parent = *link;
-		link = new->start < r->start ? &parent->rb_left :
-					       &parent->rb_right;
-	}
-	rb_link_node(&new->node, parent, link);
-	rb_insert_color(&new->node, &pa->ranges);
+	rb_add(&new->node, &pa->ranges, potad_range_less);
 }
 
 /* The first retired unit >= @off, or NULL. */
@@ -478,19 +473,15 @@ static struct potad_retired *potad_retired_next(struct potad_retired *r)
 	return rb_entry_safe(rb_next(&r->node), struct potad_retired, node);
 }
 
+static bool potad_retired_less(struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct potad_retired, node)->off <
+	       rb_entry(b, struct potad_retired, node)->off;
+}
+
 static void __potad_retired_insert(struct potad *pa, struct potad_retired *new)
 {
-	struct rb_node **link = &pa->retired.rb_node, *parent = NULL;
-
-	while (*link) {
-		struct potad_retired *r = rb_entry(*link, struct potad_retired,
-						   node);
-
-		parent = *link;
-		link = new->off < r->off ? &parent->rb_left : &parent->rb_right;
-	}
-	rb_link_node(&new->node, parent, link);
-	rb_insert_color(&new->node, &pa->retired);
+	rb_add(&new->node, &pa->retired, potad_retired_less);
 }
 
 /* Has a retired unit of [off, end) been given back by its block already? */
