@@ -36,51 +36,49 @@ static int cmd(const char *fmt, ...)
 	return ret;
 }
 
-/* Read "key value" from the test file; -1 if absent. */
-static long get(const char *key)
+/*
+ * Read a "KEY A [B]" line of the test file: A, or with @sel >= 0 the B of
+ * the line whose A is @sel.  @dflt if there is no such line, -1 if the
+ * file cannot be read.
+ */
+static long field(const char *key, long sel, long dflt)
 {
 	char line[256], k[64];
-	long v, ret = -1;
+	long a, b, ret = dflt;
 	FILE *f = fopen(POTAD_TEST, "r");
+	int n;
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld", k, &v) == 2 && !strcmp(k, key))
-			ret = v;
+	while (fgets(line, sizeof(line), f)) {
+		n = sscanf(line, "%63s %ld %ld", k, &a, &b);
+		if (n < 2 || strcmp(k, key))
+			continue;
+		if (sel < 0)
+			ret = a;
+		else if (n == 3 && a == sel)
+			ret = b;
+	}
 	fclose(f);
 	return ret;
+}
+
+/* A counter ("units_free 1024"); -1 if absent. */
+static long get(const char *key)
+{
+	return field(key, -1, -1);
 }
 
 /* Free blocks of @order, from the "nr_free ORDER COUNT" lines. */
 static long free_blocks(int order)
 {
-	char line[256];
-	long o, n, ret = 0;
-	FILE *f = fopen(POTAD_TEST, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "nr_free %ld %ld", &o, &n) == 2 && o == order)
-			ret = n;
-	fclose(f);
-	return ret;
+	return field("nr_free", order, 0);
 }
 
+/* Start of the last block allocated, from "last START ORDER". */
 static long last_start(void)
 {
-	char line[256];
-	long s, o, ret = -1;
-	FILE *f = fopen(POTAD_TEST, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "last %ld %ld", &s, &o) == 2)
-			ret = s;
-	fclose(f);
-	return ret;
+	return field("last", -1, -1);
 }
 
 FIXTURE(space) {
