@@ -964,21 +964,25 @@ static void test_add_range_errors(void)
 	types_teardown();
 }
 
-static void test_add_range_enomem(void)
+/*
+ * Fail each allocation of @op(@pa, @start, @nr) in turn: every failure is
+ * -ENOMEM with the free set still @before; once nothing is injected the
+ * call succeeds and the free set is @after.
+ */
+static void range_op_enomem(struct potad *pa,
+			    int (*op)(struct potad *pa, unsigned long start,
+				      unsigned long nr),
+			    unsigned long start, unsigned long nr,
+			    const char *before, const char *after)
 {
-	struct potad pa;
 	long i;
 
-	types_setup();
-	REQUIRE_EQ(potad_init(&pa, "addnomem", POTAD_ABSTRACT, 0, 0, 1024, 10),
-		   0);
-	REQUIRE_EQ(potad_add_range(&pa, 0, 100), 0);
 	for (i = 0; i < 8; i++) {
 		long inj0 = potad_injected_failures;
 		int ret;
 
 		potad_fail_alloc_after = i;
-		ret = potad_add_range(&pa, 500, 100);
+		ret = op(pa, start, nr);
 		potad_fail_alloc_after = -1;
 		if (potad_injected_failures == inj0) {
 			CHECK_EQ(ret, 0);
@@ -986,9 +990,20 @@ static void test_add_range_enomem(void)
 		}
 		/* EXPECT_FAIL can't inject, so check by hand. */
 		CHECK_EQ(ret, -ENOMEM);
-		EXPECT_FREE(&pa, "0-99");
+		EXPECT_FREE(pa, before);
 	}
-	EXPECT_FREE(&pa, "0-99 500-599");
+	EXPECT_FREE(pa, after);
+}
+
+static void test_add_range_enomem(void)
+{
+	struct potad pa;
+
+	types_setup();
+	REQUIRE_EQ(potad_init(&pa, "addnomem", POTAD_ABSTRACT, 0, 0, 1024, 10),
+		   0);
+	REQUIRE_EQ(potad_add_range(&pa, 0, 100), 0);
+	range_op_enomem(&pa, potad_add_range, 500, 100, "0-99", "0-99 500-599");
 	potad_destroy(&pa);
 	types_teardown();
 }
@@ -1059,25 +1074,11 @@ static void test_withdraw_errors(void)
 static void test_withdraw_enomem(void)
 {
 	struct potad pa;
-	long i;
 
 	types_setup();
 	REQUIRE(setup_space(&pa, 0, 1024, 10));
-	for (i = 0; i < 8; i++) {
-		long inj0 = potad_injected_failures;
-		int ret;
-
-		potad_fail_alloc_after = i;
-		ret = potad_withdraw_range(&pa, 100, 100);
-		potad_fail_alloc_after = -1;
-		if (potad_injected_failures == inj0) {
-			CHECK_EQ(ret, 0);
-			break;
-		}
-		CHECK_EQ(ret, -ENOMEM);
-		EXPECT_FREE(&pa, "0-1023");
-	}
-	EXPECT_FREE(&pa, "0-99 200-1023");
+	range_op_enomem(&pa, potad_withdraw_range, 100, 100, "0-1023",
+			"0-99 200-1023");
 	potad_destroy(&pa);
 	types_teardown();
 }
