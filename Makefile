@@ -5,6 +5,7 @@
 #   make tree     Debian's linux-source-6.12 + overlay + patches/series
 #   make run      build the kernel and initramfs, boot it, run the demo
 #   make test     harness, KUnit, kselftest, checkpatch, W=1 and sparse
+#   make bench-guest  the lookup benchmark in the guest (POTAD_BENCH_SIZES)
 #
 # Installs missing Debian packages when run as root (see tooling/tree.py).
 
@@ -27,7 +28,8 @@ export KBUILD_BUILD_HOST := potad
 KMAKE = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=x86_64 CC="ccache gcc" \
 	HOSTCC="ccache gcc" -j$(JOBS)
 
-.PHONY: all tree config kernel initramfs run test harness bench clean distclean
+.PHONY: all tree config kernel initramfs run test harness bench bench-guest \
+	clean distclean
 
 all: run
 
@@ -61,6 +63,25 @@ harness: tree
 
 bench: tree
 	@$(MAKE) -s -C $(KSRC)/tools/testing/potad bench cachegrind
+
+# The lookup benchmark in the guest (mm/potad_bench.c), for
+# POTAD_BENCH_SIZES live blocks (default 1000,1000000,10000000), on a
+# kernel without KUnit, KASAN, lockdep or DEBUG_VM: tooling/potad.config
+# up to its "# Tests" line (plus DEBUG_KERNEL, which HWPOISON_INJECT
+# needs), built in build/kbuild-bench.
+BENCH_KOBJ := $(BUILD)/kbuild-bench
+bench-guest: tree initramfs
+	@mkdir -p $(BENCH_KOBJ)
+	@{ sed '/^# Tests/,$$d' tooling/potad.config; \
+	   echo CONFIG_DEBUG_KERNEL=y; echo CONFIG_DEBUG_INFO_NONE=y; } \
+		>$(BENCH_KOBJ)/potad-bench.config
+	@$(subst O=$(KOBJ),O=$(BENCH_KOBJ),$(KMAKE)) \
+		KCONFIG_ALLCONFIG=$(BENCH_KOBJ)/potad-bench.config allnoconfig >/dev/null
+	@tooling/kconfig-check.sh $(BENCH_KOBJ)/potad-bench.config $(BENCH_KOBJ)/.config
+	@echo "kernel: building the benchmark bzImage"
+	@$(subst O=$(KOBJ),O=$(BENCH_KOBJ),$(KMAKE)) bzImage
+	@tooling/vm.sh bench $(BENCH_KOBJ)/arch/x86/boot/bzImage $(INITRAMFS) \
+		$(BUILD)/bench.log
 
 clean:
 	rm -rf $(KOBJ) $(BUILD)/initramfs* $(BUILD)/*.log

@@ -7,6 +7,10 @@
  * potad_errors		every caller bug: WARN_ONCE, an error, no change
  * potad_concurrency	kthreads, a softirq timer and a hardirq hrtimer
  *			sharing an instance
+ * potad_lookup		the physical-address index (mm/potad_lookup.c):
+ *			every boundary, partial frees, several instances,
+ *			512-byte units, references, every calling context,
+ *			and lookups racing with allocations and frees
  *
  * The potad_errors suite makes POTAD warn on purpose; the project's log
  * checker accepts WARNINGs raised at mm/potad.c inside that suite only.
@@ -21,6 +25,7 @@
 #include <linux/mm.h>
 #include <linux/potad.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/timer.h>
 
@@ -246,14 +251,14 @@ static void potad_test_partial_free(struct kunit *test)
 	struct potad_desc *d = alloc_ok(test, pa, 4);
 	struct potad_stats st;
 
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, 5, 1), 0);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, 5, 1, GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, d->nr_live, 15UL);
 	/* The freed unit is handed out again. */
 	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_alloc_at(pa, &test_plain_type, 4, 1,
 						     NULL, GFP_KERNEL)),
 			(long)-EBUSY);
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, 0, 5), 0);
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, 6, 10), 0);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, 0, 5, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, 6, 10, GFP_KERNEL), 0);
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.nr_free[6], 1UL);
 	KUNIT_EXPECT_EQ(test, st.units_allocated, 0UL);
@@ -352,15 +357,15 @@ static void potad_test_caller_descriptor(struct kunit *test)
 
 	test_releases = 0;
 	KUNIT_EXPECT_EQ(test, potad_alloc_desc(pa, &desc, &test_caller_type,
-					       POTAD_ANY, 3, NULL), 0);
+					       POTAD_ANY, 3, NULL, GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, potad_alloc_desc(pa, &desc2, &test_caller_type,
-					       32, 5, NULL), 0);
+					       32, 5, NULL, GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, desc2.start, 32UL);
 	KUNIT_EXPECT_EQ(test, potad_alloc_desc(pa, &desc2, &test_caller_type,
-					       32, 5, NULL), -EBUSY);
+					       32, 5, NULL, GFP_KERNEL), -EBUSY);
 	KUNIT_EXPECT_EQ(test, potad_free(pa, &desc), 0);
 	KUNIT_EXPECT_EQ(test, desc.state, POTAD_DESC_DEAD);
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, &desc2, 32, 32), 0);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, &desc2, 32, 32, GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, test_releases, 2);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 6), 1UL);
 }
@@ -427,7 +432,20 @@ static void potad_test_memory_512(struct kunit *test)
 	for (i = 0; i < n; i++) {
 		p = phys_to_virt(potad_desc_phys(d[i]));
 		KUNIT_EXPECT_NULL(test, memchr_inv(p, i, potad_desc_bytes(d[i])));
+		/* The index knows the block from its first to its last byte. */
+		rcu_read_lock();
+		KUNIT_EXPECT_PTR_EQ(test, potad_lookup(potad_desc_phys(d[i])),
+				    d[i]);
+		KUNIT_EXPECT_PTR_EQ(test, potad_lookup(potad_desc_phys(d[i]) +
+						       potad_desc_bytes(d[i]) -
+						       1), d[i]);
+		KUNIT_EXPECT_PTR_EQ(test,
+				    potad_lookup(virt_to_phys(p + 511)), d[i]);
+		rcu_read_unlock();
 		KUNIT_EXPECT_EQ(test, potad_free(pa, d[i]), 0);
+		rcu_read_lock();
+		KUNIT_EXPECT_NULL(test, potad_lookup(virt_to_phys(p)));
+		rcu_read_unlock();
 	}
 	KUNIT_EXPECT_EQ(test, nr_free(pa, span_order), 1UL);
 }
@@ -546,7 +564,7 @@ static void potad_test_bad_alloc(struct kunit *test)
 						     0, NULL, GFP_KERNEL)),
 			(long)-EINVAL);
 	KUNIT_EXPECT_EQ(test, potad_alloc_desc(pa, &desc, &test_plain_type,
-					       POTAD_ANY, 0, NULL), -EINVAL);
+					       POTAD_ANY, 0, NULL, GFP_KERNEL), -EINVAL);
 	expect_unchanged(test, pa, &before);
 }
 
@@ -558,31 +576,31 @@ static void potad_test_bad_free(struct kunit *test)
 	struct potad_stats before;
 
 	KUNIT_ASSERT_EQ(test, potad_alloc_desc(pa, &desc, &test_caller_type,
-					       POTAD_ANY, 2, NULL), 0);
+					       POTAD_ANY, 2, NULL, GFP_KERNEL), 0);
 	d = alloc_ok(test, pa, 3);
 	p = alloc_ok(test, pa, 3);
-	KUNIT_ASSERT_EQ(test, potad_free_range(pa, p, p->start, 2), 0);
+	KUNIT_ASSERT_EQ(test, potad_free_range(pa, p, p->start, 2, GFP_KERNEL), 0);
 	potad_get_stats(pa, &before);
 	/* A descriptor of another instance. */
 	KUNIT_EXPECT_EQ(test, potad_free(other, d), -EINVAL);
-	KUNIT_EXPECT_EQ(test, potad_free_range(other, d, d->start, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, potad_free_range(other, d, d->start, 1, GFP_KERNEL), -EINVAL);
 	/* Ranges outside the block, empty, or freed already. */
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, d->start, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, d->start + 4, 5),
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, d->start, 0, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, d->start + 4, 5, GFP_KERNEL),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, d->start - 1, 1),
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, d->start - 1, 1, GFP_KERNEL),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 1, 2),
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 1, 2, GFP_KERNEL),
 			-EINVAL);
 	/* potad_free() of a partly freed block. */
 	KUNIT_EXPECT_EQ(test, potad_free(pa, p), -EINVAL);
 	/* A retired unit freed once must not be freed again. */
 	KUNIT_ASSERT_EQ(test, potad_retire(pa, p->start + 3, GFP_KERNEL), 0);
-	KUNIT_ASSERT_EQ(test, potad_free_range(pa, p, p->start + 3, 1), 0);
+	KUNIT_ASSERT_EQ(test, potad_free_range(pa, p, p->start + 3, 1, GFP_KERNEL), 0);
 	potad_get_stats(pa, &before);
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 3, 1),
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 3, 1, GFP_KERNEL),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 2, 2),
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 2, 2, GFP_KERNEL),
 			-EINVAL);
 	expect_unchanged(test, pa, &before);
 
@@ -590,21 +608,21 @@ static void potad_test_bad_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, potad_free(pa, &desc), 0);
 	potad_get_stats(pa, &before);
 	KUNIT_EXPECT_EQ(test, potad_free(pa, &desc), -EINVAL);
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, &desc, desc.start, 1),
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, &desc, desc.start, 1, GFP_KERNEL),
 			-EINVAL);
 	expect_unchanged(test, pa, &before);
 
 	/* Units freed and then withdrawn cannot be freed again. */
-	KUNIT_ASSERT_EQ(test, potad_free_range(pa, d, d->start + 4, 4), 0);
+	KUNIT_ASSERT_EQ(test, potad_free_range(pa, d, d->start + 4, 4, GFP_KERNEL), 0);
 	KUNIT_ASSERT_EQ(test, potad_withdraw_range(pa, d->start + 4, 4), 0);
 	potad_get_stats(pa, &before);
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, d->start + 4, 4),
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, d->start + 4, 4, GFP_KERNEL),
 			-EINVAL);
 	expect_unchanged(test, pa, &before);
 	KUNIT_ASSERT_EQ(test, potad_add_range(pa, d->start + 4, 4), 0);
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, d->start, 4), 0);
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 2, 1), 0);
-	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 4, 4), 0);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, d->start, 4, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 2, 1, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, p, p->start + 4, 4, GFP_KERNEL), 0);
 	/* Everything but the retired unit merged back. */
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 7), 1UL);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 8), 0UL);
@@ -641,12 +659,34 @@ static void potad_test_bad_type(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, potad_type_register(&test_plain_type), -EBUSY);
 }
 
+/* Memory given to two instances: the second add is refused. */
+static void potad_test_bad_shared_memory(struct kunit *test)
+{
+	const unsigned long base = 1UL << 34;	/* units of 4 KB: 64 TB */
+	struct potad *a, *b;
+	struct potad_stats st;
+
+	a = test_instance(test, "a", POTAD_MEMORY, 12, base, 1024);
+	b = test_instance(test, "b", POTAD_MEMORY, 9, base << 3, 8192);
+	KUNIT_ASSERT_EQ(test, potad_add_range(a, base + 100, 100), 0);
+	/* b's 512-byte units overlapping a's first and last 4 KB unit. */
+	KUNIT_EXPECT_EQ(test, potad_add_range(b, ((base + 199) << 3) + 7, 100),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, potad_add_range(b, (base + 99) << 3, 9), -EEXIST);
+	potad_get_stats(b, &st);
+	KUNIT_EXPECT_EQ(test, st.units_total, 0UL);
+	/* Right next to it on both sides is fine. */
+	KUNIT_EXPECT_EQ(test, potad_add_range(b, (base + 99) << 3, 8), 0);
+	KUNIT_EXPECT_EQ(test, potad_add_range(b, (base + 200) << 3, 8), 0);
+}
+
 static struct kunit_case potad_errors_cases[] = {
 	KUNIT_CASE(potad_test_bad_init),
 	KUNIT_CASE(potad_test_bad_ranges),
 	KUNIT_CASE(potad_test_bad_alloc),
 	KUNIT_CASE(potad_test_bad_free),
 	KUNIT_CASE(potad_test_bad_type),
+	KUNIT_CASE(potad_test_bad_shared_memory),
 	{}
 };
 
@@ -750,7 +790,7 @@ static enum hrtimer_restart conc_hrtimer(struct hrtimer *t)
 	int ret;
 
 	ret = potad_alloc_desc(c->pa, &c->hdesc, &test_caller_type, POTAD_ANY,
-			       2, NULL);
+			       2, NULL, GFP_ATOMIC);
 	if (!ret) {
 		conc_check(c, &c->hdesc, 2);
 		if (potad_free(c->pa, &c->hdesc))
@@ -824,8 +864,517 @@ static struct kunit_suite potad_concurrency_suite = {
 	.test_cases = potad_concurrency_cases,
 };
 
+/*
+ * The physical-address index.  Memory spaces here lie far above any RAM
+ * (POTAD never touches what it manages), except in potad_test_memory_512.
+ */
+
+#define LK_BASE		BIT(34)		/* in 4 KB units: 64 TB */
+#define LK_PHYS(u)	((phys_addr_t)(u) << PAGE_SHIFT)
+
+static struct potad_desc *lookup(phys_addr_t phys)
+{
+	struct potad_desc *d;
+
+	rcu_read_lock();
+	d = potad_lookup(phys);
+	rcu_read_unlock();
+	return d;
+}
+
+/* Every byte boundary of @d's units finds @d, and its neighbours don't. */
+static void expect_block(struct kunit *test, struct potad_desc *d)
+{
+	phys_addr_t start = potad_desc_phys(d), end = start +
+		potad_desc_bytes(d);
+	u64 unit = 1ULL << d->potad->unit_shift;
+	phys_addr_t p;
+
+	for (p = start; p < end; p += unit) {
+		KUNIT_EXPECT_PTR_EQ(test, lookup(p), d);
+		KUNIT_EXPECT_PTR_EQ(test, lookup(p + unit / 2), d);
+		KUNIT_EXPECT_PTR_EQ(test, lookup(p + unit - 1), d);
+	}
+	KUNIT_EXPECT_PTR_NE(test, lookup(start - 1), d);
+	KUNIT_EXPECT_PTR_NE(test, lookup(end), d);
+	if (d->potad->unit_shift >= PAGE_SHIFT) {
+		rcu_read_lock();
+		KUNIT_EXPECT_PTR_EQ(test, potad_lookup_pfn(PHYS_PFN(start)), d);
+		KUNIT_EXPECT_PTR_EQ(test, potad_lookup_pfn(PHYS_PFN(end - 1)),
+				    d);
+		rcu_read_unlock();
+	}
+}
+
+static void expect_no_block(struct kunit *test, phys_addr_t start,
+			    u64 bytes)
+{
+	KUNIT_EXPECT_NULL(test, lookup(start));
+	KUNIT_EXPECT_NULL(test, lookup(start + bytes / 2));
+	KUNIT_EXPECT_NULL(test, lookup(start + bytes - 1));
+}
+
+static void potad_test_lookup_boundaries(struct kunit *test)
+{
+	struct potad *pa = test_instance(test, "lk", POTAD_MEMORY, PAGE_SHIFT,
+					 LK_BASE, 1024);
+	struct potad_desc *d[8];
+	phys_addr_t phys[8];
+	unsigned int i;
+	int owner;
+
+	KUNIT_ASSERT_EQ(test, potad_add_range(pa, LK_BASE, 1024), 0);
+	KUNIT_EXPECT_NULL(test, lookup(LK_PHYS(LK_BASE)));
+	for (i = 0; i < ARRAY_SIZE(d); i++) {
+		d[i] = potad_alloc(pa, &test_buf_type, i, &owner, GFP_KERNEL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(d[i]));
+		phys[i] = potad_desc_phys(d[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(d); i++) {
+		expect_block(test, d[i]);
+		/* What memory-failure needs: type, size, start, owner. */
+		KUNIT_EXPECT_STREQ(test, d[i]->type->name, "potad_test_buf");
+		KUNIT_EXPECT_EQ(test, d[i]->type->size, (size_t)360);
+		KUNIT_EXPECT_EQ(test, potad_desc_bytes(d[i]),
+				(u64)PAGE_SIZE << i);
+		KUNIT_EXPECT_PTR_EQ(test, d[i]->owner, (void *)&owner);
+	}
+	/* Free space and the units around the instance find nothing. */
+	expect_no_block(test, LK_PHYS(LK_BASE + 512), 512 * PAGE_SIZE);
+	KUNIT_EXPECT_NULL(test, lookup(LK_PHYS(LK_BASE) - 1));
+	KUNIT_EXPECT_NULL(test, lookup(LK_PHYS(LK_BASE + 1024)));
+	KUNIT_EXPECT_NULL(test, lookup(0));
+	KUNIT_EXPECT_NULL(test, lookup(PHYS_ADDR_MAX));
+	for (i = 0; i < ARRAY_SIZE(d); i += 2)
+		KUNIT_EXPECT_EQ(test, potad_free(pa, d[i]), 0);
+	for (i = 0; i < ARRAY_SIZE(d); i++) {
+		if (i % 2)
+			expect_block(test, d[i]);
+		else
+			expect_no_block(test, phys[i], (u64)PAGE_SIZE << i);
+	}
+	for (i = 1; i < ARRAY_SIZE(d); i += 2) {
+		KUNIT_EXPECT_EQ(test, potad_free(pa, d[i]), 0);
+		expect_no_block(test, phys[i], (u64)PAGE_SIZE << i);
+	}
+	/* The same units under a new descriptor are found as the new one. */
+	d[0] = potad_alloc_at(pa, &test_plain_type, LK_BASE, 10, NULL,
+			      GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d[0]));
+	expect_block(test, d[0]);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d[0]), 0);
+	expect_no_block(test, LK_PHYS(LK_BASE), 1024 * PAGE_SIZE);
+}
+
+/* A partial free takes exactly the freed units out of the index. */
+static void potad_test_lookup_partial(struct kunit *test)
+{
+	struct potad *pa = test_instance(test, "lk", POTAD_MEMORY, PAGE_SHIFT,
+					 LK_BASE, 64);
+	struct potad_desc *d;
+	unsigned long u;
+
+	KUNIT_ASSERT_EQ(test, potad_add_range(pa, LK_BASE, 64), 0);
+	d = alloc_ok(test, pa, 4);
+	/* Split the entry in three, then free the runs left one by one. */
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, LK_BASE + 5, 3,
+					       GFP_KERNEL), 0);
+	for (u = LK_BASE; u < LK_BASE + 16; u++)
+		KUNIT_EXPECT_PTR_EQ(test, lookup(LK_PHYS(u) + 17),
+				    u >= LK_BASE + 5 && u < LK_BASE + 8 ?
+				    NULL : d);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, LK_BASE + 8, 8,
+					       GFP_ATOMIC), 0);
+	KUNIT_EXPECT_NULL(test, lookup(LK_PHYS(LK_BASE + 15)));
+	KUNIT_EXPECT_PTR_EQ(test, lookup(LK_PHYS(LK_BASE + 4)), d);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, LK_BASE, 5, 0), 0);
+	expect_no_block(test, LK_PHYS(LK_BASE), 16 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 6), 1UL);
+}
+
+/*
+ * Two memory instances with different unit sizes side by side, and an
+ * abstract one whose numbers are not addresses.
+ */
+static void potad_test_lookup_instances(struct kunit *test)
+{
+	struct potad *a, *b, *c;
+	struct potad_desc *da, *db, *dc;
+
+	a = test_instance(test, "a", POTAD_MEMORY, PAGE_SHIFT, LK_BASE, 256);
+	b = test_instance(test, "b", POTAD_MEMORY, POTAD_MIN_UNIT_SHIFT,
+			  (LK_BASE + 256) << (PAGE_SHIFT - POTAD_MIN_UNIT_SHIFT),
+			  2048);
+	c = test_instance(test, "c", POTAD_ABSTRACT, 0, 0, 1UL << 16);
+	KUNIT_ASSERT_EQ(test, potad_add_range(a, LK_BASE, 256), 0);
+	KUNIT_ASSERT_EQ(test, potad_add_range(b, b->base, 2048), 0);
+	KUNIT_ASSERT_EQ(test, potad_add_range(c, 0, 1UL << 16), 0);
+	da = potad_alloc_at(a, &test_plain_type, LK_BASE + 255, 0, NULL,
+			    GFP_KERNEL);
+	db = potad_alloc_at(b, &test_plain_type, b->base, 0, NULL,
+			    GFP_KERNEL);
+	dc = potad_alloc_at(c, &test_plain_type, 255, 0, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(da) || IS_ERR(db) || IS_ERR(dc));
+	expect_block(test, da);
+	expect_block(test, db);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(LK_PHYS(LK_BASE + 256) - 1), da);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(LK_PHYS(LK_BASE + 256)), db);
+	KUNIT_EXPECT_NULL(test, lookup(LK_PHYS(LK_BASE + 256) + 512));
+	KUNIT_EXPECT_NULL(test, lookup(LK_PHYS(255)));
+	KUNIT_EXPECT_NULL(test, lookup(255));
+	KUNIT_EXPECT_EQ(test, potad_free(a, da), 0);
+	KUNIT_EXPECT_EQ(test, potad_free(b, db), 0);
+	KUNIT_EXPECT_EQ(test, potad_free(c, dc), 0);
+
+	/* Memory withdrawn from one instance may be added to another. */
+	KUNIT_EXPECT_EQ(test, potad_withdraw_range(b, b->base, 2048), 0);
+	c = test_instance(test, "e", POTAD_MEMORY, PAGE_SHIFT, LK_BASE + 256,
+			  256);
+	KUNIT_ASSERT_EQ(test, potad_add_range(c, LK_BASE + 256, 256), 0);
+	dc = alloc_ok(test, c, 8);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(LK_PHYS(LK_BASE + 256)), dc);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(LK_PHYS(LK_BASE + 512) - 1), dc);
+	KUNIT_EXPECT_EQ(test, potad_free(c, dc), 0);
+
+	/* And so may the memory of a destroyed one. */
+	KUNIT_EXPECT_EQ(test, potad_withdraw_range(c, LK_BASE + 256, 256), 0);
+	potad_destroy(a);
+	KUNIT_EXPECT_NULL(test, lookup(LK_PHYS(LK_BASE)));
+	KUNIT_ASSERT_EQ(test, potad_init(a, "a2", POTAD_MEMORY, PAGE_SHIFT,
+					 LK_BASE, 512, 9), 0);
+	KUNIT_ASSERT_EQ(test, potad_add_range(a, LK_BASE, 512), 0);
+	da = alloc_ok(test, a, 9);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(LK_PHYS(LK_BASE + 300)), da);
+	KUNIT_EXPECT_EQ(test, potad_free(a, da), 0);
+}
+
+static int lk_failures;
+
+/* Like memory-failure: called with a reference, may sleep. */
+static int lk_memory_failure(struct potad_desc *desc, unsigned long unit,
+			     int flags)
+{
+	might_sleep();
+	usleep_range(1000, 2000);
+	lk_failures++;
+	/* The owner frees the block while POTAD still holds it. */
+	return potad_free(desc->potad, desc);
+}
+
+static const struct potad_type_ops lk_ops = {
+	.memory_failure = lk_memory_failure,
+	.release = test_release,
+};
+
+static struct potad_type lk_type = {
+	.name = "potad_test_lookup",
+	.size = sizeof(struct potad_desc),
+	.flags = POTAD_TYPE_CALLER_MEM,
+	.ops = &lk_ops,
+};
+
+/*
+ * A reference keeps the descriptor and the block's units: the owner's free
+ * takes the block out of the index at once, the last put gives the units
+ * back and releases the descriptor after a grace period.
+ */
+static void potad_test_lookup_reference(struct kunit *test)
+{
+	struct potad *pa = test_instance(test, "lk", POTAD_MEMORY, PAGE_SHIFT,
+					 LK_BASE, 64);
+	struct potad_desc *desc, *d;
+	struct potad_stats st;
+
+	desc = kunit_kzalloc(test, sizeof(*desc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, desc);
+	KUNIT_ASSERT_EQ(test, potad_type_register(&lk_type), 0);
+	KUNIT_ASSERT_EQ(test, potad_add_range(pa, LK_BASE, 64), 0);
+	KUNIT_ASSERT_EQ(test, potad_alloc_desc(pa, desc, &lk_type, LK_BASE + 8,
+					       3, NULL, GFP_KERNEL), 0);
+	test_releases = 0;
+	lk_failures = 0;
+
+	rcu_read_lock();
+	d = potad_lookup(LK_PHYS(LK_BASE + 9));
+	KUNIT_EXPECT_PTR_EQ(test, d, desc);
+	KUNIT_EXPECT_TRUE(test, d && potad_desc_tryget(d));
+	rcu_read_unlock();
+	KUNIT_ASSERT_PTR_EQ(test, d, desc);
+	/* memory-failure's way: the owner's op, in process context. */
+	KUNIT_EXPECT_EQ(test, d->type->ops->memory_failure(d, LK_BASE + 9, 0),
+			0);
+	KUNIT_EXPECT_EQ(test, lk_failures, 1);
+	KUNIT_EXPECT_EQ(test, d->state, POTAD_DESC_DEAD);
+	KUNIT_EXPECT_NULL(test, lookup(LK_PHYS(LK_BASE + 9)));
+	KUNIT_EXPECT_FALSE(test, potad_desc_tryget(d));
+	/* Not handed to anyone else while the reference is held. */
+	potad_get_stats(pa, &st);
+	KUNIT_EXPECT_EQ(test, st.units_allocated, 8UL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_alloc_at(pa, &test_plain_type,
+						     LK_BASE + 8, 0, NULL,
+						     GFP_KERNEL)),
+			(long)-EBUSY);
+	potad_desc_put(d);
+	potad_get_stats(pa, &st);
+	KUNIT_EXPECT_EQ(test, st.units_allocated, 0UL);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 6), 1UL);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, test_releases, 1);
+
+	/* Without a reference left, the free releases at once. */
+	KUNIT_ASSERT_EQ(test, potad_alloc_desc(pa, desc, &lk_type, POTAD_ANY,
+					       0, NULL, GFP_KERNEL), 0);
+	KUNIT_EXPECT_TRUE(test, potad_desc_tryget(desc));
+	potad_desc_put(desc);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, desc), 0);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, test_releases, 2);
+	potad_type_unregister(&lk_type);
+}
+
+struct lk_ctx {
+	struct timer_list timer;
+	struct hrtimer hrtimer;
+	phys_addr_t phys;
+	struct potad_desc *softirq, *hardirq;
+	struct completion done[2];
+};
+
+static void lk_timer(struct timer_list *t)
+{
+	struct lk_ctx *c = from_timer(c, t, timer);
+
+	rcu_read_lock();
+	c->softirq = potad_lookup(c->phys);
+	rcu_read_unlock();
+	complete(&c->done[0]);
+}
+
+static enum hrtimer_restart lk_hrtimer(struct hrtimer *t)
+{
+	struct lk_ctx *c = container_of(t, struct lk_ctx, hrtimer);
+
+	/* Interrupts are disabled: a read-side critical section already. */
+	c->hardirq = potad_lookup(c->phys);
+	complete(&c->done[1]);
+	return HRTIMER_NORESTART;
+}
+
+/* Process, interrupts disabled (as GUP-fast), softirq and hardirq. */
+static void potad_test_lookup_contexts(struct kunit *test)
+{
+	struct potad *pa = test_instance(test, "lk", POTAD_MEMORY, PAGE_SHIFT,
+					 LK_BASE, 64);
+	struct potad_desc *d, *found;
+	unsigned long flags;
+	struct lk_ctx *c;
+
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, potad_add_range(pa, LK_BASE, 64), 0);
+	d = alloc_ok(test, pa, 2);
+	c->phys = potad_desc_phys(d) + 3 * PAGE_SIZE + 5;
+
+	local_irq_save(flags);
+	found = potad_lookup(c->phys);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_PTR_EQ(test, found, d);
+
+	init_completion(&c->done[0]);
+	init_completion(&c->done[1]);
+	timer_setup(&c->timer, lk_timer, 0);
+	mod_timer(&c->timer, jiffies + 1);
+	hrtimer_init(&c->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	c->hrtimer.function = lk_hrtimer;
+	hrtimer_start(&c->hrtimer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
+	wait_for_completion(&c->done[0]);
+	wait_for_completion(&c->done[1]);
+	timer_shutdown_sync(&c->timer);
+	hrtimer_cancel(&c->hrtimer);
+	KUNIT_EXPECT_PTR_EQ(test, c->softirq, d);
+	KUNIT_EXPECT_PTR_EQ(test, c->hardirq, d);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
+}
+
+/*
+ * Lookups racing with allocations and frees.  Every block's owner is a
+ * cookie naming its first unit.  A reader that finds a descriptor must
+ * find one whose block holds the address; once it holds a reference, the
+ * address must keep resolving to that descriptor or to nothing (freed),
+ * never to another block: its units cannot be reused.  KASAN checks that
+ * no descriptor is read after it is freed.
+ */
+#define LK_THREADS	2
+#define LK_SPAN		4096
+#define LK_HELD		32
+
+struct lk_race {
+	struct potad *pa;
+	struct completion done[LK_THREADS + 1];
+	atomic_t errors;
+	atomic_t hits;
+	atomic_t pinned;
+	atomic_t allocs;
+	bool stop;
+};
+
+struct lk_race_arg {
+	struct lk_race *r;
+	unsigned int id;
+};
+
+/* @d's block holds @phys, and its owner is its cookie or not set yet. */
+static bool lk_holds(struct potad_desc *d, phys_addr_t phys)
+{
+	void *owner = READ_ONCE(d->owner);
+
+	return phys >= potad_desc_phys(d) &&
+	       phys - potad_desc_phys(d) < potad_desc_bytes(d) &&
+	       (!owner || owner == (void *)(d->start ^ 0x5a5a));
+}
+
+static int lk_writer(void *data)
+{
+	struct lk_race_arg *arg = data;
+	struct lk_race *r = arg->r;
+	struct potad_desc *held[LK_HELD] = {};
+	unsigned int i, slot, order;
+
+	for (i = 0; i < 20000; i++) {
+		slot = get_random_u32_below(LK_HELD);
+		if (held[slot]) {
+			if (potad_free(r->pa, held[slot]))
+				atomic_inc(&r->errors);
+			held[slot] = NULL;
+			continue;
+		}
+		order = get_random_u32_below(5);
+		held[slot] = potad_alloc(r->pa, &test_plain_type, order, NULL,
+					 GFP_KERNEL);
+		if (IS_ERR(held[slot])) {
+			if (PTR_ERR(held[slot]) != -ENOSPC)
+				atomic_inc(&r->errors);
+			held[slot] = NULL;
+			continue;
+		}
+		/* Set before anyone can compare: only this thread frees it. */
+		WRITE_ONCE(held[slot]->owner,
+			   (void *)(held[slot]->start ^ 0x5a5a));
+		if (lookup(potad_desc_phys(held[slot])) != held[slot])
+			atomic_inc(&r->errors);
+		atomic_inc(&r->allocs);
+		if (!(i % 64))
+			cond_resched();
+	}
+	for (slot = 0; slot < LK_HELD; slot++)
+		if (held[slot] && potad_free(r->pa, held[slot]))
+			atomic_inc(&r->errors);
+	complete(&r->done[arg->id]);
+	return 0;
+}
+
+static int lk_reader(void *data)
+{
+	struct lk_race_arg *arg = data;
+	struct lk_race *r = arg->r;
+	struct potad_desc *d, *again;
+	phys_addr_t phys;
+	bool pinned;
+	unsigned int i;
+
+	for (i = 0; !READ_ONCE(r->stop); i++) {
+		phys = LK_PHYS(LK_BASE + get_random_u32_below(LK_SPAN)) +
+		       get_random_u32_below(PAGE_SIZE);
+		rcu_read_lock();
+		d = potad_lookup(phys);
+		pinned = false;
+		if (d) {
+			atomic_inc(&r->hits);
+			if (!lk_holds(d, phys))
+				atomic_inc(&r->errors);
+			pinned = potad_desc_tryget(d);
+		}
+		rcu_read_unlock();
+		if (!pinned)
+			goto next;
+		atomic_inc(&r->pinned);
+		if (i % 16 == 0)
+			usleep_range(10, 50);
+		again = lookup(phys);
+		if (again && again != d)
+			atomic_inc(&r->errors);
+		if (!lk_holds(d, phys))
+			atomic_inc(&r->errors);
+		potad_desc_put(d);
+next:
+		if (!(i % 64))
+			cond_resched();
+	}
+	complete(&r->done[arg->id]);
+	return 0;
+}
+
+static void potad_test_lookup_concurrent(struct kunit *test)
+{
+	struct lk_race_arg args[LK_THREADS + 1];
+	struct task_struct *task;
+	struct potad_stats st;
+	struct lk_race *r;
+	unsigned int i;
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->pa = test_instance(test, "lk", POTAD_MEMORY, PAGE_SHIFT, LK_BASE,
+			      LK_SPAN);
+	KUNIT_ASSERT_EQ(test, potad_add_range(r->pa, LK_BASE, LK_SPAN), 0);
+	for (i = 0; i <= LK_THREADS; i++) {
+		init_completion(&r->done[i]);
+		args[i].r = r;
+		args[i].id = i;
+		task = kthread_run(i < LK_THREADS ? lk_writer : lk_reader,
+				   &args[i], "potad_lk/%u", i);
+		if (IS_ERR(task)) {
+			atomic_inc(&r->errors);
+			complete(&r->done[i]);
+		}
+	}
+	for (i = 0; i < LK_THREADS; i++)
+		wait_for_completion(&r->done[i]);
+	WRITE_ONCE(r->stop, true);
+	wait_for_completion(&r->done[LK_THREADS]);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&r->errors), 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&r->allocs), 1000);
+	KUNIT_EXPECT_GT(test, atomic_read(&r->hits), 100);
+	KUNIT_EXPECT_GT(test, atomic_read(&r->pinned), 10);
+	kunit_info(test, "%d allocations, %d hits, %d pinned\n",
+		   atomic_read(&r->allocs), atomic_read(&r->hits),
+		   atomic_read(&r->pinned));
+	potad_get_stats(r->pa, &st);
+	KUNIT_EXPECT_EQ(test, st.units_allocated, 0UL);
+	KUNIT_EXPECT_EQ(test, st.nr_free[12], 1UL);
+	expect_no_block(test, LK_PHYS(LK_BASE), LK_SPAN * PAGE_SIZE);
+}
+
+static struct kunit_case potad_lookup_cases[] = {
+	KUNIT_CASE(potad_test_lookup_boundaries),
+	KUNIT_CASE(potad_test_lookup_partial),
+	KUNIT_CASE(potad_test_lookup_instances),
+	KUNIT_CASE(potad_test_lookup_reference),
+	KUNIT_CASE(potad_test_lookup_contexts),
+	KUNIT_CASE_SLOW(potad_test_lookup_concurrent),
+	{}
+};
+
+static struct kunit_suite potad_lookup_suite = {
+	.name = "potad_lookup",
+	.suite_init = potad_suite_init,
+	.suite_exit = potad_suite_exit,
+	.test_cases = potad_lookup_cases,
+};
+
 kunit_test_suites(&potad_core_suite, &potad_errors_suite,
-		  &potad_concurrency_suite);
+		  &potad_concurrency_suite, &potad_lookup_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the POTAD allocator");
 MODULE_LICENSE("GPL");

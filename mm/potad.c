@@ -85,6 +85,8 @@
 #include <linux/potad.h>
 #include <linux/printk.h>
 #include <linux/rbtree.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -590,6 +592,7 @@ int potad_init(struct potad *pa, const char *name, unsigned int flags,
 		total += map_layout(&pa->maps[k], span >> k, words + total);
 
 	spin_lock_init(&pa->lock);
+	potad_index_init(pa);
 	pa->name = name;
 	pa->flags = flags;
 	pa->unit_shift = flags == POTAD_MEMORY ? unit_shift : 0;
@@ -612,7 +615,9 @@ EXPORT_SYMBOL_GPL(potad_init);
  * @pa: The instance, set up by potad_init().
  *
  * Every block should have been freed; blocks still allocated are warned
- * about and their descriptors become invalid.
+ * about and their descriptors become invalid.  Waits for lookups that may
+ * have found the instance and for descriptor release callbacks, so @pa
+ * may be freed when this returns.
  *
  * Context: Process context, may sleep.
  */
@@ -624,6 +629,7 @@ void potad_destroy(struct potad *pa)
 	might_sleep();
 	mutex_lock(&potad_list_lock);
 	list_del(&pa->list);
+	potad_index_destroy(pa);
 	mutex_unlock(&potad_list_lock);
 
 	WARN_ONCE(pa->stats.units_allocated,
@@ -677,24 +683,31 @@ static struct potad_range *potad_range_prepare(struct potad *pa,
  *
  * The range may have any alignment and length.  It is carved into
  * maximal naturally aligned power-of-two blocks, which merge with free
- * blocks of adjacent ranges.
+ * blocks of adjacent ranges.  The memory of a memory space becomes known
+ * to potad_lookup(); it must not be in any other memory-space instance.
  *
  * Context: Process context, may sleep.
  * Return: 0; -EINVAL if @nr is 0 or the range is not inside the space, or
- * -EEXIST if it overlaps a range already added (caller bugs, warned about
- * once; nothing changes); -ENOMEM.
+ * -EEXIST if it overlaps a range already added to this or (memory spaces)
+ * any other instance (caller bugs, warned about once; nothing changes);
+ * -ENOMEM.
  */
 int potad_add_range(struct potad *pa, unsigned long start, unsigned long nr)
 {
+	MA_STATE(dir, &potad_directory, 0, 0);
 	struct potad_range *new, *next, *prev;
 	unsigned long off, end, flags;
-	int ret = 0;
+	int ret;
 
 	new = potad_range_prepare(pa, start, nr, &off);
 	if (IS_ERR(new))
 		return PTR_ERR(new);
 	end = off + nr;
 
+	mutex_lock(&potad_list_lock);
+	ret = potad_dir_prepare_add(pa, &dir, start, nr);
+	if (ret)
+		goto out;
 	spin_lock_irqsave(&pa->lock, flags);
 	next = __potad_range_after(pa, off);
 	if (WARN_ONCE(next && next->start < end,
@@ -725,6 +738,9 @@ int potad_add_range(struct potad *pa, unsigned long start, unsigned long nr)
 	pa->stats.units_free += nr;
 unlock:
 	spin_unlock_irqrestore(&pa->lock, flags);
+	potad_dir_finish(pa, &dir, true, ret);
+out:
+	mutex_unlock(&potad_list_lock);
 	kfree(new);
 	return ret;
 }
@@ -748,16 +764,21 @@ EXPORT_SYMBOL_GPL(potad_add_range);
 int potad_withdraw_range(struct potad *pa, unsigned long start,
 			 unsigned long nr)
 {
+	MA_STATE(dir, &potad_directory, 0, 0);
 	struct potad_retired *t, *first;
 	struct potad_range *r, *split;
 	unsigned long off, end, pos, flags, nr_retired = 0;
-	int ret = 0;
+	int ret;
 
 	split = potad_range_prepare(pa, start, nr, &off);
 	if (IS_ERR(split))
 		return PTR_ERR(split);
 	end = off + nr;
 
+	mutex_lock(&potad_list_lock);
+	ret = potad_dir_prepare_withdraw(pa, &dir, start, nr);
+	if (ret)
+		goto out;
 	spin_lock_irqsave(&pa->lock, flags);
 	r = __potad_range_holding(pa, off, end);
 	if (WARN_ONCE(!r, "potad: %s: withdrawing %lx+%lx not added\n",
@@ -812,6 +833,9 @@ int potad_withdraw_range(struct potad *pa, unsigned long start,
 	pa->stats.units_retired -= nr_retired;
 unlock:
 	spin_unlock_irqrestore(&pa->lock, flags);
+	potad_dir_finish(pa, &dir, false, ret);
+out:
+	mutex_unlock(&potad_list_lock);
 	kfree(split);
 	return ret;
 }
@@ -891,6 +915,8 @@ void potad_type_unregister(struct potad_type *type)
 	list_del(&type->list);
 	WRITE_ONCE(type->registered, false);
 	mutex_unlock(&potad_list_lock);
+	/* Descriptors of memory spaces are released after a grace period. */
+	rcu_barrier();
 	kmem_cache_destroy(type->cache);
 	type->cache = NULL;
 }
@@ -923,15 +949,23 @@ static int potad_check_alloc(struct potad *pa, const struct potad_type *type,
 	return 0;
 }
 
-/* Allocate a block for @desc; arguments already checked. */
+/*
+ * Allocate a block for @desc; arguments already checked.  The index entry
+ * of a memory space is stored in the same critical section; if that needs
+ * a maple-tree node GFP_NOWAIT cannot get, the block goes back, and nodes
+ * are allocated with @gfp without the lock before trying again.
+ */
 static int __potad_alloc(struct potad *pa, struct potad_desc *desc,
 			 const struct potad_type *type, unsigned long start,
-			 unsigned int order, void *owner)
+			 unsigned int order, void *owner, gfp_t gfp)
 {
-	unsigned long off, flags;
+	MA_STATE(mas, &pa->index, 0, 0);
+	unsigned long off, boff, flags;
 	unsigned int k;
-	int ret = 0;
+	int ret;
 
+retry:
+	ret = 0;
 	spin_lock_irqsave(&pa->lock, flags);
 	if (start == POTAD_ANY) {
 		off = __potad_take_any(pa, order);
@@ -939,27 +973,41 @@ static int __potad_alloc(struct potad *pa, struct potad_desc *desc,
 			ret = -ENOSPC;
 	} else {
 		off = start - pa->base;
-		start = __potad_find_cover(pa, off, order, &k);
-		if (start == NOT_FOUND)
+		boff = __potad_find_cover(pa, off, order, &k);
+		if (boff == NOT_FOUND)
 			ret = -EBUSY;
 		else
-			__potad_take(pa, start, k, off, order);
+			__potad_take(pa, boff, k, off, order);
 	}
 	if (ret == -ENOSPC) {
 		pa->stats.alloc_failures++;
-	} else if (!ret) {
-		pa->stats.units_free -= BIT(order);
-		pa->stats.units_allocated += BIT(order);
-		pa->stats.nr_allocs++;
-		desc->type = type;
-		desc->potad = pa;
-		desc->start = pa->base + off;
-		desc->order = order;
-		desc->nr_live = BIT(order);
-		desc->owner = owner;
-		desc->state = POTAD_DESC_LIVE;
+		goto unlock;
 	}
+	if (ret)
+		goto unlock;
+	desc->type = type;
+	desc->potad = pa;
+	desc->start = pa->base + off;
+	desc->order = order;
+	desc->nr_live = BIT(order);
+	desc->owner = owner;
+	refcount_set(&desc->refs, 1);
+	desc->state = POTAD_DESC_LIVE;
+	ret = __potad_index_store(pa, &mas, desc, desc->start, BIT(order));
+	if (ret) {
+		/* Never visible: the block goes back as it was. */
+		desc->state = POTAD_DESC_DEAD;
+		__potad_free_span(pa, off, off + BIT(order));
+		goto unlock;
+	}
+	pa->stats.units_free -= BIT(order);
+	pa->stats.units_allocated += BIT(order);
+	pa->stats.nr_allocs++;
+unlock:
 	spin_unlock_irqrestore(&pa->lock, flags);
+	if (ret == -ENOMEM && mas_nomem(&mas, gfp))
+		goto retry;
+	mas_destroy(&mas);
 	return ret;
 }
 
@@ -978,7 +1026,8 @@ static struct potad_desc *potad_alloc_slab(struct potad *pa,
 	obj = kmem_cache_zalloc(type->cache, gfp);
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
-	ret = __potad_alloc(pa, obj + type->offset, type, start, order, owner);
+	ret = __potad_alloc(pa, obj + type->offset, type, start, order, owner,
+			    gfp);
 	if (ret) {
 		kmem_cache_free(type->cache, obj);
 		return ERR_PTR(ret);
@@ -992,7 +1041,7 @@ static struct potad_desc *potad_alloc_slab(struct potad *pa,
  * @type: A registered descriptor type without %POTAD_TYPE_CALLER_MEM.
  * @order: The block will have 2^@order units.
  * @owner: Stored in the descriptor.
- * @gfp: For the descriptor allocation.
+ * @gfp: For the descriptor and, in memory spaces, the index.
  *
  * Takes the smallest free block of at least @order (the lowest-addressed
  * one of its order) and splits it, keeping the lowest part.  The
@@ -1002,7 +1051,7 @@ static struct potad_desc *potad_alloc_slab(struct potad *pa,
  * the instance lock with interrupts disabled.
  * Return: The descriptor; ERR_PTR(-EINVAL) for a bad @type or an @order
  * beyond the space (caller bugs, warned about once), -ENOMEM if the
- * descriptor could not be allocated, -ENOSPC if no block is free (counted
+ * descriptor or the index nodes could not be allocated, -ENOSPC if no block is free (counted
  * in alloc_failures).  Nothing else changes on error.
  */
 struct potad_desc *potad_alloc(struct potad *pa, const struct potad_type *type,
@@ -1020,13 +1069,13 @@ EXPORT_SYMBOL_GPL(potad_alloc);
  *	2^@order.
  * @order: The block will have 2^@order units.
  * @owner: Stored in the descriptor.
- * @gfp: For the descriptor allocation.
+ * @gfp: For the descriptor and, in memory spaces, the index.
  *
  * Context: Any context if @gfp does not sleep; takes and releases
  * the instance lock with interrupts disabled.
  * Return: The descriptor; ERR_PTR(-EINVAL) for a bad @type, @order or
- * @start (caller bugs, warned about once), -ENOMEM if the descriptor could
- * not be allocated, -EBUSY if a unit of the block is not free.  Nothing
+ * @start (caller bugs, warned about once), -ENOMEM if the descriptor or
+ * the index nodes could not be allocated, -EBUSY if a unit of the block is not free.  Nothing
  * changes on error.
  */
 struct potad_desc *potad_alloc_at(struct potad *pa,
@@ -1048,25 +1097,31 @@ EXPORT_SYMBOL_GPL(potad_alloc_at);
  * @start: Absolute number of the block's first unit, or %POTAD_ANY.
  * @order: The block will have 2^@order units.
  * @owner: Stored in the descriptor.
+ * @gfp: For the index nodes of memory spaces; unused for abstract ones.
  *
  * Only the struct potad_desc part of the caller's structure is written.
+ * In a memory space, @desc may be read by lockless lookups until an RCU
+ * grace period after its block is freed: the type's release op says when
+ * the memory may be reused.
  *
- * Context: Any context; takes and releases the instance lock with
- * interrupts disabled.
+ * Context: Any context if @gfp does not sleep; takes and releases the
+ * instance lock with interrupts disabled.
  * Return: 0; -EINVAL for bad arguments (caller bugs, warned about once),
- * -ENOSPC (anywhere) or -EBUSY (at @start) if no block is free.
+ * -ENOSPC (anywhere) or -EBUSY (at @start) if no block is free, -ENOMEM if
+ * the index nodes could not be allocated.
  */
 int potad_alloc_desc(struct potad *pa, struct potad_desc *desc,
 		     const struct potad_type *type, unsigned long start,
-		     unsigned int order, void *owner)
+		     unsigned int order, void *owner, gfp_t gfp)
 {
 	int ret = potad_check_alloc(pa, type, start, order, true);
 
-	return ret ? ret : __potad_alloc(pa, desc, type, start, order, owner);
+	return ret ? ret : __potad_alloc(pa, desc, type, start, order, owner,
+					 gfp);
 }
 EXPORT_SYMBOL_GPL(potad_alloc_desc);
 
-static void potad_release_desc(struct potad_desc *desc)
+static void potad_free_desc(struct potad_desc *desc)
 {
 	const struct potad_type *type = desc->type;
 
@@ -1076,17 +1131,53 @@ static void potad_release_desc(struct potad_desc *desc)
 		type->ops->release(desc);
 }
 
+static void potad_free_desc_rcu(struct rcu_head *head)
+{
+	potad_free_desc(container_of(head, struct potad_desc, rcu));
+}
+
+/* The last reference is gone and no unit is left: free the descriptor. */
+static void potad_release_desc(struct potad *pa, struct potad_desc *desc)
+{
+	/* Lockless lookups may be reading descriptors of memory spaces. */
+	if (pa->flags == POTAD_MEMORY)
+		call_rcu(&desc->rcu, potad_free_desc_rcu);
+	else
+		potad_free_desc(desc);
+}
+
+/* Give back the units of a dead block whose last reference is gone. */
+static void __potad_put_units(struct potad *pa, struct potad_desc *desc)
+{
+	unsigned long nr = desc->nr_live, skipped, off;
+
+	if (!nr)
+		return;
+	off = desc->start - pa->base;
+	skipped = __potad_free_units(pa, off, off + nr);
+	pa->stats.units_allocated -= nr;
+	pa->stats.units_free += nr - skipped;
+	pa->stats.units_retired += skipped;
+	desc->nr_live = 0;
+}
+
 /*
  * Free [start, start + nr) of @desc's block, or with @whole the whole block
  * (@start and @nr are then taken from @desc once it is known to be live).
+ * A whole block leaves the index and dies at once, but its units are given
+ * back only with the last reference; a part goes back at once.
  */
 static int potad_free_units(struct potad *pa, struct potad_desc *desc,
-			    unsigned long start, unsigned long nr, bool whole)
+			    unsigned long start, unsigned long nr, bool whole,
+			    gfp_t gfp)
 {
+	MA_STATE(mas, &pa->index, 0, 0);
 	unsigned long flags, off, skipped;
-	bool last = false;
-	int ret = -EINVAL;
+	bool release = false;
+	int ret;
 
+retry:
+	ret = -EINVAL;
 	spin_lock_irqsave(&pa->lock, flags);
 	if (WARN_ONCE(desc->potad != pa || desc->state != POTAD_DESC_LIVE,
 		      "potad: %s: freeing a foreign or dead descriptor\n",
@@ -1128,20 +1219,34 @@ static int potad_free_units(struct potad *pa, struct potad_desc *desc,
 			      pa->name, start, nr))
 			goto unlock;
 	}
+	/* Only a part that splits an index entry can fail, with -ENOMEM. */
+	ret = __potad_index_erase(pa, &mas, start, nr);
+	if (ret)
+		goto unlock;
+	pa->stats.nr_frees++;
+	if (whole) {
+		desc->state = POTAD_DESC_DEAD;
+		release = refcount_dec_and_test(&desc->refs);
+		if (release)
+			__potad_put_units(pa, desc);
+		goto unlock;
+	}
 	skipped = __potad_free_units(pa, off, off + nr);
 	pa->stats.units_allocated -= nr;
 	pa->stats.units_free += nr - skipped;
 	pa->stats.units_retired += skipped;
-	pa->stats.nr_frees++;
 	desc->nr_live -= nr;
-	last = !desc->nr_live;
-	if (last)
+	if (!desc->nr_live) {
 		desc->state = POTAD_DESC_DEAD;
-	ret = 0;
+		release = refcount_dec_and_test(&desc->refs);
+	}
 unlock:
 	spin_unlock_irqrestore(&pa->lock, flags);
-	if (!ret && last)
-		potad_release_desc(desc);
+	if (ret == -ENOMEM && mas_nomem(&mas, gfp))
+		goto retry;
+	mas_destroy(&mas);
+	if (release)
+		potad_release_desc(pa, desc);
 	return ret;
 }
 
@@ -1153,17 +1258,19 @@ unlock:
  * The block merges with its free buddies.  Units retired while it was
  * allocated stay out of the space.  The descriptor is freed (slab types)
  * or handed to the type's release op (caller-provided descriptors) and
- * must not be used again.
+ * must not be used again.  If potad_desc_tryget() references are held,
+ * the block leaves the index and is dead at once, but its units are given
+ * back, and the descriptor released, by the last potad_desc_put().
  *
  * Context: Any context; takes and releases the instance lock with
  * interrupts disabled.
  * Return: 0, or -EINVAL if @desc is not a live descriptor of @pa or its
  * block was partly freed (caller bugs, warned about once; nothing
- * changes).
+ * changes).  Never fails otherwise: the index does not need memory here.
  */
 int potad_free(struct potad *pa, struct potad_desc *desc)
 {
-	return potad_free_units(pa, desc, 0, 0, true);
+	return potad_free_units(pa, desc, 0, 0, true, 0);
 }
 EXPORT_SYMBOL_GPL(potad_free);
 
@@ -1173,24 +1280,80 @@ EXPORT_SYMBOL_GPL(potad_free);
  * @desc: Its descriptor.
  * @start: Absolute number of the first unit to free, inside the block.
  * @nr: Number of units to free.
+ * @gfp: For the index nodes of memory spaces, if the units are not a whole
+ *	run of the block's units left (which would split its index entry).
  *
  * The units become free at once and merge with free neighbours, whatever
  * their alignment; the rest of the block stays allocated.  When the last
  * unit of the block is freed the descriptor is released as by
- * potad_free().
+ * potad_free().  Freeing is the owner's call: references taken with
+ * potad_desc_tryget() keep the descriptor, not these units.
  *
- * Context: Any context; takes and releases the instance lock with
- * interrupts disabled.
- * Return: 0, or -EINVAL if @desc is not a live descriptor of @pa, the
- * range is empty, not inside the block, or partly free already (caller
- * bugs, warned about once; nothing changes).
+ * Context: Any context if @gfp does not sleep; takes and releases the
+ * instance lock with interrupts disabled.
+ * Return: 0; -EINVAL if @desc is not a live descriptor of @pa, the range
+ * is empty, not inside the block, or partly free already (caller bugs,
+ * warned about once); -ENOMEM if index nodes could not be allocated.
+ * Nothing changes on error.
  */
 int potad_free_range(struct potad *pa, struct potad_desc *desc,
-		     unsigned long start, unsigned long nr)
+		     unsigned long start, unsigned long nr, gfp_t gfp)
 {
-	return potad_free_units(pa, desc, start, nr, false);
+	return potad_free_units(pa, desc, start, nr, false, gfp);
 }
 EXPORT_SYMBOL_GPL(potad_free_range);
+
+/**
+ * potad_desc_tryget() - Take a reference on a descriptor.
+ * @desc: A descriptor from potad_lookup(), under the same rcu_read_lock(),
+ *	or one the caller knows to be live.
+ *
+ * While the reference is held the descriptor stays valid and the block's
+ * units are not given back to the free space, even if the owner frees the
+ * block with potad_free(): the block is then dead, no longer in the index,
+ * and its units follow with the last reference.  Drop it with
+ * potad_desc_put().
+ *
+ * Context: Any context.
+ * Return: true with a reference held if the block was still allocated,
+ * false (and no reference) if it has been freed.
+ */
+bool potad_desc_tryget(struct potad_desc *desc)
+{
+	if (!refcount_inc_not_zero(&desc->refs))
+		return false;
+	/* Pairs with the release in the free's refcount decrement. */
+	smp_acquire__after_ctrl_dep();
+	if (READ_ONCE(desc->state) == POTAD_DESC_LIVE)
+		return true;
+	potad_desc_put(desc);
+	return false;
+}
+EXPORT_SYMBOL_GPL(potad_desc_tryget);
+
+/**
+ * potad_desc_put() - Drop a reference taken with potad_desc_tryget().
+ * @desc: The descriptor.
+ *
+ * If the block was freed meanwhile and this is the last reference, its
+ * units go back to the free space and the descriptor is released.
+ *
+ * Context: Any context; may take and release the instance lock with
+ * interrupts disabled.
+ */
+void potad_desc_put(struct potad_desc *desc)
+{
+	struct potad *pa = desc->potad;
+	unsigned long flags;
+
+	if (!refcount_dec_and_test(&desc->refs))
+		return;
+	spin_lock_irqsave(&pa->lock, flags);
+	__potad_put_units(pa, desc);
+	spin_unlock_irqrestore(&pa->lock, flags);
+	potad_release_desc(pa, desc);
+}
+EXPORT_SYMBOL_GPL(potad_desc_put);
 
 /**
  * potad_retire() - Take a unit out of service for good.

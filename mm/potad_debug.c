@@ -4,21 +4,37 @@
  *
  * /sys/kernel/debug/potad/instances	every instance and its counters
  * /sys/kernel/debug/potad/types	every registered descriptor type
- * /sys/kernel/debug/potad/test		a private abstract-space instance
- *					driven by commands, for the kselftest
+ * /sys/kernel/debug/potad/test		a private instance driven by
+ *					commands, for the kselftest and demo
+ * /sys/kernel/debug/potad/bench	the lookup benchmark (see below)
  *
  * Commands written to "test" (numbers in decimal or 0x hex):
- *	init SPAN MAX_ORDER	(re)create the instance: units [0, SPAN)
+ *	init SPAN MAX_ORDER	(re)create the instance as an abstract space
+ *				of units [0, SPAN)
+ *	init_memory SHIFT PHYS SPAN
+ *				(re)create it as a memory space of SPAN units
+ *				of 2^SHIFT bytes from physical address PHYS;
+ *				unit numbers below are then PHYS >> SHIFT and
+ *				up.  The memory need not exist (POTAD never
+ *				touches it) but must not belong to another
+ *				instance.
  *	add START NR		potad_add_range()
  *	withdraw START NR	potad_withdraw_range()
  *	alloc ORDER		potad_alloc()
  *	alloc_at START ORDER	potad_alloc_at()
  *	free START		potad_free() of the block at START
- *	free_range START NR	potad_free_range() within the block holding START
+ *	free_range START NR	potad_free_range(, GFP_KERNEL) within the block holding START
  *	retire UNIT		potad_retire()
+ *	lookup PHYS		potad_lookup() of a physical address, shown
+ *				on the next read as "lookup PHYS none" or
+ *				"lookup PHYS type NAME size DESC_BYTES block
+ *				BLOCK_PHYS BLOCK_BYTES owner OWNER"
  *	destroy			free every block and tear the instance down
  * A command that fails makes write() fail with its error code.  Reading
- * "test" shows the last block allocated and the instance's counters.
+ * "test" shows the last block allocated, the last lookup, the instance's
+ * counters and its blocks.
+ *
+ * "bench" is in mm/potad_bench.c.
  *
  * Commands are passed to POTAD as they are: one that is a caller bug (an
  * order beyond the space, an overlapping range, ...) gets the same
@@ -33,6 +49,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/potad.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -69,8 +86,8 @@ static void potad_show_stats(struct seq_file *m, struct potad_stats *st)
 		   st->units_total, st->units_free, st->units_allocated);
 	seq_printf(m, "units_retired %lu\nnr_allocs %lu\nnr_frees %lu\n",
 		   st->units_retired, st->nr_allocs, st->nr_frees);
-	seq_printf(m, "alloc_failures %lu\nmax_order %u\n",
-		   st->alloc_failures, st->max_order);
+	seq_printf(m, "alloc_failures %lu\nindex_holes %lu\nmax_order %u\n",
+		   st->alloc_failures, st->index_holes, st->max_order);
 	for (k = 0; k <= st->max_order; k++)
 		if (st->nr_free[k])
 			seq_printf(m, "nr_free %u %lu\n", k, st->nr_free[k]);
@@ -109,6 +126,28 @@ static int types_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(types);
 
+static const char potad_dbg_owner[] = "debugfs-test-file";
+static char potad_dbg_lookup_line[160];
+
+static void potad_dbg_lookup(phys_addr_t phys)
+{
+	struct potad_desc *d;
+
+	rcu_read_lock();
+	d = potad_lookup(phys);
+	if (!d)
+		snprintf(potad_dbg_lookup_line, sizeof(potad_dbg_lookup_line),
+			 "lookup %#llx none\n", (u64)phys);
+	else
+		snprintf(potad_dbg_lookup_line, sizeof(potad_dbg_lookup_line),
+			 "lookup %#llx type %s size %zu block %#llx %llu owner %s\n",
+			 (u64)phys, d->type->name, d->type->size,
+			 (u64)potad_desc_phys(d), potad_desc_bytes(d),
+			 d->owner == potad_dbg_owner ? potad_dbg_owner :
+			 "other");
+	rcu_read_unlock();
+}
+
 static struct potad_dbg_block *potad_dbg_find(unsigned long unit)
 {
 	struct potad_dbg_block *b;
@@ -139,12 +178,13 @@ static void potad_dbg_destroy(void)
 		/* Free what partial frees left; the last one frees b. */
 		for_each_clear_bitrange(s, e, freed, units)
 			potad_free_range(&potad_dbg, &b->desc,
-					 b->desc.start + s, e - s);
+					 b->desc.start + s, e - s, GFP_KERNEL);
 		bitmap_free(freed);
 	}
 	potad_destroy(&potad_dbg);
 	potad_dbg_ready = false;
 	potad_dbg_last_order = -1;
+	potad_dbg_lookup_line[0] = '\0';
 }
 
 static struct potad_dbg_block *potad_dbg_alloc(unsigned long start,
@@ -155,11 +195,11 @@ static struct potad_dbg_block *potad_dbg_alloc(unsigned long start,
 	if (order >= POTAD_NR_ORDERS)
 		return ERR_PTR(-EINVAL);
 	if (start == POTAD_ANY)
-		desc = potad_alloc(&potad_dbg, &potad_dbg_type, order, NULL,
-				   GFP_KERNEL);
+		desc = potad_alloc(&potad_dbg, &potad_dbg_type, order,
+				   (void *)potad_dbg_owner, GFP_KERNEL);
 	else
 		desc = potad_alloc_at(&potad_dbg, &potad_dbg_type, start, order,
-				      NULL, GFP_KERNEL);
+				      (void *)potad_dbg_owner, GFP_KERNEL);
 	if (IS_ERR(desc))
 		return ERR_CAST(desc);
 	return container_of(desc, struct potad_dbg_block, desc);
@@ -191,7 +231,7 @@ static int potad_dbg_free(unsigned long start, unsigned long nr)
 	if (!nr) {
 		ret = potad_free(&potad_dbg, &blk->desc);
 	} else {
-		ret = potad_free_range(&potad_dbg, &blk->desc, start, nr);
+		ret = potad_free_range(&potad_dbg, &blk->desc, start, nr, GFP_KERNEL);
 		if (!ret && !last)
 			bitmap_set(freed, start - blk->desc.start, nr);
 	}
@@ -203,7 +243,7 @@ static int potad_dbg_free(unsigned long start, unsigned long nr)
 }
 
 static int potad_dbg_cmd(const char *cmd, int n, unsigned long a,
-			 unsigned long b)
+			 unsigned long b, unsigned long c)
 {
 	struct potad_dbg_block *blk;
 	int ret;
@@ -214,6 +254,19 @@ static int potad_dbg_cmd(const char *cmd, int n, unsigned long a,
 				 0, a, b);
 		potad_dbg_ready = !ret;
 		return ret;
+	}
+	if (!strcmp(cmd, "init_memory") && n == 4) {
+		potad_dbg_destroy();
+		if (a >= BITS_PER_LONG)
+			return -EINVAL;
+		ret = potad_init(&potad_dbg, "debugfs-test", POTAD_MEMORY, a,
+				 b >> a, c, POTAD_NR_ORDERS - 1);
+		potad_dbg_ready = !ret;
+		return ret;
+	}
+	if (!strcmp(cmd, "lookup") && n == 2) {
+		potad_dbg_lookup(a);
+		return 0;
 	}
 	if (!potad_dbg_ready)
 		return -ENODEV;
@@ -248,7 +301,7 @@ static int potad_dbg_cmd(const char *cmd, int n, unsigned long a,
 static ssize_t test_write(struct file *file, const char __user *ubuf,
 			  size_t len, loff_t *ppos)
 {
-	unsigned long a = 0, b = 0;
+	unsigned long a = 0, b = 0, c = 0;
 	char cmd[16], *buf;
 	int n, ret;
 
@@ -257,12 +310,13 @@ static ssize_t test_write(struct file *file, const char __user *ubuf,
 	buf = memdup_user_nul(ubuf, len);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	n = sscanf(buf, "%15s %li %li", cmd, (long *)&a, (long *)&b);
+	n = sscanf(buf, "%15s %li %li %li", cmd, (long *)&a, (long *)&b,
+		   (long *)&c);
 	kfree(buf);
 	if (n < 1)
 		return -EINVAL;
 	mutex_lock(&potad_dbg_lock);
-	ret = potad_dbg_cmd(cmd, n, a, b);
+	ret = potad_dbg_cmd(cmd, n, a, b, c);
 	mutex_unlock(&potad_dbg_lock);
 	return ret ? ret : len;
 }
@@ -278,6 +332,7 @@ static int test_show(struct seq_file *m, void *v)
 		if (potad_dbg_last_order >= 0)
 			seq_printf(m, "last %lu %d\n", potad_dbg_last_start,
 				   potad_dbg_last_order);
+		seq_puts(m, potad_dbg_lookup_line);
 		potad_show_stats(m, &st);
 		list_for_each_entry(b, &potad_dbg_blocks, list)
 			seq_printf(m, "block %lu %u %lu\n", b->desc.start,
@@ -313,6 +368,7 @@ static int __init potad_debugfs_init(void)
 	debugfs_create_file("instances", 0444, dir, NULL, &instances_fops);
 	debugfs_create_file("types", 0444, dir, NULL, &types_fops);
 	debugfs_create_file("test", 0600, dir, NULL, &test_fops);
+	potad_bench_debugfs(dir);
 	pr_info("potad: debugfs interface ready\n");
 	return 0;
 }

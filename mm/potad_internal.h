@@ -6,7 +6,12 @@
 #define _MM_POTAD_INTERNAL_H
 
 #include <linux/list.h>
+#include <linux/maple_tree.h>
 #include <linux/mutex.h>
+#include <linux/xarray.h>
+
+struct potad;
+struct potad_desc;
 
 /* Protects both lists; held while registering and reading them. */
 extern struct mutex potad_list_lock;
@@ -14,5 +19,32 @@ extern struct mutex potad_list_lock;
 extern struct list_head potad_instances;
 /* Every registered descriptor type, on struct potad_type.list. */
 extern struct list_head potad_types;
+
+/*
+ * Written over an index entry in place of NULL when erasing it would need
+ * a node that cannot be allocated (mm/potad_lookup.c).
+ */
+#define POTAD_INDEX_HOLE	xa_mk_value(0)
+
+/* mm/potad_lookup.c */
+/* Memory ranges of memory-space instances; under potad_list_lock. */
+extern struct maple_tree potad_directory;
+void potad_index_init(struct potad *pa);
+void potad_index_destroy(struct potad *pa);
+int potad_dir_prepare_add(struct potad *pa, struct ma_state *mas,
+			  unsigned long start, unsigned long nr);
+int potad_dir_prepare_withdraw(struct potad *pa, struct ma_state *mas,
+			       unsigned long start, unsigned long nr);
+void potad_dir_finish(struct potad *pa, struct ma_state *mas, bool add,
+		      int ret);
+int __potad_index_store(struct potad *pa, struct ma_state *mas,
+			struct potad_desc *desc, unsigned long start,
+			unsigned long nr);
+int __potad_index_erase(struct potad *pa, struct ma_state *mas,
+			unsigned long start, unsigned long nr);
+
+/* mm/potad_bench.c */
+struct dentry;
+void potad_bench_debugfs(struct dentry *dir);
 
 #endif /* _MM_POTAD_INTERNAL_H */

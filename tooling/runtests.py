@@ -27,7 +27,9 @@ import checklog  # noqa: E402
 REPO, BUILD = map(os.path.abspath, sys.argv[1:3])
 KSRC = os.path.join(BUILD, "linux")
 TAP = re.compile(r"^\s*(not ok|ok) \d+ (?:- )?(.*?)(\s+#\s*(SKIP|skip).*)?$")
-POTAD_OBJS = ["mm/potad.o", "mm/potad_debug.o", "lib/test_potad.o"]
+POTAD_OBJS = ["mm/potad.o", "mm/potad_lookup.o", "mm/potad_debug.o",
+              "mm/potad_bench.o",
+              "lib/test_potad.o"]
 SOURCE_EXT = (".c", ".h", ".rst")
 
 totals = {"passed": 0, "failed": 0, "skipped": 0}

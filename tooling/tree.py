@@ -28,7 +28,7 @@ TOPDIR = "linux-source-6.12"
 PACKAGES = [
     "linux-source-6.12", "qemu-system-x86", "busybox-static", "ccache",
     "sparse", "build-essential", "bc", "bison", "flex", "libelf-dev",
-    "libssl-dev", "cpio", "xz-utils", "kmod", "python3",
+    "libssl-dev", "cpio", "xz-utils", "kmod", "python3", "liburcu-dev",
     "valgrind", "patch",
 ]
 

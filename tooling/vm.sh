@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Boot the POTAD kernel under QEMU (TCG, 2 CPUs) and check the console.
-# Usage: vm.sh run|test BZIMAGE INITRAMFS LOG
-# run:  the demo only (KUnit disabled); test: KUnit at boot, demo, kselftest.
+# Usage: vm.sh run|test|bench BZIMAGE INITRAMFS LOG
+# run:  the demo only (KUnit disabled); test: KUnit at boot, demo, kselftest;
+# bench: the lookup benchmark for POTAD_BENCH_SIZES live blocks (KUnit
+# disabled, 6 GB of guest memory unless POTAD_VM_MEM says otherwise).
 # Fails on a panic, oops, WARNING, KASAN/lockdep/UBSAN report, or a guest
 # that does not reach the end within POTAD_VM_TIMEOUT seconds.
 set -uo pipefail
@@ -10,9 +12,12 @@ mode=$1 kernel=$2 initrd=$3 log=$4
 here=$(cd "$(dirname "$0")" && pwd)
 timeout=${POTAD_VM_TIMEOUT:-900}
 mem=${POTAD_VM_MEM:-2G}
+[ "$mode" = bench ] && mem=${POTAD_VM_MEM:-6G}
 
 append="console=ttyS0 panic=-1 potad.mode=$mode"
-[ "$mode" = run ] && append="$append kunit.enable=0"
+[ "$mode" != test ] && append="$append kunit.enable=0"
+[ "$mode" = bench ] &&
+	append="$append potad.bench=${POTAD_BENCH_SIZES:-1000,1000000,10000000}"
 
 echo "vm: booting ($mode, TCG, -smp 2, -m $mem, timeout ${timeout}s), console in $log"
 start=$(date +%s)
@@ -27,5 +32,8 @@ echo "vm: guest exited after $(($(date +%s) - start))s (qemu rc=$rc)"
 
 if [ "$mode" = run ]; then
 	sed -n '/POTAD-DEMO-BEGIN/,/POTAD-DEMO-END/p' "$log" | tr -d '\r'
+fi
+if [ "$mode" = bench ]; then
+	sed -n '/POTAD-BENCH-BEGIN/,/POTAD-BENCH-END/p' "$log" | tr -d '\r'
 fi
 python3 "$here/checklog.py" "$log"

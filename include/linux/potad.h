@@ -17,9 +17,12 @@
 
 #include <linux/types.h>
 #include <linux/list.h>
+#include <linux/maple_tree.h>
 #include <linux/rbtree.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/gfp.h>
+#include <linux/workqueue.h>
 
 struct kmem_cache;
 struct potad;
@@ -45,13 +48,16 @@ struct potad_map;
  *	poisoned.  @unit is the absolute unit number, @flags the
  *	memory_failure() MF_* flags.  Return 0 if the owner handled it, or
  *	a negative errno.  To be called without the instance lock held,
- *	from the memory-failure path (process context, may sleep), once
- *	the physical-address index lets memory-failure find @desc; nothing
- *	calls it yet.
- * @release: Called when a descriptor's last unit has been freed, for
- *	types whose descriptor memory the caller provides
- *	(%POTAD_TYPE_CALLER_MEM).  Called without the instance lock held,
- *	in the context of the potad_free() that released it.
+ *	from the memory-failure path (process context, may sleep), with a
+ *	reference on @desc (potad_desc_tryget()); nothing calls it yet.
+ * @release: Called once a descriptor's block is entirely free and its
+ *	last reference is gone, for types whose descriptor memory the
+ *	caller provides (%POTAD_TYPE_CALLER_MEM); the caller may then reuse
+ *	the memory.  For memory spaces, whose descriptors lockless lookups
+ *	may still be reading, it is called after an RCU grace period from
+ *	an RCU callback (softirq context); for abstract spaces, in the
+ *	context of the potad_free() or potad_desc_put() that released it.
+ *	Never called with the instance lock held.
  */
 struct potad_type_ops {
 	int (*memory_failure)(struct potad_desc *desc, unsigned long unit,
@@ -99,10 +105,14 @@ struct potad_type {
  * @state: Private: %POTAD_DESC_LIVE while the block is allocated.
  * @nr_live: Units of the block not yet freed (potad_free_range()).
  * @owner: Opaque pointer of the caller's choice.
+ * @refs: Private: one reference for the allocation, one per
+ *	potad_desc_tryget().
+ * @rcu: Private: for freeing the descriptor after a grace period.
  *
  * Embed it in the caller's structure (at any offset) and recover that
  * structure with container_of().  @type, @potad, @start, @order and
- * @owner are stable while the block is allocated.
+ * @owner are set before the block can be found by potad_lookup() and stay
+ * unchanged until the descriptor is released.
  */
 struct potad_desc {
 	const struct potad_type *type;
@@ -112,6 +122,8 @@ struct potad_desc {
 	unsigned int state;
 	unsigned long nr_live;
 	void *owner;
+	refcount_t refs;
+	struct rcu_head rcu;
 };
 
 #define POTAD_DESC_LIVE		0x90ad11feU
@@ -128,6 +140,9 @@ struct potad_desc {
  * @nr_frees: Frees (whole blocks and ranges).
  * @alloc_failures: potad_alloc() and potad_alloc_desc(%POTAD_ANY) calls
  *	that found no free block (-ENOSPC).
+ * @index_holes: Memory spaces: frees whose index entry had to be left as
+ *	a placeholder because no maple-tree node could be allocated
+ *	(cleaned up later by a work item).
  * @max_order: Largest order the instance can ever hand out.
  * @nr_free: Free blocks of each order.
  */
@@ -139,6 +154,7 @@ struct potad_stats {
 	unsigned long nr_allocs;
 	unsigned long nr_frees;
 	unsigned long alloc_failures;
+	unsigned long index_holes;
 	unsigned int max_order;
 	unsigned long nr_free[POTAD_NR_ORDERS];
 };
@@ -155,6 +171,9 @@ struct potad_stats {
  * @maps: One hierarchical bitmap of free-block heads per order.
  * @ranges: Ranges added and not withdrawn (struct potad_range).
  * @retired: Retired units (struct potad_retired).
+ * @index: Memory spaces: every allocated unit to its descriptor, keyed by
+ *	absolute unit number; written under @lock, read under RCU.
+ * @index_work: Replaces the placeholders of failed index erasures.
  * @stats: Counters.
  * @list: Entry on the global list of instances.
  */
@@ -169,6 +188,8 @@ struct potad {
 	struct potad_map *maps;
 	struct rb_root ranges;
 	struct rb_root retired;
+	struct maple_tree index;
+	struct work_struct index_work;
 	struct potad_stats stats;
 	struct list_head list;
 };
@@ -193,13 +214,18 @@ struct potad_desc *potad_alloc_at(struct potad *pa,
 				  void *owner, gfp_t gfp);
 int potad_alloc_desc(struct potad *pa, struct potad_desc *desc,
 		     const struct potad_type *type, unsigned long start,
-		     unsigned int order, void *owner);
+		     unsigned int order, void *owner, gfp_t gfp);
 int potad_free(struct potad *pa, struct potad_desc *desc);
 int potad_free_range(struct potad *pa, struct potad_desc *desc,
-		     unsigned long start, unsigned long nr);
+		     unsigned long start, unsigned long nr, gfp_t gfp);
 int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp);
 
 void potad_get_stats(struct potad *pa, struct potad_stats *stats);
+
+struct potad_desc *potad_lookup(phys_addr_t phys);
+struct potad_desc *potad_lookup_pfn(unsigned long pfn);
+bool potad_desc_tryget(struct potad_desc *desc);
+void potad_desc_put(struct potad_desc *desc);
 
 /* potad_alloc_desc() start for "anywhere". */
 #define POTAD_ANY		(~0UL)

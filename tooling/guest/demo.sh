@@ -10,8 +10,10 @@ t=$d/test
 step() {
 	echo "demo: $*"
 	echo "$*" > $t
-	case "$1" in alloc*) ;; *) return 0 ;; esac
-	sed -n 's/^last \([0-9]*\) \([0-9]*\)/demo:   -> block at unit \1, order \2/p' $t
+	case "$1" in
+	alloc*) sed -n 's/^last \([0-9]*\) \([0-9]*\)/demo:   -> block at unit \1, order \2/p' $t ;;
+	lookup) sed -n 's/^lookup /demo:   -> /p' $t ;;
+	esac
 }
 
 echo "demo: potad messages at boot:"
@@ -35,4 +37,22 @@ echo "demo: state after freeing (merged back, unit 100 retired):"
 cat $t
 echo "demo: all instances:"
 cat $d/instances
+step destroy
+
+# A memory space of 4 KB units at 64 TB (the memory need not exist: POTAD
+# never touches it): lookups from a physical address to the descriptor.
+step init_memory 12 0x400000000000 1024
+step add 0x400000000 1024
+step alloc 0
+step alloc 4
+step alloc_at 0x400000100 8
+step lookup 0x400000000000
+step lookup 0x400000010000
+step lookup 0x40000001ffff
+step lookup 0x400000020000
+step lookup 0x400000180123
+step lookup 0x4000001fffff
+step lookup 0x400000200000
+step free 0x400000010
+step lookup 0x400000010000
 step destroy

@@ -605,7 +605,7 @@ static void op_alloc(int which)
 		s->cm.canary1 = CANARY;
 		s->cm.canary2 = ~CANARY;
 		memset(&s->cm.d, 0xab, sizeof(s->cm.d));
-		ret = potad_alloc_desc(&D.pa, &s->cm.d, &t_cm, start, order, s);
+		ret = potad_alloc_desc(&D.pa, &s->cm.d, &t_cm, start, order, s, GFP_KERNEL);
 		d = &s->cm.d;
 	} else {
 		if (inject)
@@ -700,7 +700,7 @@ static void do_free_range(int idx, unsigned long start, unsigned long n,
 	struct slot *s = &D.slots[idx];
 	long ret;
 
-	set_op("potad_free_range(block %#lx order %u nr_live %lu, %#lx, %lu)",
+	set_op("potad_free_range(block %#lx order %u nr_live %lu, %#lx, %lu, GFP_KERNEL)",
 	       s->start, s->order, s->nr_live, start, n);
 	if (want)
 		D.exp_warn = 1;
@@ -708,7 +708,7 @@ static void do_free_range(int idx, unsigned long start, unsigned long n,
 		diff_err("descriptor container corrupted");
 		return;
 	}
-	ret = potad_free_range(&D.pa, s->d, start, n);
+	ret = potad_free_range(&D.pa, s->d, start, n, GFP_KERNEL);
 	if (ret != want) {
 		diff_err("returned %s, expected %s", errname(ret), errname(want));
 		return;
@@ -1073,7 +1073,7 @@ chosen:
 
 static void op_misc(void)
 {
-	struct potad_type unreg = { .name = "unregistered", .size = 64 };
+	struct potad_type unreg = { .name = "unregistered", .size = 128 };
 	struct potad_stats b1, b2;
 	struct cm_desc tmp;
 	long ret, want = -EINVAL;
@@ -1092,7 +1092,7 @@ static void op_misc(void)
 			set_op("%s(dead caller-mem descriptor of block %#lx)",
 			       which ? "potad_free_range" : "potad_free",
 			       s->start);
-			ret = which ? potad_free_range(&D.pa, &s->cm.d, s->start, 1) :
+			ret = which ? potad_free_range(&D.pa, &s->cm.d, s->start, 1, GFP_KERNEL) :
 				      potad_free(&D.pa, &s->cm.d);
 			if (s->cm.released != 1)
 				diff_err("release op called again");
@@ -1104,8 +1104,8 @@ foreign:
 		ret = potad_free(&D.pa, D.foreign);
 		break;
 	case 3:
-		set_op("potad_free_range(descriptor of another instance)");
-		ret = potad_free_range(&D.pa, D.foreign, D.foreign->start, 1);
+		set_op("potad_free_range(descriptor of another instance, GFP_KERNEL)");
+		ret = potad_free_range(&D.pa, D.foreign, D.foreign->start, 1, GFP_KERNEL);
 		break;
 	case 4:
 		if (!D.nlive)
@@ -1119,12 +1119,12 @@ foreign:
 					 0, NULL, GFP_KERNEL));
 		break;
 	case 6:
-		set_op("potad_alloc(caller-mem type) / potad_alloc_desc(slab type)");
+		set_op("potad_alloc(caller-mem type) / potad_alloc_desc(slab type, GFP_KERNEL)");
 		if (rng_pct(&D.r, 50))
 			ret = RESULT(potad_alloc(&D.pa, &t_cm, 0, NULL, GFP_KERNEL));
 		else
 			ret = potad_alloc_desc(&D.pa, &tmp.d, &t_big, POTAD_ANY, 0,
-					       NULL);
+					       NULL, GFP_KERNEL);
 		break;
 	default:
 		set_op("potad_alloc_at(POTAD_ANY)");

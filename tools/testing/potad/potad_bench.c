@@ -60,7 +60,7 @@ static void die(const char *what, long err)
 
 static void space_init(struct potad *pa, unsigned long span)
 {
-	int ret = potad_init(pa, "bench", POTAD_MEMORY, 12, 0, span, 63);
+	int ret = potad_init(pa, "bench", POTAD_ABSTRACT, 0, 0, span, 63);
 
 	if (ret)
 		die("potad_init", ret);
@@ -78,7 +78,7 @@ static unsigned long fragment(struct potad *pa, unsigned long span,
 	for (u = 0; u < span; u++) {
 		if (!(rng_next(r) & 1))
 			continue;
-		if (potad_alloc_desc(pa, &descs[n], &t_cm, u, 0, NULL))
+		if (potad_alloc_desc(pa, &descs[n], &t_cm, u, 0, NULL, GFP_KERNEL))
 			die("fragment", u);
 		n++;
 	}
@@ -106,7 +106,7 @@ static struct result run_order(struct potad *pa, unsigned int order,
 			if (IS_ERR(slab[i]))
 				break;
 		} else if (potad_alloc_desc(pa, &descs[i], &t_cm, POTAD_ANY,
-					    order, NULL)) {
+					    order, NULL, GFP_KERNEL)) {
 			break;
 		}
 	}
@@ -189,7 +189,7 @@ static int run_cachegrind(const char *mode, unsigned long nops)
 	for (i = 0; i < nlive; ) {
 		unsigned long u = rng_below(&r, span);
 
-		if (!potad_alloc_desc(&pa, &descs[i], &t_cm, u, 0, NULL))
+		if (!potad_alloc_desc(&pa, &descs[i], &t_cm, u, 0, NULL, GFP_KERNEL))
 			i++;
 	}
 	/* A random order of the live blocks, for "free". */
@@ -204,7 +204,7 @@ static int run_cachegrind(const char *mode, unsigned long nops)
 	if (!strcmp(mode, "alloc")) {
 		for (i = 0; i < nops; i++)
 			if (potad_alloc_desc(&pa, &extra[i], &t_cm, POTAD_ANY, 0,
-					     NULL))
+					     NULL, GFP_KERNEL))
 				die("alloc", i);
 		done = nops;
 	}
@@ -220,7 +220,7 @@ static int run_cachegrind(const char *mode, unsigned long nops)
 		if (ops) {
 			if (potad_free(&pa, d))
 				die("free", i);
-			if (potad_alloc_desc(&pa, d, &t_cm, POTAD_ANY, 0, NULL))
+			if (potad_alloc_desc(&pa, d, &t_cm, POTAD_ANY, 0, NULL, GFP_KERNEL))
 				die("alloc", i);
 		} else {
 			/* What the calls would read and write of d. */

@@ -27,9 +27,11 @@
  * a crash or a sanitizer report fails that test only.
  *
  * Every test checks, besides its own assertions, that it leaked no
- * allocation, that no warning fired that it did not expect, and that no
- * locking rule was broken (lockdep_assert_held(), sleeping under the
- * spinlock).
+ * allocation (after an rcu_barrier(): RCU callbacks free memory), that no
+ * warning fired that it did not expect, that no locking rule was broken
+ * (lockdep_assert_held(), sleeping under the spinlock or in an RCU
+ * read-side critical section, suspicious RCU usage) and that it left no
+ * work item queued.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -42,10 +44,16 @@
 #include <sys/wait.h>
 
 #include <linux/kernel.h>
+#include <linux/maple_tree.h>
 #include <linux/potad.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <potad_shim.h>
 
+#include "../../../lib/radix-tree.h"	/* radix_tree_node_cachep */
 #include "common.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -499,7 +507,7 @@ static void probe_cb(unsigned long start, unsigned int order, void *arg)
 	c = &p->descs[p->n];
 	c->canary1 = CANARY;
 	c->canary2 = ~CANARY;
-	ret = potad_alloc_desc(p->pa, &c->d, &t_cm, start, order, NULL);
+	ret = potad_alloc_desc(p->pa, &c->d, &t_cm, start, order, NULL, GFP_KERNEL);
 	if (ret) {
 		p->ok = check_fail(p->file, p->line,
 				   "probe: free block %#lx order %u expected, alloc_desc there: %s",
@@ -783,7 +791,7 @@ static void test_after_init_all_absent(void)
 	EXPECT_FAIL(&pa, potad_retire(&pa, 5, GFP_KERNEL), -EINVAL, 1);
 	EXPECT_FAIL(&pa, potad_withdraw_range(&pa, 0, 1), -EINVAL, 1);
 	/* alloc_at of absent units: not free. */
-	EXPECT_NOSPACE(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, 0, 0, NULL),
+	EXPECT_NOSPACE(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, 0, 0, NULL, GFP_KERNEL),
 		       -EBUSY);
 	CHECK_INVARIANT(&pa);
 	potad_destroy(&pa);
@@ -799,7 +807,7 @@ static void test_destroy_warns_if_allocated(void)
 
 	types_setup();
 	REQUIRE(setup_space(&pa, 0, 64, 6));
-	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, POTAD_ANY, 2, NULL), 0);
+	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, POTAD_ANY, 2, NULL, GFP_KERNEL), 0);
 	w0 = potad_warn_count;
 	potad_destroy(&pa);
 	expect_warns(1);
@@ -1119,7 +1127,7 @@ static void test_type_register_errors(void)
 	struct potad_type small = {
 		.name = "small", .size = sizeof(struct potad_desc) - 1,
 	};
-	struct potad_type ok = { .name = "ok", .size = 64 };
+	struct potad_type ok = { .name = "ok", .size = 128 };
 	const size_t align = __alignof__(struct potad_desc);
 	long w0 = potad_warn_count;
 
@@ -1178,7 +1186,7 @@ static void test_type_register_enomem(void)
 
 static void test_type_unregister_errors(void)
 {
-	struct potad_type t = { .name = "twice", .size = 64 };
+	struct potad_type t = { .name = "twice", .size = 128 };
 	long w0 = potad_warn_count;
 
 	REQUIRE_EQ(potad_type_register(&t), 0);
@@ -1345,7 +1353,7 @@ static void test_alloc_fills_space(void)
 static void test_alloc_errors(void)
 {
 	struct potad pa;
-	struct potad_type unreg = { .name = "unreg", .size = 64 };
+	struct potad_type unreg = { .name = "unreg", .size = 128 };
 
 	types_setup();
 	REQUIRE(setup_space(&pa, 0, 1024, 10));
@@ -1406,7 +1414,7 @@ static void test_alloc_at_busy_unchanged(void)
 	REQUIRE(!IS_ERR(d));
 	EXPECT_FAIL(&pa, potad_alloc_at(&pa, &t_big, 0, 0, NULL, GFP_KERNEL),
 		    -EBUSY, 0);
-	EXPECT_FAIL(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, 0, 3, NULL),
+	EXPECT_FAIL(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, 0, 3, NULL, GFP_KERNEL),
 		    -EBUSY, 0);
 	CHECK_EQ(potad_free(&pa, d), 0);
 	potad_destroy(&pa);
@@ -1571,7 +1579,7 @@ static void test_alloc_desc(void)
 	types_setup();
 	REQUIRE(setup_space(&pa, 0, 1024, 10));
 	/* Anywhere: lowest address of the smallest order. */
-	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, POTAD_ANY, 4, &owner),
+	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, POTAD_ANY, 4, &owner, GFP_KERNEL),
 		   0);
 	CHECK(c->d.type == &t_cm);
 	CHECK(c->d.potad == &pa);
@@ -1582,7 +1590,7 @@ static void test_alloc_desc(void)
 	CHECK_EQ(c->d.state, POTAD_DESC_LIVE);
 	CHECK(cm_canaries_ok(c));
 	/* At an address. */
-	REQUIRE_EQ(potad_alloc_desc(&pa, &e->d, &t_cm, 512, 9, NULL), 0);
+	REQUIRE_EQ(potad_alloc_desc(&pa, &e->d, &t_cm, 512, 9, NULL, GFP_KERNEL), 0);
 	CHECK_EQ(e->d.start, 512);
 	CHECK(cm_canaries_ok(e));
 	EXPECT_FREE(&pa, "16-511");
@@ -1599,12 +1607,12 @@ static void test_alloc_desc(void)
 	EXPECT_FREE(&pa, "0-1023");
 	/* A caller-mem type without ops: no release, state DEAD. */
 	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm_noops, POTAD_ANY, 0,
-				    NULL), 0);
+				    NULL, GFP_KERNEL), 0);
 	REQUIRE_EQ(potad_free(&pa, &c->d), 0);
 	CHECK_EQ(c->d.state, POTAD_DESC_DEAD);
 	CHECK_EQ(c->released, 1);
 	/* The same caller memory can be used again. */
-	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, POTAD_ANY, 0, NULL), 0);
+	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, POTAD_ANY, 0, NULL, GFP_KERNEL), 0);
 	CHECK_EQ(c->d.state, POTAD_DESC_LIVE);
 	REQUIRE_EQ(potad_free(&pa, &c->d), 0);
 	CHECK_EQ(c->released, 2);
@@ -1625,24 +1633,24 @@ static void test_alloc_desc_errors(void)
 	memset(&c->d, 0xab, sizeof(c->d));
 	before = c->d;
 	EXPECT_FAIL(&pa, potad_alloc_desc(&pa, &c->d, &t_big, POTAD_ANY, 0,
-					  NULL), -EINVAL, 1);
+					  NULL, GFP_KERNEL), -EINVAL, 1);
 	EXPECT_FAIL(&pa, potad_alloc_desc(&pa, &c->d, NULL, POTAD_ANY, 0,
-					  NULL), -EINVAL, 1);
+					  NULL, GFP_KERNEL), -EINVAL, 1);
 	EXPECT_FAIL(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, POTAD_ANY, 7,
-					  NULL), -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, 3, 2, NULL),
+					  NULL, GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, 3, 2, NULL, GFP_KERNEL),
 		    -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, 64, 0, NULL),
+	EXPECT_FAIL(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, 64, 0, NULL, GFP_KERNEL),
 		    -EINVAL, 1);
-	REQUIRE_EQ(potad_alloc_desc(&pa, &e->d, &t_cm, 0, 5, NULL), 0);
-	EXPECT_NOSPACE(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, 0, 6, NULL),
+	REQUIRE_EQ(potad_alloc_desc(&pa, &e->d, &t_cm, 0, 5, NULL, GFP_KERNEL), 0);
+	EXPECT_NOSPACE(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, 0, 6, NULL, GFP_KERNEL),
 		       -EBUSY);
-	EXPECT_NOSPACE(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, 31, 0, NULL),
+	EXPECT_NOSPACE(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, 31, 0, NULL, GFP_KERNEL),
 		       -EBUSY);
-	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, 32, 5, NULL), 0);
+	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, 32, 5, NULL, GFP_KERNEL), 0);
 	memset(&before, 0xab, sizeof(before));
 	EXPECT_NOSPACE(&pa, potad_alloc_desc(&pa, &before, &t_cm, POTAD_ANY, 0,
-					     NULL), -ENOSPC);
+					     NULL, GFP_KERNEL), -ENOSPC);
 	/* A failed call leaves the caller's descriptor alone. */
 	{
 		struct potad_desc pattern;
@@ -1705,12 +1713,12 @@ static void test_free_errors(void)
 	/* A descriptor of another instance. */
 	EXPECT_FAIL(&pb, potad_free(&pb, d), -EINVAL, 1);
 	EXPECT_FAIL(&pa, potad_free(&pb, d), -EINVAL, 1);
-	EXPECT_FAIL(&pb, potad_free_range(&pb, d, 0, 1), -EINVAL, 1);
+	EXPECT_FAIL(&pb, potad_free_range(&pb, d, 0, 1, GFP_KERNEL), -EINVAL, 1);
 	/* Double free of a caller-mem descriptor. */
-	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, POTAD_ANY, 1, NULL), 0);
+	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, POTAD_ANY, 1, NULL, GFP_KERNEL), 0);
 	REQUIRE_EQ(potad_free(&pa, &c->d), 0);
 	EXPECT_FAIL(&pa, potad_free(&pa, &c->d), -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_free_range(&pa, &c->d, c->d.start, 1), -EINVAL,
+	EXPECT_FAIL(&pa, potad_free_range(&pa, &c->d, c->d.start, 1, GFP_KERNEL), -EINVAL,
 		    1);
 	CHECK_EQ(c->released, 1);
 	/* A descriptor that was never allocated (state not LIVE). */
@@ -1721,9 +1729,9 @@ static void test_free_errors(void)
 	f->d.state = POTAD_DESC_DEAD;
 	EXPECT_FAIL(&pa, potad_free(&pa, &f->d), -EINVAL, 1);
 	/* Whole free after a partial free. */
-	REQUIRE_EQ(potad_free_range(&pa, d, d->start, 1), 0);
+	REQUIRE_EQ(potad_free_range(&pa, d, d->start, 1, GFP_KERNEL), 0);
 	EXPECT_FAIL(&pa, potad_free(&pa, d), -EINVAL, 1);
-	CHECK_EQ(potad_free_range(&pa, d, d->start + 1, 3), 0);
+	CHECK_EQ(potad_free_range(&pa, d, d->start + 1, 3, GFP_KERNEL), 0);
 	CHECK_EQ(f->released, 0);
 	EXPECT_FREE(&pb, "0-255");
 	EXPECT_FREE(&pa, "0-255");
@@ -1746,11 +1754,11 @@ static void test_free_range_merge(void)
 	REQUIRE(!IS_ERR(d));
 	EXPECT_FREE(&pa, "16-63");
 	/* Free the middle: unaligned, merges with nothing. */
-	REQUIRE_EQ(potad_free_range(&pa, d, 5, 6), 0);	/* 5-10 */
+	REQUIRE_EQ(potad_free_range(&pa, d, 5, 6, GFP_KERNEL), 0);	/* 5-10 */
 	CHECK_EQ(d->nr_live, 10);
 	EXPECT_FREE(&pa, "5-10 16-63");
 	/* Free the tail: merges with 16-63 through the buddies. */
-	REQUIRE_EQ(potad_free_range(&pa, d, 11, 5), 0);	/* 11-15 */
+	REQUIRE_EQ(potad_free_range(&pa, d, 11, 5, GFP_KERNEL), 0);	/* 11-15 */
 	CHECK_EQ(d->nr_live, 5);
 	get_stats(&pa, &st);
 	CHECK_EQ(st.units_allocated, 5);
@@ -1758,7 +1766,7 @@ static void test_free_range_merge(void)
 	EXPECT_FREE(&pa, "5-63");
 	CHECK_INVARIANT(&pa);
 	/* The last units free the descriptor (ASan would see a leak). */
-	REQUIRE_EQ(potad_free_range(&pa, d, 0, 5), 0);
+	REQUIRE_EQ(potad_free_range(&pa, d, 0, 5, GFP_KERNEL), 0);
 	get_stats(&pa, &st);
 	CHECK_EQ(st.units_allocated, 0);
 	CHECK_EQ(st.nr_frees - probe_frees, 3);
@@ -1775,11 +1783,11 @@ static void test_free_range_release(void)
 
 	types_setup();
 	REQUIRE(setup_space(&pa, 0, 64, 6));
-	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, 32, 3, NULL), 0);
+	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, 32, 3, NULL, GFP_KERNEL), 0);
 	/* One unit at a time, from the top. */
 	for (i = 7; i >= 0; i--) {
 		CHECK_EQ(c->released, 0);
-		REQUIRE_EQ(potad_free_range(&pa, &c->d, 32 + i, 1), 0);
+		REQUIRE_EQ(potad_free_range(&pa, &c->d, 32 + i, 1, GFP_KERNEL), 0);
 	}
 	CHECK_EQ(c->released, 1);
 	CHECK_EQ(c->release_bad_state, 0);
@@ -1801,22 +1809,22 @@ static void test_free_range_errors(void)
 	REQUIRE(setup_space(&pa, 0, 256, 8));
 	d = potad_alloc_at(&pa, &t_big, 64, 4, NULL, GFP_KERNEL);  /* 64-79 */
 	REQUIRE(!IS_ERR(d));
-	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 64, 0), -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 63, 2), -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 79, 2), -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 80, 1), -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 64, 17), -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 70, ULONG_MAX), -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 0, 1), -EINVAL, 1);
-	REQUIRE_EQ(potad_free_range(&pa, d, 68, 4), 0);	/* 68-71 */
+	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 64, 0, GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 63, 2, GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 79, 2, GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 80, 1, GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 64, 17, GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 70, ULONG_MAX, GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 0, 1, GFP_KERNEL), -EINVAL, 1);
+	REQUIRE_EQ(potad_free_range(&pa, d, 68, 4, GFP_KERNEL), 0);	/* 68-71 */
 	/* Double partial free, exact and overlapping. */
-	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 68, 4), -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 66, 3), -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 71, 2), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 68, 4, GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 66, 3, GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 71, 2, GFP_KERNEL), -EINVAL, 1);
 	/* More than what is live. */
-	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 64, 16), -EINVAL, 1);
-	CHECK_EQ(potad_free_range(&pa, d, 64, 4), 0);
-	CHECK_EQ(potad_free_range(&pa, d, 72, 8), 0);
+	EXPECT_FAIL(&pa, potad_free_range(&pa, d, 64, 16, GFP_KERNEL), -EINVAL, 1);
+	CHECK_EQ(potad_free_range(&pa, d, 64, 4, GFP_KERNEL), 0);
+	CHECK_EQ(potad_free_range(&pa, d, 72, 8, GFP_KERNEL), 0);
 	EXPECT_FREE(&pa, "0-255");
 	potad_destroy(&pa);
 	types_teardown();
@@ -1896,7 +1904,7 @@ static void test_retire_then_free_range(void)
 	d = alloc_big(&pa, 4);		/* 0-15 */
 	REQUIRE(!IS_ERR(d));
 	REQUIRE_EQ(potad_retire(&pa, 3, GFP_KERNEL), 0);
-	REQUIRE_EQ(potad_free_range(&pa, d, 2, 4), 0);	/* 2-5, 3 retired */
+	REQUIRE_EQ(potad_free_range(&pa, d, 2, 4, GFP_KERNEL), 0);	/* 2-5, 3 retired */
 	CHECK_EQ(d->nr_live, 12);
 	get_stats(&pa, &st);
 	CHECK_EQ(st.units_allocated, 12);
@@ -1907,8 +1915,8 @@ static void test_retire_then_free_range(void)
 	/* Retire a unit freed by the partial free: it leaves free space. */
 	REQUIRE_EQ(potad_retire(&pa, 4, GFP_KERNEL), 0);
 	EXPECT_FREE(&pa, "2 5 16-63");
-	REQUIRE_EQ(potad_free_range(&pa, d, 0, 2), 0);
-	REQUIRE_EQ(potad_free_range(&pa, d, 6, 10), 0);
+	REQUIRE_EQ(potad_free_range(&pa, d, 0, 2, GFP_KERNEL), 0);
+	REQUIRE_EQ(potad_free_range(&pa, d, 6, 10, GFP_KERNEL), 0);
 	get_stats(&pa, &st);
 	CHECK_EQ(st.units_allocated, 0);
 	CHECK_EQ(st.units_retired, 2);
@@ -1932,9 +1940,9 @@ static void test_free_range_twice_retired(void)
 	d = alloc_big(&pa, 1);		/* 0-1 */
 	REQUIRE(!IS_ERR(d));
 	REQUIRE_EQ(potad_retire(&pa, 0, GFP_KERNEL), 0);
-	REQUIRE_EQ(potad_free_range(&pa, d, 0, 1), 0);
+	REQUIRE_EQ(potad_free_range(&pa, d, 0, 1, GFP_KERNEL), 0);
 	/* Unit 0 is freed (and retired): freeing it again is a bug. */
-	if (!EXPECT_FAIL(&pa, potad_free_range(&pa, d, 0, 1), -EINVAL, 1)) {
+	if (!EXPECT_FAIL(&pa, potad_free_range(&pa, d, 0, 1, GFP_KERNEL), -EINVAL, 1)) {
 		/* d may be gone (nr_live reached 0): don't touch it. */
 		if (!freed_memory(container_of(d, struct big_desc, d)))
 			kmem_cache_free(t_big.cache,
@@ -1945,7 +1953,7 @@ static void test_free_range_twice_retired(void)
 		types_teardown();
 		return;
 	}
-	REQUIRE_EQ(potad_free_range(&pa, d, 1, 1), 0);
+	REQUIRE_EQ(potad_free_range(&pa, d, 1, 1, GFP_KERNEL), 0);
 	EXPECT_FREE(&pa, "1-63");
 	potad_destroy(&pa);
 	types_teardown();
@@ -1960,9 +1968,9 @@ static void test_retire_free_range_twice_retired_free(void)
 	REQUIRE(setup_space(&pa, 0, 64, 6));
 	d = alloc_big(&pa, 2);		/* 0-3 */
 	REQUIRE(!IS_ERR(d));
-	REQUIRE_EQ(potad_free_range(&pa, d, 1, 1), 0);
+	REQUIRE_EQ(potad_free_range(&pa, d, 1, 1, GFP_KERNEL), 0);
 	REQUIRE_EQ(potad_retire(&pa, 1, GFP_KERNEL), 0);	/* free -> retired */
-	if (!EXPECT_FAIL(&pa, potad_free_range(&pa, d, 1, 1), -EINVAL, 1)) {
+	if (!EXPECT_FAIL(&pa, potad_free_range(&pa, d, 1, 1, GFP_KERNEL), -EINVAL, 1)) {
 		if (!freed_memory(container_of(d, struct big_desc, d)))
 			kmem_cache_free(t_big.cache,
 					container_of(d, struct big_desc, d));
@@ -1972,8 +1980,8 @@ static void test_retire_free_range_twice_retired_free(void)
 		types_teardown();
 		return;
 	}
-	REQUIRE_EQ(potad_free_range(&pa, d, 0, 1), 0);
-	REQUIRE_EQ(potad_free_range(&pa, d, 2, 2), 0);
+	REQUIRE_EQ(potad_free_range(&pa, d, 0, 1, GFP_KERNEL), 0);
+	REQUIRE_EQ(potad_free_range(&pa, d, 2, 2, GFP_KERNEL), 0);
 	EXPECT_FREE(&pa, "0 2-63");
 	potad_destroy(&pa);
 	types_teardown();
@@ -2061,8 +2069,8 @@ static void test_stats_counters(void)
 	b = alloc_big(&pa, 3);
 	REQUIRE(!IS_ERR(a) && !IS_ERR(b));
 	CHECK_EQ(RESULT(alloc_big(&pa, 6)), -ENOSPC);
-	CHECK_EQ(potad_free_range(&pa, a, 0, 2), 0);
-	CHECK_EQ(potad_free_range(&pa, a, 2, 6), 0);
+	CHECK_EQ(potad_free_range(&pa, a, 0, 2, GFP_KERNEL), 0);
+	CHECK_EQ(potad_free_range(&pa, a, 2, 6, GFP_KERNEL), 0);
 	CHECK_EQ(potad_free(&pa, b), 0);
 	get_stats(&pa, &st);
 	CHECK_EQ(st.nr_allocs, 2);
@@ -2154,16 +2162,16 @@ static void test_top_of_unit_space(void)
 	d = alloc_big(&pa, 0);		/* the only order-0 block: the top */
 	REQUIRE(!IS_ERR(d));
 	CHECK_EQ(d->start, top);
-	CHECK_EQ(RESULT(potad_free_range(&pa, d, top, 2)), -EINVAL);
+	CHECK_EQ(RESULT(potad_free_range(&pa, d, top, 2, GFP_KERNEL)), -EINVAL);
 	expect_warns(1);
 	CHECK_EQ(potad_free(&pa, d), 0);
 	d = alloc_big(&pa, 11);
 	REQUIRE(!IS_ERR(d));
 	CHECK_EQ(d->start, base);
-	CHECK_EQ(RESULT(potad_free_range(&pa, d, ULONG_MAX, 2)), -EINVAL);
+	CHECK_EQ(RESULT(potad_free_range(&pa, d, ULONG_MAX, 2, GFP_KERNEL)), -EINVAL);
 	expect_warns(1);
-	CHECK_EQ(potad_free_range(&pa, d, base + 2046, 2), 0);
-	CHECK_EQ(potad_free_range(&pa, d, base, 2046), 0);
+	CHECK_EQ(potad_free_range(&pa, d, base + 2046, 2, GFP_KERNEL), 0);
+	CHECK_EQ(potad_free_range(&pa, d, base, 2046, GFP_KERNEL), 0);
 	EXPECT_FAIL(&pa, potad_add_range(&pa, ULONG_MAX, 2), -EINVAL, 1);
 	EXPECT_FAIL(&pa, potad_add_range(&pa, ULONG_MAX, 1), -EINVAL, 1);
 	EXPECT_FAIL(&pa, potad_withdraw_range(&pa, ULONG_MAX, 2), -EINVAL, 1);
@@ -2427,7 +2435,7 @@ static void *thread_fn(void *p)
 				struct cm_desc *c = &ta->cms[i];
 
 				if (potad_alloc_desc(ta->pa, &c->d, &t_cm,
-						     POTAD_ANY, order, NULL))
+						     POTAD_ANY, order, NULL, GFP_KERNEL))
 					continue;
 				d = &c->d;
 			} else {
@@ -2452,8 +2460,8 @@ static void *thread_fn(void *p)
 				unsigned long half = 1UL << (d->order - 1);
 				unsigned long s = d->start;
 
-				if (potad_free_range(ta->pa, d, s + half, half) ||
-				    potad_free_range(ta->pa, d, s, half))
+				if (potad_free_range(ta->pa, d, s + half, half, GFP_KERNEL) ||
+				    potad_free_range(ta->pa, d, s, half, GFP_KERNEL))
 					ta->failures++;
 			} else if (potad_free(ta->pa, d)) {
 				ta->failures++;
@@ -2514,6 +2522,360 @@ static void test_threads(void)
 	EXPECT_FREE(&pa, "0-2047");
 	potad_destroy(&pa);
 	types_teardown();
+}
+
+/* ------------------------------------------------------------------ */
+/* lib/maple_tree.c in the harness (maple.c)                           */
+/* ------------------------------------------------------------------ */
+
+#define MAPLE_SMOKE_RANGES	100000UL
+#define MAPLE_SMOKE_STRIDE	10UL	/* range i is [10 i, 10 i + 4] */
+#define MAPLE_SMOKE_READERS	2
+
+#ifdef CONFIG_DEBUG_MAPLE_TREE
+/* lib/maple_tree.c's userspace debug hook: maple nodes allocated. */
+unsigned int mt_nr_allocated(void);
+#define maple_smoke_nodes()	((long)mt_nr_allocated())
+#else
+#define maple_smoke_nodes()	0L
+#endif
+
+struct maple_smoke {
+	struct maple_tree mt;
+	spinlock_t lock;		/* the tree's external lock */
+	unsigned long nomem_retries;	/* mas_nomem() that allocated */
+	bool stop;			/* readers: writer done */
+	long reader_errors;
+	long reader_loads;
+};
+
+static unsigned long maple_smoke_first(unsigned long i)
+{
+	return i * MAPLE_SMOKE_STRIDE;
+}
+
+static unsigned long maple_smoke_last(unsigned long i)
+{
+	return i * MAPLE_SMOKE_STRIDE + 4;
+}
+
+/*
+ * Store @entry over [first, last] as a user of an externally locked tree
+ * does: under the lock, mas_store() with the tree's GFP_NOWAIT
+ * allocations, and on -ENOMEM drop the lock for mas_nomem(GFP_KERNEL)
+ * and retry.  Returns 0 or the error of the store.
+ */
+static int maple_smoke_store(struct maple_smoke *ms, unsigned long first,
+			     unsigned long last, void *entry)
+{
+	MA_STATE(mas, &ms->mt, first, last);
+	int ret = 0;
+	bool more;
+
+	spin_lock(&ms->lock);
+	for (;;) {
+		mas_store(&mas, entry);
+		if (!mas_is_err(&mas))
+			break;
+		ret = xa_err(mas.node);
+		if (ret != -ENOMEM)
+			break;
+		spin_unlock(&ms->lock);
+		more = mas_nomem(&mas, GFP_KERNEL);
+		spin_lock(&ms->lock);
+		if (!more)
+			break;
+		ms->nomem_retries++;
+		ret = 0;
+		/* A NULL store may have widened the range: restart it. */
+		mas_set_range(&mas, first, last);
+	}
+	mas_destroy(&mas);
+	spin_unlock(&ms->lock);
+	return ret;
+}
+
+/* Entries of the tree, counted with mas_find() under RCU. */
+static unsigned long maple_smoke_count(struct maple_smoke *ms)
+{
+	MA_STATE(mas, &ms->mt, 0, 0);
+	unsigned long n = 0;
+	void *entry;
+
+	rcu_read_lock();
+	while ((entry = mas_find(&mas, ULONG_MAX)))
+		n++;
+	rcu_read_unlock();
+	return n;
+}
+
+/*
+ * Readers while odd ranges are erased: every even range keeps its value,
+ * every odd one has its value or nothing (ASan catches a node freed
+ * under a reader).
+ */
+static void *maple_smoke_reader(void *arg)
+{
+	struct maple_smoke *ms = arg;
+	struct rng rng = { .s = (uintptr_t)&rng };
+	unsigned long i, index;
+	void *entry;
+
+	while (!__atomic_load_n(&ms->stop, __ATOMIC_ACQUIRE)) {
+		i = rng_below(&rng, MAPLE_SMOKE_RANGES);
+		index = maple_smoke_first(i) + rng_below(&rng, 5);
+		rcu_read_lock();
+		entry = mtree_load(&ms->mt, index);
+		rcu_read_unlock();
+		if (entry ? entry != xa_mk_value(i) : !(i & 1))
+			__atomic_fetch_add(&ms->reader_errors, 1,
+					   __ATOMIC_RELAXED);
+		__atomic_fetch_add(&ms->reader_loads, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/*
+ * The maple tree as POTAD's index uses it: RCU mode, external spinlock,
+ * stores under the lock with the mas_nomem() retry, lockless loads,
+ * failure to allocate, destruction with RCU-freed nodes.
+ */
+static void test_maple_smoke(void)
+{
+	unsigned long i, j, index, count, retries, allocs;
+	struct maple_smoke *ms;
+	pthread_t readers[MAPLE_SMOKE_READERS];
+	long injected;
+	void *entry;
+	bool ok;
+
+	ms = calloc(1, sizeof(*ms));
+	REQUIRE(ms);
+	spin_lock_init(&ms->lock);
+	mt_init_flags(&ms->mt, MT_FLAGS_USE_RCU | MT_FLAGS_LOCK_EXTERN);
+	mt_set_external_lock(&ms->mt, &ms->lock);
+	REQUIRE(mt_external_lock(&ms->mt) && mt_in_rcu(&ms->mt));
+
+	/*
+	 * 100k ranges in a scattered order; every 1000th store finds its
+	 * first node allocation failing, to go through mas_nomem().
+	 */
+	for (i = 0; i < MAPLE_SMOKE_RANGES; i++) {
+		j = i * 7919 % MAPLE_SMOKE_RANGES;
+		if (!(i % 1000))
+			potad_fail_alloc_after = 0;
+		if (!CHECK_EQ(maple_smoke_store(ms, maple_smoke_first(j),
+						maple_smoke_last(j),
+						xa_mk_value(j)), 0))
+			break;
+		potad_fail_alloc_after = -1;
+	}
+	potad_fail_alloc_after = -1;
+	CHECK(ms->nomem_retries >= MAPLE_SMOKE_RANGES / 1000 / 2);
+	tap_info("# maple_smoke: %lu ranges stored, %lu mas_nomem() retries, %ld maple nodes\n",
+		 MAPLE_SMOKE_RANGES, ms->nomem_retries,
+		 maple_smoke_nodes());
+
+	/* Every index of every range and gap, with mtree_load() under RCU. */
+	rcu_read_lock();
+	for (i = 0, ok = true; i < MAPLE_SMOKE_RANGES && ok; i++) {
+		for (index = maple_smoke_first(i);
+		     index < maple_smoke_first(i + 1); index++) {
+			entry = mtree_load(&ms->mt, index);
+			ok = CHECK_EQ(entry, index <= maple_smoke_last(i) ?
+				      xa_mk_value(i) : NULL);
+			if (!ok)
+				break;
+		}
+	}
+	rcu_read_unlock();
+	CHECK_EQ(maple_smoke_count(ms), MAPLE_SMOKE_RANGES);
+
+	/* mas_walk() gives the range, mt_find() the next entry. */
+	rcu_read_lock();
+	{
+		MA_STATE(mas, &ms->mt, maple_smoke_first(1234) + 2, 0);
+
+		entry = mas_walk(&mas);
+		CHECK(entry == xa_mk_value(1234) && xa_is_value(entry) &&
+		      xa_to_value(entry) == 1234);
+		CHECK_EQ(mas.index, maple_smoke_first(1234));
+		CHECK_EQ(mas.last, maple_smoke_last(1234));
+		index = maple_smoke_last(1234) + 1;
+		entry = mt_find(&ms->mt, &index, ULONG_MAX);
+		CHECK(entry == xa_mk_value(1235));
+		CHECK_EQ(index, maple_smoke_last(1235) + 1);
+	}
+	rcu_read_unlock();
+
+	/* Erase the odd ranges by storing NULL, with readers running. */
+	for (i = 0; i < MAPLE_SMOKE_READERS; i++)
+		REQUIRE(!pthread_create(&readers[i], NULL, maple_smoke_reader,
+					ms));
+	for (i = 1; i < MAPLE_SMOKE_RANGES; i += 2) {
+		if (!(i % 2001))
+			potad_fail_alloc_after = 0;
+		if (!CHECK_EQ(maple_smoke_store(ms, maple_smoke_first(i),
+						maple_smoke_last(i), NULL), 0))
+			break;
+		potad_fail_alloc_after = -1;
+	}
+	potad_fail_alloc_after = -1;
+	__atomic_store_n(&ms->stop, true, __ATOMIC_RELEASE);
+	for (i = 0; i < MAPLE_SMOKE_READERS; i++)
+		pthread_join(readers[i], NULL);
+	CHECK_EQ(ms->reader_errors, 0);
+	CHECK(ms->reader_loads > 0);
+
+	rcu_read_lock();
+	for (i = 0, ok = true; i < MAPLE_SMOKE_RANGES && ok; i++)
+		ok = CHECK_EQ(mtree_load(&ms->mt, maple_smoke_last(i)),
+			      i & 1 ? NULL : xa_mk_value(i));
+	rcu_read_unlock();
+	CHECK_EQ(maple_smoke_count(ms), MAPLE_SMOKE_RANGES / 2);
+
+#ifdef CONFIG_DEBUG_MAPLE_TREE
+	{
+		int bad = atomic_read(&maple_tree_tests_run) -
+			  atomic_read(&maple_tree_tests_passed);
+
+		spin_lock(&ms->lock);
+		mt_validate(&ms->mt);
+		spin_unlock(&ms->lock);
+		CHECK_EQ(atomic_read(&maple_tree_tests_run) -
+			 atomic_read(&maple_tree_tests_passed), bad);
+	}
+#endif
+
+	/*
+	 * No node for a new range in the middle of range 2: -ENOMEM from
+	 * mas_store(), nothing changed, nothing left allocated.
+	 */
+	count = maple_smoke_count(ms);
+	retries = ms->nomem_retries;
+	injected = potad_injected_failures;
+	allocs = potad_mem_allocs;
+	spin_lock(&ms->lock);
+	{
+		MA_STATE(mas, &ms->mt, maple_smoke_first(2) + 1,
+			 maple_smoke_first(2) + 2);
+
+		potad_fail_alloc_after = 0;
+		mas_store(&mas, xa_mk_value(7));
+		potad_fail_alloc_after = -1;
+		CHECK(mas_is_err(&mas));
+		CHECK_EQ(xa_err(mas.node), -ENOMEM);
+		mas_destroy(&mas);
+	}
+	spin_unlock(&ms->lock);
+	CHECK_EQ(potad_injected_failures - injected, 1);
+	CHECK_EQ(potad_mem_allocs, allocs);
+	CHECK_EQ(ms->nomem_retries, retries);
+	CHECK_EQ(maple_smoke_count(ms), count);
+	rcu_read_lock();
+	for (index = maple_smoke_first(2); index <= maple_smoke_last(2);
+	     index++)
+		CHECK(mtree_load(&ms->mt, index) == xa_mk_value(2));
+	rcu_read_unlock();
+
+	/*
+	 * Destroy it as exit_mmap() does the mm's tree: out of RCU mode
+	 * first (no reader can be left), so that the nodes are freed now.
+	 * In RCU mode, __mt_destroy() leaves them to mt_free_walk(), an
+	 * RCU callback, which in 6.12 takes the metadata in the last slot
+	 * of an internal range64 node with 15 children (end == 14) for a
+	 * 16th child and follows it (0x0e here): this tree has such nodes.
+	 * The nodes replaced by the stores above were RCU-freed: wait for
+	 * them too.
+	 */
+	spin_lock(&ms->lock);
+	mt_clear_in_rcu(&ms->mt);
+	__mt_destroy(&ms->mt);
+	spin_unlock(&ms->lock);
+	CHECK(mtree_empty(&ms->mt));
+	rcu_barrier();
+	CHECK_EQ(maple_smoke_nodes(), 0);
+	free(ms);
+}
+
+/* ------------------------------------------------------------------ */
+/* lib/xarray.c in the harness (xarray.c)                              */
+/* ------------------------------------------------------------------ */
+
+#define XARRAY_SMOKE_ENTRIES	100000UL
+#define XARRAY_SMOKE_STRIDE	37UL	/* entry i is at index 37 i */
+
+/* XArray nodes allocated from lib/radix-tree.c's cache (xarray.c). */
+static long xarray_smoke_nodes(void)
+{
+	return kmem_cache_nr_allocated(radix_tree_node_cachep);
+}
+
+/*
+ * The XArray's normal API on an array of its own: xa_store() with
+ * GFP_KERNEL, xa_load(), xa_erase(), a node allocation failing (fault
+ * injection sees the node cache), xa_destroy() with RCU-freed nodes.
+ */
+static void test_xarray_smoke(void)
+{
+	unsigned long i, j, index, nodes;
+	struct xarray xa;
+	long injected;
+	void *entry;
+	bool ok;
+
+	xa_init(&xa);
+	REQUIRE(xa_empty(&xa));
+
+	/* 100k entries in a scattered order, spread over 3.7M indices. */
+	for (i = 0, ok = true; i < XARRAY_SMOKE_ENTRIES && ok; i++) {
+		j = i * 7919 % XARRAY_SMOKE_ENTRIES;
+		entry = xa_store(&xa, j * XARRAY_SMOKE_STRIDE, xa_mk_value(j),
+				 GFP_KERNEL);
+		ok = CHECK_EQ(xa_err(entry), 0) && CHECK(!entry);
+	}
+	nodes = xarray_smoke_nodes();
+	CHECK(nodes >= XARRAY_SMOKE_ENTRIES * XARRAY_SMOKE_STRIDE /
+		       XA_CHUNK_SIZE);
+	tap_info("# xarray_smoke: %lu entries stored, %lu xarray nodes\n",
+		 XARRAY_SMOKE_ENTRIES, nodes);
+
+	/* Every entry, and the indices between two of them. */
+	for (i = 0, ok = true; i < XARRAY_SMOKE_ENTRIES && ok; i++) {
+		index = i * XARRAY_SMOKE_STRIDE;
+		ok = CHECK(xa_load(&xa, index) == xa_mk_value(i)) &&
+		     CHECK(!xa_load(&xa, index + 1)) &&
+		     CHECK(!xa_load(&xa, index + XARRAY_SMOKE_STRIDE - 1));
+	}
+
+	/* Erase the odd ones: xa_erase() returns what was there. */
+	for (i = 1, ok = true; i < XARRAY_SMOKE_ENTRIES && ok; i += 2)
+		ok = CHECK(xa_erase(&xa, i * XARRAY_SMOKE_STRIDE) ==
+			   xa_mk_value(i));
+	for (i = 0, ok = true; i < XARRAY_SMOKE_ENTRIES && ok; i++)
+		ok = CHECK_EQ(xa_load(&xa, i * XARRAY_SMOKE_STRIDE),
+			      i & 1 ? NULL : xa_mk_value(i));
+	CHECK(!xa_erase(&xa, XARRAY_SMOKE_STRIDE));
+
+	/*
+	 * A store far beyond the last index needs new nodes above the
+	 * root: the first (GFP_NOWAIT, under the xa_lock) fails, and
+	 * xa_store() allocates again with the lock dropped and retries.
+	 */
+	injected = potad_injected_failures;
+	index = XARRAY_SMOKE_ENTRIES * XARRAY_SMOKE_STRIDE << 12;
+	potad_fail_alloc_after = 0;
+	entry = xa_store(&xa, index, xa_mk_value(1), GFP_KERNEL);
+	potad_fail_alloc_after = -1;
+	CHECK_EQ(xa_err(entry), 0);
+	CHECK_EQ(potad_injected_failures - injected, 1);
+	CHECK(xa_load(&xa, index) == xa_mk_value(1));
+
+	/* The nodes are freed by RCU callbacks. */
+	xa_destroy(&xa);
+	CHECK(xa_empty(&xa));
+	rcu_barrier();
+	CHECK_EQ(xarray_smoke_nodes(), 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2590,6 +2952,8 @@ static const struct test_case tests[] = {
 	T(big_1_5tib),
 	T(metadata_512b_1gib),
 	T(threads),
+	T(maple_smoke),
+	T(xarray_smoke),
 	T(differential),
 	T(differential_wide),
 };
@@ -2600,6 +2964,7 @@ static bool run_test_here(const struct test_case *t)
 	long allocs0 = potad_mem_allocs, bytes0 = potad_mem_bytes;
 	long warn0 = potad_warn_count, lockdep0 = potad_lockdep_errors;
 	long sleep0 = potad_sleep_in_atomic;
+	int work0 = potad_shim_work_pending();
 	bool ok;
 
 	cur_fail = 0;
@@ -2612,6 +2977,12 @@ static bool run_test_here(const struct test_case *t)
 	if (!setjmp(cur_abort))
 		t->fn();
 	potad_fail_alloc_after = -1;
+	/* What the test freed with call_rcu() is freed now. */
+	rcu_barrier();
+	if (!cur_skip_leak_check && potad_shim_work_pending() != work0)
+		check_fail(__FILE__, __LINE__,
+			   "%d work items left queued (would run after the test)",
+			   potad_shim_work_pending() - work0);
 	if (potad_lockdep_errors != lockdep0)
 		check_fail(__FILE__, __LINE__, "%ld lockdep_assert_held() failures",
 			   potad_lockdep_errors - lockdep0);

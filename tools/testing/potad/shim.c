@@ -11,6 +11,12 @@
  *   recursion, unlocking a lock not held, lockdep_assert_held() on a lock
  *   not held and sleeping (blocking allocation, mutex, might_sleep())
  *   under a spinlock are all reported.
+ * - RCU is liburcu's memb flavour (threads registered on first use), with
+ *   call_rcu() callbacks run by a harness thread after a grace period;
+ *   sleeping in a read-side critical section or in a callback is
+ *   reported too.
+ * - Work items are only queued: they run from flush_work() and
+ *   potad_shim_run_work().
  */
 #include <errno.h>
 #include <pthread.h>
@@ -24,11 +30,14 @@
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <potad_shim.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -50,6 +59,8 @@ int potad_last_warn_line;
 char potad_last_warn_msg[256];
 
 static __thread int spin_depth;
+static __thread bool in_rcu_callback;
+static __thread int printk_last_level = 2;
 static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The header of an allocation is poisoned between calls into the shim. */
@@ -117,6 +128,7 @@ void potad_shim_bug(const char *file, int line, const char *func,
 
 void potad_shim_printk(const char *fmt, ...)
 {
+	bool cont = false;
 	int level = 2;
 	va_list ap;
 
@@ -124,35 +136,70 @@ void potad_shim_printk(const char *fmt, ...)
 	if (fmt[0] == KERN_SOH[0] && fmt[1] >= '0' && fmt[1] <= '7') {
 		level = fmt[1] <= '4' ? 1 : fmt[1] == '7' ? 3 : 2;
 		fmt += 2;
+	} else if (fmt[0] == KERN_SOH[0] && fmt[1] == 'c') {
+		/* KERN_CONT: pr_cont() continues the previous message. */
+		level = printk_last_level;
+		cont = true;
+		fmt += 2;
 	}
+	printk_last_level = level;
 	if (level > potad_printk_level)
 		return;
 	va_start(ap, fmt);
 	pthread_mutex_lock(&print_lock);
-	fputs("potad-printk: ", stderr);
+	if (!cont)
+		fputs("potad-printk: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	pthread_mutex_unlock(&print_lock);
 	va_end(ap);
 }
 
+/*
+ * Sleeping is a bug under a spinlock, in an RCU read-side critical
+ * section and in an RCU callback (softirq context).
+ */
 void potad_shim_might_sleep(const char *file, int line, const char *what)
 {
-	if (!spin_depth)
+	if (!spin_depth && !rcu_read_lock_held() && !in_rcu_callback)
 		return;
 	__atomic_fetch_add(&potad_sleep_in_atomic, 1, __ATOMIC_SEQ_CST);
-	potad_shim_warn(file, line, "might_sleep",
-			"BUG: sleeping function (%s) called with %d spinlock(s) held",
-			what, spin_depth);
+	if (spin_depth)
+		potad_shim_warn(file, line, "might_sleep",
+				"BUG: sleeping function (%s) called with %d spinlock(s) held",
+				what, spin_depth);
+	else if (in_rcu_callback)
+		potad_shim_warn(file, line, "might_sleep",
+				"BUG: sleeping function (%s) called from an RCU callback (softirq)",
+				what);
+	else
+		potad_shim_warn(file, line, "might_sleep",
+				"BUG: sleeping function (%s) called in an RCU read-side critical section",
+				what);
 }
 
 /* ---- locks ---- */
 
-#define POTAD_SPINLOCK_MAGIC	0x5b1a10c4U
-
-static bool lock_mine(struct potad_shim_lock *l)
+static bool lock_mine(const struct potad_shim_lock *l)
 {
 	return __atomic_load_n(&l->held, __ATOMIC_RELAXED) &&
 	       pthread_equal(l->owner, pthread_self());
+}
+
+bool potad_shim_lock_held(const struct potad_shim_lock *lock)
+{
+	return lock_mine(lock);
+}
+
+struct potad_shim_rcu_maps potad_shim_rcu_maps;
+
+bool lock_is_held(const struct lockdep_map *map)
+{
+	if (map == &rcu_lock_map)
+		return rcu_read_lock_held();
+	if (map == &rcu_callback_map)
+		return in_rcu_callback;
+	return lock_mine((const struct potad_shim_lock *)
+			 ((const char *)map - sizeof(struct potad_shim_lock)));
 }
 
 static void lock_check(struct potad_shim_lock *l, unsigned int magic,
@@ -246,7 +293,12 @@ struct kmem_cache {
 	unsigned int align;
 	unsigned int flags;
 	void (*ctor)(void *obj);
-	long nr_objs;
+	long nr_objs;			/* live objects */
+	long nr_total;			/* objects allocated, since zeroed */
+	/* Recorded for lib/maple_tree.c's debug hooks, not acted upon. */
+	unsigned int non_kernel;
+	void (*callback)(void *obj);
+	void *private;
 };
 
 struct hdr {
@@ -461,6 +513,7 @@ static void *cache_alloc(struct kmem_cache *s, gfp_t gfp, bool zero)
 	if (!p)
 		return NULL;
 	__atomic_fetch_add(&s->nr_objs, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&s->nr_total, 1, __ATOMIC_SEQ_CST);
 	if (s->ctor && !zero)
 		s->ctor(p);
 	return p;
@@ -490,6 +543,67 @@ void kmem_cache_free(struct kmem_cache *s, void *p)
 	}
 	__atomic_fetch_sub(&s->nr_objs, 1, __ATOMIC_SEQ_CST);
 	do_free(p, h);
+}
+
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size,
+			  void **p)
+{
+	size_t i;
+
+	check_gfp(gfp, __func__);
+	for (i = 0; i < size; i++) {
+		/* One gfp check for the lot, as the kernel's. */
+		p[i] = cache_alloc(s, gfp & ~__GFP_DIRECT_RECLAIM, false);
+		if (!p[i]) {
+			kmem_cache_free_bulk(s, i, p);
+			return 0;
+		}
+	}
+	return size;
+}
+
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
+{
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		kmem_cache_free(s, p[i]);
+}
+
+void kmem_cache_set_non_kernel(struct kmem_cache *s, unsigned int val)
+{
+	s->non_kernel = val;
+}
+
+void kmem_cache_set_callback(struct kmem_cache *s, void (*callback)(void *))
+{
+	s->callback = callback;
+}
+
+void kmem_cache_set_private(struct kmem_cache *s, void *private)
+{
+	s->private = private;
+}
+
+unsigned long kmem_cache_get_alloc(struct kmem_cache *s)
+{
+	return (unsigned long)s->size *
+	       __atomic_load_n(&s->nr_objs, __ATOMIC_SEQ_CST);
+}
+
+void kmem_cache_zero_nr_tallocated(struct kmem_cache *s)
+{
+	__atomic_store_n(&s->nr_total, 0, __ATOMIC_SEQ_CST);
+}
+
+unsigned int kmem_cache_nr_tallocated(struct kmem_cache *s)
+{
+	return __atomic_load_n(&s->nr_total, __ATOMIC_SEQ_CST);
+}
+
+unsigned int kmem_cache_nr_allocated(struct kmem_cache *s)
+{
+	return __atomic_load_n(&s->nr_objs, __ATOMIC_SEQ_CST);
 }
 
 /* ---- initcalls ---- */
@@ -760,4 +874,413 @@ long potad_shim_debugfs_write(struct potad_debugfs_file *f, const char *buf,
 	if (f->fops->release)
 		f->fops->release(&inode, &file);
 	return ret;
+}
+
+/* ---- RCU ---- */
+
+/* Unregisters a thread registered with liburcu when it exits. */
+static pthread_key_t rcu_thread_key;
+
+void potad_shim_rcu_register_thread(void)
+{
+	if (URCU_TLS(urcu_memb_reader).registered)
+		return;
+	urcu_memb_register_thread();
+	pthread_setspecific(rcu_thread_key, (void *)1);
+}
+
+void potad_shim_rcu_unregister_thread(void)
+{
+	if (!URCU_TLS(urcu_memb_reader).registered)
+		return;
+	if (rcu_read_lock_held())
+		potad_shim_bug(__FILE__, __LINE__, __func__,
+			       "thread exits in an RCU read-side critical section");
+	urcu_memb_unregister_thread();
+	pthread_setspecific(rcu_thread_key, NULL);
+}
+
+static void rcu_thread_exit(void *unused)
+{
+	potad_shim_rcu_unregister_thread();
+}
+
+void potad_shim_rcu_suspicious(const char *file, int line, const char *what)
+{
+	__atomic_fetch_add(&potad_lockdep_errors, 1, __ATOMIC_SEQ_CST);
+	potad_shim_warn(file, line, "lockdep",
+			"suspicious RCU usage: %s%s", what,
+			rcu_read_lock_held() ? "" :
+			" (not in an RCU read-side critical section)");
+}
+
+bool potad_shim_in_rcu_callback(void)
+{
+	return in_rcu_callback;
+}
+
+/* Reported by might_sleep(); true if waiting for a grace period is safe. */
+static bool may_wait_for_rcu(const char *file, int line, const char *what)
+{
+	potad_shim_might_sleep(file, line, what);
+	/* In a reader or a callback, waiting would deadlock: don't. */
+	return !rcu_read_lock_held() && !in_rcu_callback;
+}
+
+void potad_shim_synchronize_rcu(const char *file, int line, const char *what)
+{
+	if (may_wait_for_rcu(file, line, what))
+		urcu_memb_synchronize_rcu();
+}
+
+/*
+ * call_rcu(): callbacks are queued (FIFO, through rcu_head.next) for one
+ * harness thread, started on first use, which takes the whole queue,
+ * waits for a grace period and invokes them in order.  @queued and
+ * @invoked count callbacks, for rcu_barrier().  The thread registers
+ * with liburcu only if a callback enters a read-side critical section.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t more;		/* the thread waits for callbacks */
+	pthread_cond_t done;		/* rcu_barrier() waits for it */
+	struct rcu_head *head, **tail;
+	unsigned long queued, invoked;
+	bool started, busy, idle;
+} rcu_cbs = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.more = PTHREAD_COND_INITIALIZER,
+	.done = PTHREAD_COND_INITIALIZER,
+	.tail = &rcu_cbs.head,
+};
+
+static struct rcu_head *rcu_next(struct rcu_head *head)
+{
+	return (struct rcu_head *)head->next.next;
+}
+
+/* kfree_rcu()/kvfree_rcu() encode the offset of the rcu_head as @func. */
+static void rcu_invoke(struct rcu_head *head)
+{
+	unsigned long offset = (unsigned long)head->func;
+	char *p = (char *)head - offset;
+	struct hdr *h;
+
+	if (offset >= 4096) {
+		head->func(head);
+		return;
+	}
+	h = get_hdr(p, "kvfree_rcu");
+	if (h->kind == KIND_SLAB)
+		__atomic_fetch_sub(&h->cache->nr_objs, 1, __ATOMIC_SEQ_CST);
+	do_free(p, h);
+}
+
+static void *rcu_callback_thread(void *unused)
+{
+	struct rcu_head *list, *next;
+	unsigned long n;
+
+	pthread_mutex_lock(&rcu_cbs.lock);
+	for (;;) {
+		while (!rcu_cbs.head) {
+			rcu_cbs.idle = true;
+			pthread_cond_wait(&rcu_cbs.more, &rcu_cbs.lock);
+			rcu_cbs.idle = false;
+		}
+		list = rcu_cbs.head;
+		rcu_cbs.head = NULL;
+		rcu_cbs.tail = &rcu_cbs.head;
+		rcu_cbs.busy = true;
+		pthread_mutex_unlock(&rcu_cbs.lock);
+
+		urcu_memb_synchronize_rcu();
+		in_rcu_callback = true;
+		for (n = 0; list; list = next, n++) {
+			next = rcu_next(list);
+			rcu_invoke(list);
+		}
+		in_rcu_callback = false;
+
+		pthread_mutex_lock(&rcu_cbs.lock);
+		rcu_cbs.invoked += n;
+		rcu_cbs.busy = false;
+		pthread_cond_broadcast(&rcu_cbs.done);
+	}
+	return NULL;
+}
+
+/* Under rcu_cbs.lock. */
+static void rcu_start_thread(void)
+{
+	pthread_attr_t attr;
+	pthread_t thread;
+
+	if (rcu_cbs.started)
+		return;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&thread, &attr, rcu_callback_thread, NULL))
+		potad_shim_bug(__FILE__, __LINE__, __func__,
+			       "cannot start the RCU callback thread");
+	pthread_attr_destroy(&attr);
+	rcu_cbs.started = true;
+}
+
+void potad_shim_call_rcu(struct rcu_head *head,
+			 void (*func)(struct rcu_head *head))
+{
+	head->func = func;
+	head->next.next = NULL;
+	pthread_mutex_lock(&rcu_cbs.lock);
+	*rcu_cbs.tail = head;
+	rcu_cbs.tail = (struct rcu_head **)&head->next.next;
+	rcu_cbs.queued++;
+	rcu_start_thread();
+	if (rcu_cbs.idle)
+		pthread_cond_signal(&rcu_cbs.more);
+	pthread_mutex_unlock(&rcu_cbs.lock);
+}
+
+void potad_shim_kvfree_rcu(void *ptr, unsigned long offset)
+{
+	if (!ptr)
+		return;
+	if (offset >= 4096)
+		potad_shim_bug(__FILE__, __LINE__, __func__,
+			       "rcu_head beyond the first 4096 bytes");
+	potad_shim_call_rcu((struct rcu_head *)((char *)ptr + offset),
+			    (rcu_callback_t)offset);
+}
+
+void potad_shim_rcu_barrier(const char *file, int line)
+{
+	unsigned long target;
+
+	if (!may_wait_for_rcu(file, line, "rcu_barrier()"))
+		return;
+	pthread_mutex_lock(&rcu_cbs.lock);
+	target = rcu_cbs.queued;
+	while ((long)(rcu_cbs.invoked - target) < 0) {
+		rcu_start_thread();
+		pthread_cond_wait(&rcu_cbs.done, &rcu_cbs.lock);
+	}
+	pthread_mutex_unlock(&rcu_cbs.lock);
+}
+
+long potad_shim_rcu_pending(void)
+{
+	long n;
+
+	pthread_mutex_lock(&rcu_cbs.lock);
+	n = rcu_cbs.queued - rcu_cbs.invoked;
+	pthread_mutex_unlock(&rcu_cbs.lock);
+	return n;
+}
+
+/*
+ * fork(): the child has no callback thread.  Fork when the thread is
+ * between batches (so no batch is lost between the queue and @invoked)
+ * and let the child start its own when it needs one.
+ */
+static void rcu_before_fork(void)
+{
+	pthread_mutex_lock(&rcu_cbs.lock);
+	while (rcu_cbs.busy)
+		pthread_cond_wait(&rcu_cbs.done, &rcu_cbs.lock);
+}
+
+static void rcu_after_fork_parent(void)
+{
+	pthread_mutex_unlock(&rcu_cbs.lock);
+}
+
+static void rcu_after_fork_child(void)
+{
+	pthread_mutex_init(&rcu_cbs.lock, NULL);
+	pthread_cond_init(&rcu_cbs.more, NULL);
+	pthread_cond_init(&rcu_cbs.done, NULL);
+	rcu_cbs.started = false;
+	rcu_cbs.idle = false;
+}
+
+/* ---- work items ---- */
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t done;		/* a work function returned */
+	struct list_head queue;
+	int nr_queued;
+} works = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.done = PTHREAD_COND_INITIALIZER,
+	.queue = LIST_HEAD_INIT(works.queue),
+};
+
+/* The work item each thread is running, if any. */
+#define MAX_WORK_RUNNERS	64
+static struct {
+	struct work_struct *work;
+	pthread_t thread;
+} work_running[MAX_WORK_RUNNERS];
+
+/* Under works.lock: who runs @work (NULL: nobody). */
+static pthread_t *work_runner(struct work_struct *work)
+{
+	int i;
+
+	for (i = 0; i < MAX_WORK_RUNNERS; i++)
+		if (work_running[i].work == work)
+			return &work_running[i].thread;
+	return NULL;
+}
+
+bool queue_work(struct workqueue_struct *wq, struct work_struct *work)
+{
+	bool queued = false;
+
+	pthread_mutex_lock(&works.lock);
+	if (!(work->data & 1)) {
+		__atomic_store_n(&work->data, 1, __ATOMIC_RELEASE);
+		list_add_tail(&work->entry, &works.queue);
+		works.nr_queued++;
+		queued = true;
+	}
+	pthread_mutex_unlock(&works.lock);
+	return queued;
+}
+
+/* Under works.lock: take @work off the queue; false if it was not on it. */
+static bool work_dequeue(struct work_struct *work)
+{
+	if (!(work->data & 1))
+		return false;
+	list_del_init(&work->entry);
+	works.nr_queued--;
+	__atomic_store_n(&work->data, 0, __ATOMIC_RELEASE);
+	return true;
+}
+
+/* Under works.lock, which it drops while @work runs. */
+static void work_run(struct work_struct *work)
+{
+	int i;
+
+	for (i = 0; i < MAX_WORK_RUNNERS && work_running[i].work; i++)
+		;
+	if (i == MAX_WORK_RUNNERS)
+		potad_shim_bug(__FILE__, __LINE__, __func__,
+			       "too many threads running work");
+	work_running[i].work = work;
+	work_running[i].thread = pthread_self();
+	pthread_mutex_unlock(&works.lock);
+	work->func(work);
+	pthread_mutex_lock(&works.lock);
+	work_running[i].work = NULL;
+	pthread_cond_broadcast(&works.done);
+}
+
+/* Under works.lock: wait until no other thread runs @work. */
+static bool work_wait(struct work_struct *work, const char *what,
+		      const char *file, int line)
+{
+	bool waited = false;
+	pthread_t *runner;
+
+	while ((runner = work_runner(work))) {
+		if (pthread_equal(*runner, pthread_self())) {
+			potad_shim_warn(file, line, what,
+					"%s() of a work item from inside itself: deadlock",
+					what);
+			break;
+		}
+		pthread_cond_wait(&works.done, &works.lock);
+		waited = true;
+	}
+	return waited;
+}
+
+bool potad_shim_flush_work(struct work_struct *work, const char *file,
+			   int line)
+{
+	bool ret;
+
+	potad_shim_might_sleep(file, line, "flush_work()");
+	pthread_mutex_lock(&works.lock);
+	ret = work_wait(work, "flush_work", file, line);
+	if (work_dequeue(work)) {
+		work_run(work);
+		ret = true;
+	}
+	pthread_mutex_unlock(&works.lock);
+	return ret;
+}
+
+bool potad_shim_cancel_work(struct work_struct *work, bool sync,
+			    const char *file, int line)
+{
+	bool ret;
+
+	if (sync)
+		potad_shim_might_sleep(file, line, "cancel_work_sync()");
+	pthread_mutex_lock(&works.lock);
+	ret = work_dequeue(work);
+	if (sync)
+		work_wait(work, "cancel_work_sync", file, line);
+	pthread_mutex_unlock(&works.lock);
+	return ret;
+}
+
+int potad_shim_run_work(void)
+{
+	struct work_struct *work;
+	int n = 0;
+
+	potad_shim_might_sleep(__FILE__, __LINE__, __func__);
+	pthread_mutex_lock(&works.lock);
+	while (!list_empty(&works.queue)) {
+		work = list_first_entry(&works.queue, struct work_struct,
+					entry);
+		/* Not concurrently with itself; the queue may change. */
+		if (work_wait(work, __func__, __FILE__, __LINE__))
+			continue;
+		work_dequeue(work);
+		work_run(work);
+		n++;
+	}
+	pthread_mutex_unlock(&works.lock);
+	return n;
+}
+
+int potad_shim_work_pending(void)
+{
+	int n;
+
+	pthread_mutex_lock(&works.lock);
+	n = works.nr_queued;
+	pthread_mutex_unlock(&works.lock);
+	return n;
+}
+
+/* ---- startup ---- */
+
+/*
+ * Before main(): the main thread is an RCU reader like any other, and
+ * the RCU callback thread survives fork() (potad_test forks every test).
+ */
+static void __attribute__((constructor)) potad_shim_constructor(void)
+{
+	if (pthread_key_create(&rcu_thread_key, rcu_thread_exit))
+		abort();
+	potad_shim_rcu_register_thread();
+	pthread_atfork(rcu_before_fork, rcu_after_fork_parent,
+		       rcu_after_fork_child);
+}
+
+/*
+ * mm/potad_bench.c times the kernel's own xarray and pfn_to_page(); the
+ * harness has its native benchmark in potad_bench.c instead.
+ */
+void potad_bench_debugfs(struct dentry *dir)
+{
 }

@@ -74,8 +74,42 @@ struct potad_shim_lock {
 
 /* Spinlocks held by the calling thread. */
 int potad_shim_spin_depth(void);
+/* True if the calling thread holds @lock. */
+bool potad_shim_lock_held(const struct potad_shim_lock *lock);
 void potad_shim_lockdep_assert(struct potad_shim_lock *lock, bool want_held,
 			       const char *what, const char *file, int line);
+
+/*
+ * RCU (include/linux/rcupdate.h, over liburcu's memb flavour).  Threads
+ * are registered with liburcu on their first rcu_read_lock() (the main
+ * thread at startup) and unregistered when they exit; these register or
+ * unregister the calling thread explicitly (both are idempotent).
+ */
+struct rcu_head;
+void potad_shim_rcu_register_thread(void);
+void potad_shim_rcu_unregister_thread(void);
+/* A "suspicious RCU usage": warns and counts as a lockdep error. */
+void potad_shim_rcu_suspicious(const char *file, int line, const char *what);
+void potad_shim_synchronize_rcu(const char *file, int line, const char *what);
+void potad_shim_rcu_barrier(const char *file, int line);
+void potad_shim_call_rcu(struct rcu_head *head,
+			 void (*func)(struct rcu_head *head));
+/* kvfree_rcu(): the struct rcu_head is @offset bytes into @ptr. */
+void potad_shim_kvfree_rcu(void *ptr, unsigned long offset);
+/* RCU callbacks queued and not yet invoked. */
+long potad_shim_rcu_pending(void);
+/* True in an RCU callback (softirq context in the kernel). */
+bool potad_shim_in_rcu_callback(void);
+
+/*
+ * Work items (include/linux/workqueue.h).  schedule_work() only queues:
+ * queued work runs in the thread that calls flush_work() on it, or
+ * potad_shim_run_work(), which runs every queued work item, including
+ * those queued meanwhile, and returns how many ran.  May sleep.
+ */
+int potad_shim_run_work(void);
+/* Work items queued and not yet run. */
+int potad_shim_work_pending(void);
 
 /* Initcalls registered by late_initcall() and friends, run in order. */
 void potad_shim_register_initcall(int level, int (*fn)(void),
@@ -103,5 +137,9 @@ long potad_shim_debugfs_read(struct potad_debugfs_file *f, char *buf,
 /* Write to a debugfs file (via its fops).  Returns length or -errno. */
 long potad_shim_debugfs_write(struct potad_debugfs_file *f, const char *buf,
 			      size_t len);
+
+/* Stub of mm/potad_bench.c's debugfs file (shim.c). */
+struct dentry;
+void potad_bench_debugfs(struct dentry *dir);
 
 #endif /* _POTAD_SHIM_H */

@@ -2,7 +2,9 @@
 /*
  * POTAD kselftest: drive the allocator through
  * /sys/kernel/debug/potad/test (CONFIG_POTAD_DEBUGFS) and check what it
- * reports.  Each test sets up its own abstract space of units.
+ * reports.  Each test sets up its own space: an abstract space of units,
+ * or a memory space far above RAM (POTAD never touches the memory) for
+ * the physical-address lookups.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -79,6 +81,126 @@ static long free_blocks(int order)
 static long last_start(void)
 {
 	return field("last", -1, -1);
+}
+
+/*
+ * Look up @phys; returns 1 and fills in the block if an allocated block
+ * holds it, 0 if none does, -1 if the answer cannot be read.  The block's
+ * type must be the debugfs one and its owner the test file.
+ */
+static int find_block(unsigned long long phys, unsigned long long *block,
+		      unsigned long long *bytes)
+{
+	char line[256], type[64], owner[64];
+	unsigned long long p = 0, size = 0;
+	int ret = -1;
+	FILE *f;
+
+	if (cmd("lookup %#llx", phys))
+		return -1;
+	f = fopen(POTAD_TEST, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "lookup ", 7))
+			continue;
+		if (sscanf(line, "lookup %llx none", &p) == 1 &&
+		    strstr(line, " none"))
+			ret = p == phys ? 0 : -1;
+		else if (sscanf(line,
+				"lookup %llx type %63s size %llu block %llx %llu owner %63s",
+				&p, type, &size, block, bytes, owner) == 6)
+			ret = p == phys && !strcmp(type, "potad_debugfs") &&
+			      size > 0 && !strcmp(owner, "debugfs-test-file") ?
+			      1 : -1;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* 64 TB: far above the RAM of any test machine. */
+#define MEM_BASE	0x400000000000ULL
+
+FIXTURE(memory) {
+	int unused;
+};
+
+FIXTURE_SETUP(memory)
+{
+	if (access(POTAD_TEST, W_OK))
+		SKIP(return, "%s missing: CONFIG_POTAD_DEBUGFS=y and root needed",
+		     POTAD_TEST);
+	/* 1024 units of 4 KB at MEM_BASE: units MEM_BASE >> 12 and up. */
+	ASSERT_EQ(0, cmd("init_memory 12 %#llx 1024", MEM_BASE));
+	ASSERT_EQ(0, cmd("add %#llx 1024", MEM_BASE >> 12));
+}
+
+FIXTURE_TEARDOWN(memory)
+{
+	cmd("destroy");
+}
+
+TEST_F(memory, lookup_every_boundary)
+{
+	unsigned long long block, bytes, phys;
+
+	ASSERT_EQ(0, find_block(MEM_BASE, &block, &bytes));
+	ASSERT_EQ(0, cmd("alloc 0"));
+	ASSERT_EQ(0, cmd("alloc 4"));
+	ASSERT_EQ(MEM_BASE >> 12 | 16, last_start());
+	for (phys = MEM_BASE + 0x10000; phys < MEM_BASE + 0x20000;
+	     phys += 0x800) {
+		ASSERT_EQ(1, find_block(phys, &block, &bytes));
+		ASSERT_EQ(MEM_BASE + 0x10000, block);
+		ASSERT_EQ(0x10000, bytes);
+	}
+	ASSERT_EQ(1, find_block(MEM_BASE + 0x1ffff, &block, &bytes));
+	ASSERT_EQ(1, find_block(MEM_BASE + 0xfff, &block, &bytes));
+	ASSERT_EQ(MEM_BASE, block);
+	ASSERT_EQ(4096, bytes);
+	ASSERT_EQ(0, find_block(MEM_BASE + 0x20000, &block, &bytes));
+	ASSERT_EQ(0, find_block(MEM_BASE + 0x1000, &block, &bytes));
+	ASSERT_EQ(0, find_block(MEM_BASE - 1, &block, &bytes));
+	ASSERT_EQ(0, find_block(MEM_BASE + 0x400000, &block, &bytes));
+}
+
+TEST_F(memory, lookup_after_free_and_partial_free)
+{
+	unsigned long long block, bytes, unit = MEM_BASE >> 12;
+
+	ASSERT_EQ(0, cmd("alloc_at %#llx 3", unit + 8));
+	ASSERT_EQ(1, find_block(MEM_BASE + 0xa000, &block, &bytes));
+	ASSERT_EQ(0, cmd("free_range %#llx 2", unit + 10));
+	ASSERT_EQ(0, find_block(MEM_BASE + 0xa000, &block, &bytes));
+	ASSERT_EQ(0, find_block(MEM_BASE + 0xbfff, &block, &bytes));
+	ASSERT_EQ(1, find_block(MEM_BASE + 0x9fff, &block, &bytes));
+	ASSERT_EQ(1, find_block(MEM_BASE + 0xc000, &block, &bytes));
+	ASSERT_EQ(MEM_BASE + 0x8000, block);
+	ASSERT_EQ(0, cmd("free_range %#llx 2", unit + 8));
+	ASSERT_EQ(0, cmd("free_range %#llx 4", unit + 12));
+	ASSERT_EQ(0, find_block(MEM_BASE + 0xc000, &block, &bytes));
+	ASSERT_EQ(1024, get("units_free"));
+	ASSERT_EQ(1, free_blocks(10));
+}
+
+TEST(lookup_512_byte_units)
+{
+	unsigned long long block, bytes;
+
+	if (access(POTAD_TEST, W_OK))
+		SKIP(return, "%s missing: CONFIG_POTAD_DEBUGFS=y and root needed",
+		     POTAD_TEST);
+	ASSERT_EQ(0, cmd("init_memory 9 %#llx 64", MEM_BASE));
+	ASSERT_EQ(0, cmd("add %#llx 64", MEM_BASE >> 9));
+	ASSERT_EQ(0, cmd("alloc 0"));
+	ASSERT_EQ(0, cmd("alloc 0"));
+	ASSERT_EQ(1, find_block(MEM_BASE + 0x200, &block, &bytes));
+	ASSERT_EQ(MEM_BASE + 0x200, block);
+	ASSERT_EQ(512, bytes);
+	ASSERT_EQ(1, find_block(MEM_BASE + 0x1ff, &block, &bytes));
+	ASSERT_EQ(MEM_BASE, block);
+	ASSERT_EQ(0, find_block(MEM_BASE + 0x400, &block, &bytes));
+	ASSERT_EQ(0, cmd("destroy"));
 }
 
 FIXTURE(space) {

@@ -7,6 +7,8 @@
 #ifndef _POTAD_SHIM_LINUX_MUTEX_H
 #define _POTAD_SHIM_LINUX_MUTEX_H
 
+#include <stddef.h>
+#include <linux/build_bug.h>
 #include <linux/lockdep.h>
 #include <potad_shim.h>
 
@@ -14,7 +16,11 @@
 
 struct mutex {
 	struct potad_shim_lock shim;
+	struct lockdep_map dep_map;	/* no space: see linux/lockdep.h */
 };
+
+static_assert(offsetof(struct mutex, dep_map) ==
+	      sizeof(struct potad_shim_lock), "dep_map follows shim");
 
 #define DEFINE_MUTEX(mutexname)						\
 	struct mutex mutexname = {					\

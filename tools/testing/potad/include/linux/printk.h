@@ -21,6 +21,8 @@
 #define KERN_NOTICE	KERN_SOH "5"
 #define KERN_INFO	KERN_SOH "6"
 #define KERN_DEBUG	KERN_SOH "7"
+/* The level of the previous message of the thread. */
+#define KERN_CONT	KERN_SOH "c"
 
 #ifndef pr_fmt
 #define pr_fmt(fmt) fmt
@@ -42,5 +44,16 @@
 	potad_shim_printk(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_debug(fmt, ...)						\
 	potad_shim_printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
+#define __potad_pr_cont(fmt, ...)					\
+	potad_shim_printk(KERN_CONT fmt, ##__VA_ARGS__)
+#define pr_cont			__potad_pr_cont
+
+/*
+ * The kernel's debugging checks (the maple tree's MT_BUG_ON() and
+ * MAS_WARN_ON() with CONFIG_DEBUG_MAPLE_TREE, ...) print and dump the
+ * stack: here that counts as a warning.
+ */
+#define dump_stack()							\
+	potad_shim_warn(__FILE__, __LINE__, __func__, "dump_stack()")
 
 #endif /* _POTAD_SHIM_LINUX_PRINTK_H */

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 
 #define SLAB_HWCACHE_ALIGN	0x00002000U
+#define SLAB_RECLAIM_ACCOUNT	0x00020000U	/* accepted, no effect */
 #define SLAB_PANIC		0x00040000U
 
 #define ZERO_SIZE_PTR		((void *)16)
@@ -72,5 +73,43 @@ void kmem_cache_destroy(struct kmem_cache *s);
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp);
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp);
 void kmem_cache_free(struct kmem_cache *s, void *p);
+
+struct list_lru;
+
+/*
+ * The XArray allocates its nodes with the array's list_lru (the page
+ * cache's shadow nodes): there is no memory cgroup nor shrinker here, so
+ * that is kmem_cache_alloc().
+ */
+static inline void *kmem_cache_alloc_lru(struct kmem_cache *s,
+					 struct list_lru *lru, gfp_t gfp)
+{
+	return kmem_cache_alloc(s, gfp);
+}
+
+/*
+ * All @size objects or none: returns @size, or 0 (nothing allocated) if
+ * any of them failed (each object counts for fault injection).
+ */
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size,
+			  void **p);
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p);
+/* Nothing is cached: nothing to shrink. */
+static inline void kmem_cache_shrink(struct kmem_cache *s) { }
+
+/*
+ * The hooks lib/maple_tree.c's CONFIG_DEBUG_MAPLE_TREE userspace build
+ * declares (for tools/testing/radix-tree's slab): objects allocated now
+ * and in total, and their bytes.  The "non_kernel" allowance and the
+ * callback are recorded only: here, non-blocking allocations fail only by
+ * fault injection (potad_fail_alloc_after).
+ */
+void kmem_cache_set_non_kernel(struct kmem_cache *s, unsigned int val);
+void kmem_cache_set_callback(struct kmem_cache *s, void (*callback)(void *));
+void kmem_cache_set_private(struct kmem_cache *s, void *private);
+unsigned long kmem_cache_get_alloc(struct kmem_cache *s);
+void kmem_cache_zero_nr_tallocated(struct kmem_cache *s);
+unsigned int kmem_cache_nr_tallocated(struct kmem_cache *s);
+unsigned int kmem_cache_nr_allocated(struct kmem_cache *s);
 
 #endif /* _POTAD_SHIM_LINUX_SLAB_H */

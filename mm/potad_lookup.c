@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * POTAD: from a physical address to the descriptor of its block.
+ *
+ * memory-failure and get_user_pages() start from a physical address (a
+ * pfn) and need the descriptor of the POTAD block that holds it: its type
+ * (name, descriptor size), its start and size, and its owner.  Two maple
+ * trees (lib/maple_tree.c) answer that, both read under RCU without locks:
+ *
+ * - The directory maps each range of memory added to a memory-space
+ *   instance to that instance, keyed by 512-byte granule
+ *   (%POTAD_MIN_UNIT_SHIFT), so that instances with any unit size fit.
+ *   It is written under potad_list_lock, by potad_add_range(),
+ *   potad_withdraw_range() and potad_destroy(); ranges of two instances
+ *   cannot overlap.
+ * - Each memory-space instance's index (struct potad.index) maps every
+ *   allocated unit to its descriptor: one entry per block, keyed by
+ *   absolute unit number, covering [start, start + 2^order - 1].  A
+ *   partial free (potad_free_range()) erases the freed part, splitting
+ *   the entry.  It is written under the instance lock, in the same
+ *   critical section as the free-block maps, so that a unit is in the
+ *   index exactly while it is allocated.  Abstract spaces (swap slots)
+ *   have no index.
+ *
+ * A lookup is two mtree_load()s and a check of the descriptor's state.
+ *
+ * Memory for the index: an allocation stores its entry under the instance
+ * lock with GFP_NOWAIT; if no node is available it gives the block back,
+ * drops the lock, allocates nodes with the caller's gfp (mas_nomem()) and
+ * tries again, so the index never makes an allocation fail that the
+ * caller's gfp could have satisfied, and never sleeps under the lock.  A
+ * free cannot fail and has no gfp: if erasing the entry needs a node that
+ * GFP_NOWAIT cannot get, the entry is overwritten in place with a
+ * placeholder (%POTAD_INDEX_HOLE, which needs no node because it replaces
+ * exactly one entry), and a work item replaces the placeholders with
+ * NULL later.  Lookups treat a placeholder as no entry.  Splitting an
+ * entry for a partial free needs nodes: potad_free_range() takes a gfp
+ * for that and fails with -ENOMEM, leaving the block as it was.
+ *
+ * Lifetime: a reader may hold a descriptor found in the index for as long
+ * as it holds the RCU read lock, because a memory-space descriptor is
+ * released (kmem_cache_free() or the type's release op) only after a
+ * grace period following the last free of its block.  To keep the block
+ * itself from being freed and reused while using it beyond that, or in
+ * code that sleeps, take a reference with potad_desc_tryget(): a block
+ * freed with potad_free() while references are held leaves the index and
+ * turns dead at once, but its units go back to the free space only when
+ * the last reference is dropped with potad_desc_put().
+ *
+ * Coding conventions in this file: functions named __potad_*() expect the
+ * instance lock to be held; "granule" is a physical address shifted right
+ * by %POTAD_MIN_UNIT_SHIFT.
+ */
+
+#include <linux/bug.h>
+#include <linux/export.h>
+#include <linux/kernel.h>
+#include <linux/maple_tree.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/potad.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "potad_internal.h"
+
+/* Every range of every memory-space instance, by granule. */
+struct maple_tree potad_directory =
+	MTREE_INIT_EXT(potad_directory, MT_FLAGS_USE_RCU | MT_FLAGS_LOCK_EXTERN,
+		       potad_list_lock);
+
+static inline bool potad_indexed(const struct potad *pa)
+{
+	return pa->flags == POTAD_MEMORY;
+}
+
+/* First and last granule of units [start, start + nr) of @pa. */
+static void potad_granules(const struct potad *pa, unsigned long start,
+			   unsigned long nr, unsigned long *first,
+			   unsigned long *last)
+{
+	unsigned int shift = pa->unit_shift - POTAD_MIN_UNIT_SHIFT;
+
+	*first = start << shift;
+	*last = ((start + nr - 1) << shift) + BIT(shift) - 1;
+}
+
+/*
+ * Erase [first, last] of @mt, where it is exactly one entry, without
+ * failing: NULL if a node can be had with GFP_NOWAIT, else a placeholder
+ * written in place.  Returns true if a placeholder was left.
+ */
+static bool potad_tree_clear(struct ma_state *mas, unsigned long first,
+			     unsigned long last)
+{
+	mas_set_range(mas, first, last);
+	mas_store(mas, NULL);
+	if (!mas_is_err(mas))
+		return false;
+	mas_destroy(mas);
+	mas_set_range(mas, first, last);
+	mas_store(mas, POTAD_INDEX_HOLE);
+	WARN_ON_ONCE(mas_is_err(mas));
+	return true;
+}
+
+/* The directory */
+
+/*
+ * Check that no other range holds units [start, start + nr) of @pa, and
+ * preallocate the directory store of potad_dir_commit().  Called with
+ * potad_list_lock held.
+ */
+int potad_dir_prepare_add(struct potad *pa, struct ma_state *mas,
+			  unsigned long start, unsigned long nr)
+{
+	unsigned long first, last;
+	void *entry;
+
+	lockdep_assert_held(&potad_list_lock);
+	if (!potad_indexed(pa))
+		return 0;
+	potad_granules(pa, start, nr, &first, &last);
+	mas_set(mas, first);
+	mas_for_each(mas, entry, last) {
+		if (xa_is_value(entry))
+			continue;
+		if (WARN_ONCE(1, "potad: %s: memory %llx+%llx belongs to %s\n",
+			      pa->name,
+			      (u64)start << pa->unit_shift,
+			      (u64)nr << pa->unit_shift,
+			      ((struct potad *)entry)->name))
+			return -EEXIST;
+	}
+	mas_set_range(mas, first, last);
+	return mas_preallocate(mas, pa, GFP_KERNEL);
+}
+
+/* Preallocate the directory erasure of units [start, start + nr). */
+int potad_dir_prepare_withdraw(struct potad *pa, struct ma_state *mas,
+			       unsigned long start, unsigned long nr)
+{
+	unsigned long first, last;
+
+	lockdep_assert_held(&potad_list_lock);
+	if (!potad_indexed(pa))
+		return 0;
+	potad_granules(pa, start, nr, &first, &last);
+	mas_set_range(mas, first, last);
+	return mas_preallocate(mas, NULL, GFP_KERNEL);
+}
+
+/*
+ * Store what potad_dir_prepare_*() prepared if @ret is 0, else drop the
+ * preallocated nodes.
+ */
+void potad_dir_finish(struct potad *pa, struct ma_state *mas, bool add,
+		      int ret)
+{
+	lockdep_assert_held(&potad_list_lock);
+	if (!potad_indexed(pa))
+		return;
+	if (ret)
+		mas_destroy(mas);
+	else
+		mas_store_prealloc(mas, add ? pa : NULL);
+}
+
+/* The index */
+
+/*
+ * Map units [start, start + nr) to @desc.  GFP_NOWAIT under the lock: on
+ * -ENOMEM, @mas remembers how many nodes it needs for mas_nomem().
+ */
+int __potad_index_store(struct potad *pa, struct ma_state *mas,
+			struct potad_desc *desc, unsigned long start,
+			unsigned long nr)
+{
+	lockdep_assert_held(&pa->lock);
+	if (!potad_indexed(pa))
+		return 0;
+	mas_set_range(mas, start, start + nr - 1);
+	mas_store(mas, desc);
+	return mas_is_err(mas) ? -ENOMEM : 0;
+}
+
+/*
+ * Erase units [start, start + nr) of a live block from the index.  When
+ * they are exactly one entry this cannot fail (see potad_tree_clear());
+ * otherwise the entry must be split, and on -ENOMEM @mas remembers how
+ * many nodes that needs for mas_nomem().
+ */
+int __potad_index_erase(struct potad *pa, struct ma_state *mas,
+			unsigned long start, unsigned long nr)
+{
+	unsigned long last = start + nr - 1;
+
+	lockdep_assert_held(&pa->lock);
+	if (!potad_indexed(pa))
+		return 0;
+	mas_set(mas, start);
+	if (mas_walk(mas) && mas->index == start && mas->last == last) {
+		if (potad_tree_clear(mas, start, last)) {
+			pa->stats.index_holes++;
+			schedule_work(&pa->index_work);
+		}
+		return 0;
+	}
+	mas_set_range(mas, start, last);
+	mas_store(mas, NULL);
+	return mas_is_err(mas) ? -ENOMEM : 0;
+}
+
+/* Replace the index's placeholders with NULL, process context. */
+static void potad_index_work(struct work_struct *work)
+{
+	struct potad *pa = container_of(work, struct potad, index_work);
+	unsigned long first, last, flags;
+	unsigned int seen = 0;
+	struct ma_state mas, wr;
+	void *entry;
+
+	mas_init(&mas, &pa->index, 0);
+	mas_init(&wr, &pa->index, 0);
+
+	rcu_read_lock();
+	for (;;) {
+		entry = mas_find(&mas, ULONG_MAX);
+		if (!entry)
+			break;
+		if (!xa_is_value(entry)) {
+			if (++seen % 1024 == 0) {
+				mas_pause(&mas);
+				rcu_read_unlock();
+				cond_resched();
+				rcu_read_lock();
+			}
+			continue;
+		}
+		first = mas.index;
+		last = mas.last;
+		mas_pause(&mas);
+		rcu_read_unlock();
+retry:
+		spin_lock_irqsave(&pa->lock, flags);
+		mas_set(&wr, first);
+		if (mas_walk(&wr) == POTAD_INDEX_HOLE && wr.index == first &&
+		    wr.last == last) {
+			mas_set_range(&wr, first, last);
+			mas_store(&wr, NULL);
+		}
+		spin_unlock_irqrestore(&pa->lock, flags);
+		if (mas_nomem(&wr, GFP_KERNEL))
+			goto retry;
+		mas_destroy(&wr);
+		rcu_read_lock();
+		if (last == ULONG_MAX)
+			break;
+	}
+	rcu_read_unlock();
+}
+
+/* Set up @pa's index and directory state, in potad_init(). */
+void potad_index_init(struct potad *pa)
+{
+	mt_init_flags(&pa->index, MT_FLAGS_USE_RCU | MT_FLAGS_LOCK_EXTERN);
+	mt_set_external_lock(&pa->index, &pa->lock);
+	INIT_WORK(&pa->index_work, potad_index_work);
+}
+
+/*
+ * Take @pa out of the directory, wait for the lookups that may have found
+ * it, and free its index.  Called with potad_list_lock held; may sleep.
+ */
+void potad_index_destroy(struct potad *pa)
+{
+	MA_STATE(mas, &potad_directory, 0, 0);
+	unsigned long flags;
+	void *entry;
+
+	lockdep_assert_held(&potad_list_lock);
+	if (!potad_indexed(pa))
+		return;
+	mas_for_each(&mas, entry, ULONG_MAX) {
+		if (entry != pa)
+			continue;
+		potad_tree_clear(&mas, mas.index, mas.last);
+		mas_pause(&mas);
+	}
+	synchronize_rcu();
+	cancel_work_sync(&pa->index_work);
+	/*
+	 * No reader can reach the index any more.  Leave RCU mode first, as
+	 * exit_mmap() does: the RCU-deferred walk that would free the nodes
+	 * otherwise (mt_free_walk()) misreads an internal node with all
+	 * slots used.
+	 */
+	spin_lock_irqsave(&pa->lock, flags);
+	mt_clear_in_rcu(&pa->index);
+	__mt_destroy(&pa->index);
+	spin_unlock_irqrestore(&pa->lock, flags);
+	/* Descriptor release callbacks may look at their instance. */
+	rcu_barrier();
+}
+
+/* Lookups */
+
+/**
+ * potad_lookup() - Find the block holding a physical address.
+ * @phys: Any byte of any block of any memory-space instance.
+ *
+ * The descriptor gives the block's type (@desc->type->name and ->size),
+ * its start and size (potad_desc_phys(), potad_desc_bytes()) and its
+ * owner.  It stays valid memory until rcu_read_unlock(), even if the block
+ * is freed meanwhile; take a reference with potad_desc_tryget() to use it
+ * beyond that, or to keep the block from being freed and reused.  A block
+ * being allocated or freed by another CPU may or may not be found.
+ *
+ * Context: Any context, under rcu_read_lock() (interrupts disabled, as in
+ * GUP-fast, counts as a read-side critical section).  Takes no lock.
+ * Return: The descriptor of the allocated block holding @phys, or NULL if
+ * no allocated block of a memory-space instance holds it.
+ */
+struct potad_desc *potad_lookup(phys_addr_t phys)
+{
+	u64 granule = (u64)phys >> POTAD_MIN_UNIT_SHIFT;
+	struct potad_desc *desc;
+	struct potad *pa;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(),
+			 "POTAD lookup outside an RCU read-side section");
+	if (granule > ULONG_MAX)
+		return NULL;
+	pa = mtree_load(&potad_directory, granule);
+	if (!pa || xa_is_value(pa))
+		return NULL;
+	desc = mtree_load(&pa->index, phys >> pa->unit_shift);
+	if (!desc || xa_is_value(desc) ||
+	    READ_ONCE(desc->state) != POTAD_DESC_LIVE)
+		return NULL;
+	return desc;
+}
+EXPORT_SYMBOL_GPL(potad_lookup);
+
+/**
+ * potad_lookup_pfn() - Find the block holding a page frame.
+ * @pfn: A page frame number.
+ *
+ * As potad_lookup() for the first byte of @pfn.  A block smaller than a
+ * page (512-byte units) is found only if it holds that first byte.
+ *
+ * Context: Any context, under rcu_read_lock().
+ * Return: The descriptor, or NULL.
+ */
+struct potad_desc *potad_lookup_pfn(unsigned long pfn)
+{
+	return potad_lookup(PFN_PHYS(pfn));
+}
+EXPORT_SYMBOL_GPL(potad_lookup_pfn);
