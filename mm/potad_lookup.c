@@ -22,7 +22,7 @@
  *   index exactly while it is allocated.  Abstract spaces (swap slots)
  *   have no index.
  *
- * A lookup is two mtree_load()s and a check of the descriptor's state.
+ * A lookup is two mtree_load()s; the descriptor itself is not read.
  *
  * Memory for the index: an allocation stores its entry under the instance
  * lock with GFP_NOWAIT; if no node is available it gives the block back,
@@ -316,7 +316,9 @@ void potad_index_destroy(struct potad *pa)
  * owner.  It stays valid memory until rcu_read_unlock(), even if the block
  * is freed meanwhile; take a reference with potad_desc_tryget() to use it
  * beyond that, or to keep the block from being freed and reused.  A block
- * being allocated or freed by another CPU may or may not be found.
+ * being allocated or freed by another CPU may or may not be found: a
+ * block freed after its entry was read is returned dead (its @state no
+ * longer %POTAD_DESC_LIVE, and potad_desc_tryget() fails).
  *
  * Context: Any context, under rcu_read_lock() (interrupts disabled, as in
  * GUP-fast, counts as a read-side critical section).  Takes no lock.
@@ -336,11 +338,13 @@ struct potad_desc *potad_lookup(phys_addr_t phys)
 	pa = mtree_load(&potad_directory, granule);
 	if (!pa || xa_is_value(pa))
 		return NULL;
+	/*
+	 * The descriptor is not read here: it is another cache miss, and a
+	 * block found in the index was live when its entry was read.  The
+	 * caller reads it anyway, and potad_desc_tryget() checks it.
+	 */
 	desc = mtree_load(&pa->index, phys >> pa->unit_shift);
-	if (!desc || xa_is_value(desc) ||
-	    READ_ONCE(desc->state) != POTAD_DESC_LIVE)
-		return NULL;
-	return desc;
+	return xa_is_value(desc) ? NULL : desc;
 }
 EXPORT_SYMBOL_GPL(potad_lookup);
 

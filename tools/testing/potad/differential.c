@@ -14,6 +14,14 @@
  * at the end the model is recomputed from scratch and the allocator's
  * exact free set is probed by allocating every block the model says is
  * free, at its address.
+ *
+ * differential_memory runs the same on a memory space of 4 KiB units, so
+ * the physical-address index (mm/potad_lookup.c) is checked too: at every
+ * full check, potad_lookup() of a random byte of every unit must return
+ * the descriptor of the block owning it, or NULL for free, retired and
+ * absent units.  Some frees there run with the next allocation failing,
+ * which leaves index placeholders, and the work item that removes them
+ * runs at random.
  */
 
 enum { U_ABSENT, U_FREE, U_ALLOC, U_ALLOC_RET, U_RETIRED, U_NSTATES };
@@ -74,6 +82,8 @@ static struct diff {
 	bool no_refree;		/* POTAD_DIFF_NO_REFREE */
 	double occ[U_NSTATES], top_free;
 	bool draining;
+	bool memory;		/* a memory space: check the index */
+	unsigned long holes;	/* frees that left an index placeholder */
 	const char *name;
 	int nwin;
 	unsigned long win_lo[4], win_hi[4], wsize;
@@ -372,6 +382,26 @@ static bool d_full_check(void)
 		}
 		free(prefix);
 	}
+	/* The index knows every allocated unit, and nothing else. */
+	if (ok && D.memory) {
+		struct rng lr = { D.op };
+
+		rcu_read_lock();
+		for (i = 0; ok && i < D.span; i++) {
+			struct potad_desc *want = NULL, *got;
+			phys_addr_t phys = ((phys_addr_t)(D.base + i) << 12) +
+					   rng_below(&lr, 4096);
+
+			if (D.st[i] == U_ALLOC || D.st[i] == U_ALLOC_RET)
+				want = D.slots[D.owner[i]].d;
+			got = potad_lookup(phys);
+			if (got != want)
+				ok = diff_err("index: unit %#lx (%s) finds %p, expected %p",
+					      D.base + i, ustate_name[D.st[i]],
+					      got, want);
+		}
+		rcu_read_unlock();
+	}
 	/* Live descriptors. */
 	for (j = 0; ok && j < D.nlive; j++) {
 		struct slot *s = &D.slots[D.live[j]];
@@ -476,6 +506,9 @@ static bool slot_released(int idx)
 	struct slot *s = &D.slots[idx];
 	bool ok = true;
 
+	/* Memory spaces release descriptors after a grace period. */
+	if (D.memory && s->kind == KIND_CM)
+		rcu_barrier();
 	if (s->kind == KIND_CM) {
 		if (s->cm.released != 1 || s->cm.release_bad_state ||
 		    s->cm.release_locked || s->cm.d.state != POTAD_DESC_DEAD) {
@@ -779,7 +812,18 @@ static void op_free(void)
 		diff_err("descriptor container corrupted");
 		return;
 	}
-	ret = potad_free(&D.pa, s->d);
+	/* A free never fails, even when the index cannot get a node. */
+	if (D.memory && rng_pct(&D.r, 5)) {
+		struct potad_stats st;
+
+		potad_fail_alloc_after = 0;
+		ret = potad_free(&D.pa, s->d);
+		potad_fail_alloc_after = -1;
+		potad_get_stats(&D.pa, &st);
+		D.holes = st.index_holes;
+	} else {
+		ret = potad_free(&D.pa, s->d);
+	}
 	if (ret) {
 		diff_err("returned %s", errname(ret));
 		return;
@@ -1197,7 +1241,7 @@ static void d_refresh_ranges(void)
 	}
 }
 
-static void run_differential(bool wide)
+static void run_differential(bool wide, bool memory)
 {
 	static const unsigned int req_orders[] = { 3, 5, 7, 8, 9, 10, 63 };
 	static const unsigned int wide_orders[] = { 9, 12, 16, 63 };
@@ -1211,7 +1255,9 @@ static void run_differential(bool wide)
 	D.seed = env_u64("POTAD_SEED", now_ns() ^ ((uint64_t)getpid() << 32));
 	D.nops = env_u64("POTAD_OPS", 1000000);
 	D.check_every = env_u64("POTAD_CHECK_EVERY", wide ? 5000 : 1000);
-	D.name = wide ? "differential_wide" : "differential";
+	D.name = wide ? "differential_wide" :
+		 memory ? "differential_memory" : "differential";
+	D.memory = memory;
 	if (!D.check_every)
 		D.check_every = 1;
 	D.r.s = D.seed;
@@ -1246,7 +1292,8 @@ static void run_differential(bool wide)
 		 D.max_order, req);
 
 	types_setup();
-	REQUIRE_EQ(potad_init(&D.pa, "differential", POTAD_ABSTRACT, 0, D.base,
+	REQUIRE_EQ(potad_init(&D.pa, "differential",
+			      memory ? POTAD_MEMORY : POTAD_ABSTRACT, 12, D.base,
 			      D.span, req), 0);
 	REQUIRE_EQ(potad_init(&D.pb, "foreign", POTAD_ABSTRACT, 0, 0, 64, 6),
 		   0);
@@ -1297,6 +1344,10 @@ static void run_differential(bool wide)
 		unsigned int w[OP_NR], sum = 0, x;
 		long w0 = potad_warn_count;
 		int op;
+
+		/* The work item that replaces index placeholders. */
+		if (D.memory && rng_pct(&D.r, 1))
+			potad_shim_run_work();
 
 		/*
 		 * Phases: mixed; draining (frees, holes filled, retired
@@ -1398,6 +1449,9 @@ static void run_differential(bool wide)
 			 D.occ[U_ABSENT] / ops_done, D.occ[U_FREE] / ops_done,
 			 D.occ[U_ALLOC] / ops_done, D.occ[U_RETIRED] / ops_done,
 			 D.top_free / ops_done);
+	if (D.memory)
+		tap_info("#   index: %lu placeholders left by frees that could not get a node\n",
+			 D.holes);
 out:
 	if (D.failed) {
 		/* The states diverged: don't trust the allocator to clean up. */
@@ -1428,10 +1482,15 @@ out:
 
 static void test_differential(void)
 {
-	run_differential(false);
+	run_differential(false, false);
 }
 
 static void test_differential_wide(void)
 {
-	run_differential(true);
+	run_differential(true, false);
+}
+
+static void test_differential_memory(void)
+{
+	run_differential(false, true);
 }

@@ -15,6 +15,17 @@
  *		(alloc); or N frees of distinct random blocks (free); or
  *		nothing (setup)
  *
+ *	./potad_bench lookup [N...]
+ *		the physical-address index (mm/potad_lookup.c): a memory space
+ *		of N live order-0 blocks of 4 KiB (default 1K, 1M and 10M),
+ *		then ns per random lookup with potad_lookup(), a raw
+ *		mtree_load() of the instance's index, xa_load() of an xarray
+ *		mapping the same pfns to the same descriptors, and an array
+ *		of 64-byte "struct page"s indexed by pfn (pfn_to_page() with
+ *		SPARSEMEM_VMEMMAP, the floor); then ns per order-0 allocation
+ *		plus free into a two-unit hole amid the live blocks, in the
+ *		memory space (indexed) and in an abstract space (not indexed)
+ *
  * Descriptors are caller-provided (POTAD_TYPE_CALLER_MEM) so that the
  * numbers are POTAD's own, not the shim slab's (malloc); the "slab" table
  * uses a slab type through the malloc-backed shim for comparison.
@@ -25,7 +36,10 @@
 #include <string.h>
 
 #include <linux/kernel.h>
+#include <linux/maple_tree.h>
 #include <linux/potad.h>
+#include <linux/rcupdate.h>
+#include <linux/xarray.h>
 #include <potad_shim.h>
 
 #include "common.h"
@@ -234,12 +248,178 @@ static int run_cachegrind(const char *mode, unsigned long nops)
 	return 0;
 }
 
+/* The lookup benchmark */
+
+#define LK_BASE		(1UL << 34)	/* in 4 KiB units: 64 TiB */
+#define LK_PROBES	(1UL << 20)
+#define LK_ROUNDS	5
+
+struct fake_page {
+	unsigned long flags;
+	unsigned long rest[7];
+};
+
+enum { LK_POTAD, LK_MTREE, LK_XA, LK_PAGE, LK_NR };
+
+static const char *const lk_names[LK_NR] = {
+	"potad_lookup()", "mtree_load()", "xa_load()", "pfn_to_page()",
+};
+
+/* Best of LK_ROUNDS, ns per lookup of every probe. */
+static double lk_time(int how, struct potad *pa, struct xarray *xa,
+		      struct fake_page *vmemmap, const unsigned long *probe)
+{
+	double best = 1e30;
+	unsigned long i, sum = 0;
+	int round;
+
+	for (round = 0; round < LK_ROUNDS; round++) {
+		uint64_t t0 = now_ns();
+
+		for (i = 0; i < LK_PROBES; i++) {
+			unsigned long pfn = probe[i];
+			void *p;
+
+			switch (how) {
+			case LK_POTAD:
+				rcu_read_lock();
+				p = potad_lookup((phys_addr_t)pfn << 12);
+				rcu_read_unlock();
+				break;
+			case LK_MTREE:
+				p = mtree_load(&pa->index, pfn);
+				break;
+			case LK_XA:
+				p = xa_load(xa, pfn);
+				break;
+			default:
+				p = (void *)READ_ONCE(vmemmap[pfn - LK_BASE].flags);
+				break;
+			}
+			sum += (unsigned long)p;
+		}
+		best = min(best, (double)(now_ns() - t0) / LK_PROBES);
+	}
+	if (sum == 1)
+		printf("%lu\n", sum);
+	return best;
+}
+
+/* ns per order-0 alloc + free into the two-unit hole of @pa. */
+static double lk_alloc_free(struct potad *pa)
+{
+	const unsigned long n = 200000;
+	double best = 1e30;
+	struct potad_desc *d;
+	unsigned long i;
+	int round;
+
+	for (round = 0; round < LK_ROUNDS; round++) {
+		uint64_t t0 = now_ns();
+
+		for (i = 0; i < n; i++) {
+			d = potad_alloc(pa, &t_slab, 0, NULL, GFP_KERNEL);
+			if (IS_ERR(d))
+				die("alloc", PTR_ERR(d));
+			potad_free(pa, d);
+		}
+		best = min(best, (double)(now_ns() - t0) / n);
+		rcu_barrier();
+	}
+	return best;
+}
+
+/* @n live order-0 blocks from LK_BASE, a two-unit hole in the middle. */
+static void lk_space(struct potad *pa, unsigned int flags, unsigned long n,
+		     struct potad_desc *descs, struct xarray *xa)
+{
+	unsigned long i;
+	int ret;
+
+	ret = potad_init(pa, "lookup", flags, 12, LK_BASE,
+			 roundup_pow_of_two(n), 63);
+	if (!ret)
+		ret = potad_add_range(pa, LK_BASE, n);
+	for (i = 0; !ret && i < n; i++) {
+		ret = potad_alloc_desc(pa, &descs[i], &t_cm, POTAD_ANY, 0,
+				       NULL, GFP_KERNEL);
+		if (!ret && xa)
+			ret = xa_err(xa_store(xa, descs[i].start, &descs[i],
+					      GFP_KERNEL));
+	}
+	for (i = n / 2; !ret && i < n / 2 + 2; i++)
+		ret = potad_free(pa, &descs[i]);
+	if (ret)
+		die("lookup setup", ret);
+}
+
+static void lk_teardown(struct potad *pa, unsigned long n,
+			struct potad_desc *descs)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if (descs[i].potad == pa && descs[i].state == POTAD_DESC_LIVE)
+			potad_free(pa, &descs[i]);
+	potad_destroy(pa);
+}
+
+static void lookup_table(int argc, char **argv)
+{
+	static const unsigned long dflt[] = { 1000, 1000000, 10000000 };
+	unsigned long *probe = malloc(LK_PROBES * sizeof(*probe));
+	int i, how, nsizes = argc ? argc : (int)ARRAY_SIZE(dflt);
+	struct rng r = { 11 };
+
+	bench_info("\nphysical-address lookups: best of %d rounds of %lu random lookups, ns per lookup\n",
+		   LK_ROUNDS, LK_PROBES);
+	printf("%10s | %14s %14s %10s %13s | %9s | %14s %14s\n",
+	       "live", lk_names[0], lk_names[1], lk_names[2], lk_names[3],
+	       "potad/mt", "alloc+free idx", "alloc+free abs");
+	for (i = 0; i < nsizes; i++) {
+		unsigned long n = argc ? strtoul(argv[i], NULL, 0) : dflt[i], j;
+		struct potad_desc *descs = calloc(n, sizeof(*descs));
+		struct fake_page *vmemmap = calloc(n, sizeof(*vmemmap));
+		double ns[LK_NR], idx, abs;
+		struct potad pa, plain;
+		struct xarray xa;
+
+		if (!descs || !vmemmap || !probe || n < 4)
+			die("lookup: size", n);
+		xa_init(&xa);
+		lk_space(&pa, POTAD_MEMORY, n, descs, &xa);
+		for (j = 0; j < LK_PROBES; j++)
+			probe[j] = LK_BASE + rng_below(&r, n);
+		for (how = 0; how < LK_NR; how++)
+			ns[how] = lk_time(how, &pa, &xa, vmemmap, probe);
+		idx = lk_alloc_free(&pa);
+		lk_teardown(&pa, n, descs);
+		xa_destroy(&xa);
+		memset(descs, 0, n * sizeof(*descs));
+		lk_space(&plain, POTAD_ABSTRACT, n, descs, NULL);
+		abs = lk_alloc_free(&plain);
+		lk_teardown(&plain, n, descs);
+		printf("%10lu | %14.1f %14.1f %10.1f %13.1f | %9.2f | %14.1f %14.1f\n",
+		       n, ns[LK_POTAD], ns[LK_MTREE], ns[LK_XA], ns[LK_PAGE],
+		       ns[LK_POTAD] / ns[LK_MTREE], idx, abs);
+		fflush(stdout);
+		rcu_barrier();
+		free(descs);
+		free(vmemmap);
+	}
+	free(probe);
+}
+
 int main(int argc, char **argv)
 {
 	potad_shim_init();
 	potad_warn_quiet = 0;
 	if (potad_type_register(&t_cm) || potad_type_register(&t_slab))
 		die("potad_type_register", 0);
+	if (argc > 1 && !strcmp(argv[1], "lookup")) {
+		lookup_table(argc - 2, argv + 2);
+		return potad_warn_count ? 1 : 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "cachegrind"))
 		return run_cachegrind(argc > 2 ? argv[2] : "ops",
 				      argc > 3 ? strtoul(argv[3], NULL, 0) : 100000);

@@ -567,6 +567,11 @@ static bool check_free_set(struct potad *pa, const u8 *isfree,
 		if (ret)
 			p.ok = check_fail(file, line, "probe: free: %s",
 					  errname(ret));
+	}
+	/* Memory spaces release descriptors after a grace period. */
+	if (pa->flags == POTAD_MEMORY)
+		rcu_barrier();
+	for (i = p.n; i-- > 0; ) {
 		if (p.descs[i].released != 1)
 			p.ok = check_fail(file, line,
 					  "probe: release op called %d times",
@@ -2956,6 +2961,7 @@ static const struct test_case tests[] = {
 	T(xarray_smoke),
 	T(differential),
 	T(differential_wide),
+	T(differential_memory),
 };
 
 /* Run one test in this process; true if it passed. */
