@@ -250,8 +250,8 @@ static int run_cachegrind(const char *mode, unsigned long nops)
 
 /* The lookup benchmark */
 
-#define LK_BASE		(1UL << 34)	/* in 4 KiB units: 64 TiB */
-#define LK_PROBES	(1UL << 20)
+#define LK_BASE		BIT(34)		/* in 4 KiB units: 64 TiB */
+#define LK_PROBES	BIT(20)
 #define LK_ROUNDS	5
 
 struct fake_page {
