@@ -22,7 +22,9 @@
  *		mtree_load() of the instance's index, xa_load() of an xarray
  *		mapping the same pfns to the same descriptors, and an array
  *		of 64-byte "struct page"s indexed by pfn (pfn_to_page() with
- *		SPARSEMEM_VMEMMAP, the floor); then ns per order-0 allocation
+ *		SPARSEMEM_VMEMMAP, the floor), and an experiment ("chunked":
+ *		a maple tree of 64-unit chunks pointing at arrays of
+ *		descriptors); then ns per order-0 allocation
  *		plus free into a two-unit hole amid the live blocks, in the
  *		memory space (indexed) and in an abstract space (not indexed)
  *
@@ -259,11 +261,22 @@ struct fake_page {
 	unsigned long rest[7];
 };
 
-enum { LK_POTAD, LK_MTREE, LK_XA, LK_PAGE, LK_NR };
+enum { LK_POTAD, LK_MTREE, LK_XA, LK_PAGE, LK_CHUNKED, LK_NR };
 
 static const char *const lk_names[LK_NR] = {
 	"potad_lookup()", "mtree_load()", "xa_load()", "pfn_to_page()",
+	"chunked",
 };
+
+/*
+ * The "cover small blocks through their enclosing block" idea, measured
+ * without changing POTAD: a maple tree with one entry per aligned chunk
+ * of LK_CHUNK units, pointing at an array of the chunk's descriptors.
+ */
+#define LK_CHUNK_SHIFT	6
+#define LK_CHUNK	BIT(LK_CHUNK_SHIFT)
+
+static struct maple_tree lk_chunks;
 
 /* Best of LK_ROUNDS, ns per lookup of every probe. */
 static double lk_time(int how, struct potad *pa, struct xarray *xa,
@@ -292,6 +305,16 @@ static double lk_time(int how, struct potad *pa, struct xarray *xa,
 			case LK_XA:
 				p = xa_load(xa, pfn);
 				break;
+			case LK_CHUNKED: {
+				void **chunk;
+
+				rcu_read_lock();
+				chunk = mtree_load(&lk_chunks,
+						   pfn >> LK_CHUNK_SHIFT);
+				p = chunk ? chunk[pfn & (LK_CHUNK - 1)] : NULL;
+				rcu_read_unlock();
+				break;
+			}
 			default:
 				p = (void *)READ_ONCE(vmemmap[pfn - LK_BASE].flags);
 				break;
@@ -364,6 +387,36 @@ static void lk_teardown(struct potad *pa, unsigned long n,
 	potad_destroy(pa);
 }
 
+static void lk_chunks_build(unsigned long n, struct potad_desc *descs)
+{
+	unsigned long i;
+
+	mt_init_flags(&lk_chunks, MT_FLAGS_USE_RCU);
+	for (i = 0; i < n; i += LK_CHUNK) {
+		void **chunk = calloc(LK_CHUNK, sizeof(void *));
+		unsigned long j, key = (LK_BASE + i) >> LK_CHUNK_SHIFT;
+
+		if (!chunk)
+			die("chunk", i);
+		for (j = 0; j < LK_CHUNK && i + j < n; j++)
+			if (descs[i + j].state == POTAD_DESC_LIVE)
+				chunk[j] = &descs[i + j];
+		if (mtree_store(&lk_chunks, key, chunk, GFP_KERNEL))
+			die("chunk store", i);
+	}
+}
+
+static void lk_chunks_free(void)
+{
+	unsigned long index = 0;
+	void *chunk;
+
+	mt_for_each(&lk_chunks, chunk, index, ULONG_MAX)
+		free(chunk);
+	mt_clear_in_rcu(&lk_chunks);
+	mtree_destroy(&lk_chunks);
+}
+
 static void lookup_table(int argc, char **argv)
 {
 	static const unsigned long dflt[] = { 1000, 1000000, 10000000 };
@@ -373,9 +426,11 @@ static void lookup_table(int argc, char **argv)
 
 	bench_info("\nphysical-address lookups: best of %d rounds of %lu random lookups, ns per lookup\n",
 		   LK_ROUNDS, LK_PROBES);
-	printf("%10s | %14s %14s %10s %13s | %9s | %14s %14s\n",
+	bench_info("chunked: a maple tree of %lu-unit chunks pointing at arrays of descriptors (an experiment)\n",
+		   LK_CHUNK);
+	printf("%10s | %14s %14s %10s %13s %8s | %9s | %14s %14s\n",
 	       "live", lk_names[0], lk_names[1], lk_names[2], lk_names[3],
-	       "potad/mt", "alloc+free idx", "alloc+free abs");
+	       lk_names[4], "potad/mt", "alloc+free idx", "alloc+free abs");
 	for (i = 0; i < nsizes; i++) {
 		unsigned long n = argc ? strtoul(argv[i], NULL, 0) : dflt[i], j;
 		struct potad_desc *descs = calloc(n, sizeof(*descs));
@@ -390,8 +445,10 @@ static void lookup_table(int argc, char **argv)
 		lk_space(&pa, POTAD_MEMORY, n, descs, &xa);
 		for (j = 0; j < LK_PROBES; j++)
 			probe[j] = LK_BASE + rng_below(&r, n);
+		lk_chunks_build(n, descs);
 		for (how = 0; how < LK_NR; how++)
 			ns[how] = lk_time(how, &pa, &xa, vmemmap, probe);
+		lk_chunks_free();
 		idx = lk_alloc_free(&pa);
 		lk_teardown(&pa, n, descs);
 		xa_destroy(&xa);
@@ -399,9 +456,9 @@ static void lookup_table(int argc, char **argv)
 		lk_space(&plain, POTAD_ABSTRACT, n, descs, NULL);
 		abs = lk_alloc_free(&plain);
 		lk_teardown(&plain, n, descs);
-		printf("%10lu | %14.1f %14.1f %10.1f %13.1f | %9.2f | %14.1f %14.1f\n",
+		printf("%10lu | %14.1f %14.1f %10.1f %13.1f %8.1f | %9.2f | %14.1f %14.1f\n",
 		       n, ns[LK_POTAD], ns[LK_MTREE], ns[LK_XA], ns[LK_PAGE],
-		       ns[LK_POTAD] / ns[LK_MTREE], idx, abs);
+		       ns[LK_CHUNKED], ns[LK_POTAD] / ns[LK_MTREE], idx, abs);
 		fflush(stdout);
 		rcu_barrier();
 		free(descs);
