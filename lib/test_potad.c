@@ -1132,6 +1132,40 @@ static void potad_test_lookup_reference(struct kunit *test)
 	potad_type_unregister(&lk_type);
 }
 
+static DECLARE_COMPLETION(lk_destroyed);
+
+static int lk_destroy_fn(void *pa)
+{
+	potad_destroy(pa);
+	complete(&lk_destroyed);
+	return 0;
+}
+
+/* potad_destroy() waits for the last reference on a freed block. */
+static void potad_test_lookup_destroy_waits(struct kunit *test)
+{
+	struct potad *pa = kunit_kzalloc(test, sizeof(*pa), GFP_KERNEL);
+	struct task_struct *task;
+	struct potad_desc *d;
+
+	KUNIT_ASSERT_NOT_NULL(test, pa);
+	KUNIT_ASSERT_EQ(test, potad_init(pa, "lk", POTAD_MEMORY, PAGE_SHIFT,
+					 LK_BASE, 64, 6), 0);
+	KUNIT_ASSERT_EQ(test, potad_add_range(pa, LK_BASE, 64), 0);
+	d = alloc_ok(test, pa, 3);
+	KUNIT_ASSERT_TRUE(test, potad_desc_tryget(d));
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
+	reinit_completion(&lk_destroyed);
+	task = kthread_run(lk_destroy_fn, pa, "potad_lk_destroy");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	msleep(50);
+	/* Still waiting, and the block's units are still allocated. */
+	KUNIT_EXPECT_FALSE(test, completion_done(&lk_destroyed));
+	KUNIT_EXPECT_EQ(test, pa->stats.units_allocated, 8UL);
+	potad_desc_put(d);
+	wait_for_completion(&lk_destroyed);
+}
+
 struct lk_ctx {
 	struct timer_list timer;
 	struct hrtimer hrtimer;
@@ -1361,6 +1395,7 @@ static struct kunit_case potad_lookup_cases[] = {
 	KUNIT_CASE(potad_test_lookup_partial),
 	KUNIT_CASE(potad_test_lookup_instances),
 	KUNIT_CASE(potad_test_lookup_reference),
+	KUNIT_CASE(potad_test_lookup_destroy_waits),
 	KUNIT_CASE(potad_test_lookup_contexts),
 	KUNIT_CASE_SLOW(potad_test_lookup_concurrent),
 	{}

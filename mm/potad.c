@@ -63,7 +63,9 @@
  *
  * Locking: one spinlock per instance, taken with interrupts disabled, so
  * every operation that does not allocate with a sleeping gfp may be called
- * from any context.  Nothing allocates or sleeps under the lock.
+ * from any context.  Nothing sleeps under the lock; the only allocations
+ * under it are GFP_NOWAIT maple-tree nodes of the index
+ * (mm/potad_lookup.c).
  *
  * Coding conventions in this file: "off" is a unit offset relative to
  * pa->base, "unit" or "start" an absolute unit number; functions named
@@ -90,6 +92,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/wait_bit.h>
 
 #include "potad_internal.h"
 
@@ -128,6 +131,13 @@ struct potad_retired {
 DEFINE_MUTEX(potad_list_lock);
 LIST_HEAD(potad_instances);
 LIST_HEAD(potad_types);
+
+/*
+ * Blocks freed while references were held, whose units and descriptors
+ * wait for the last potad_desc_put(): potad_destroy() waits for its
+ * instance's, potad_type_unregister() for all of them.
+ */
+static atomic_t potad_nr_pinned = ATOMIC_INIT(0);
 
 /* Hierarchical bitmaps */
 
@@ -562,7 +572,10 @@ int potad_init(struct potad *pa, const char *name, unsigned int flags,
 		      (flags == POTAD_MEMORY &&
 		       (unit_shift < POTAD_MIN_UNIT_SHIFT ||
 			unit_shift >= BITS_PER_LONG ||
-			base + span - 1 > PHYS_ADDR_MAX >> unit_shift)),
+			base + span - 1 > PHYS_ADDR_MAX >> unit_shift ||
+			/* Granules of the directory (potad_lookup.c). */
+			base + span - 1 > ULONG_MAX >>
+				(unit_shift - POTAD_MIN_UNIT_SHIFT))),
 		      "potad: bad instance %s\n", name))
 		return -EINVAL;
 	max_order = min_t(unsigned int, max_order, ilog2(span));
@@ -615,9 +628,10 @@ EXPORT_SYMBOL_GPL(potad_init);
  * @pa: The instance, set up by potad_init().
  *
  * Every block should have been freed; blocks still allocated are warned
- * about and their descriptors become invalid.  Waits for lookups that may
- * have found the instance and for descriptor release callbacks, so @pa
- * may be freed when this returns.
+ * about and their descriptors become invalid.  Waits for the references
+ * still held on blocks freed with potad_free() (potad_desc_tryget()), for
+ * lookups that may have found the instance and for descriptor release
+ * callbacks, so @pa may be freed when this returns.
  *
  * Context: Process context, may sleep.
  */
@@ -627,10 +641,13 @@ void potad_destroy(struct potad *pa)
 	struct potad_retired *t, *tn;
 
 	might_sleep();
+	/* Blocks freed while referenced go with their last reference. */
+	wait_var_event(&pa->nr_pinned, !atomic_read(&pa->nr_pinned));
 	mutex_lock(&potad_list_lock);
 	list_del(&pa->list);
-	potad_index_destroy(pa);
+	potad_dir_remove(pa);
 	mutex_unlock(&potad_list_lock);
+	potad_index_destroy(pa);
 
 	WARN_ONCE(pa->stats.units_allocated,
 		  "potad: %s destroyed with %lu units allocated\n", pa->name,
@@ -733,12 +750,15 @@ int potad_add_range(struct potad *pa, unsigned long start, unsigned long nr)
 		__potad_range_insert(pa, new);
 		new = NULL;
 	}
+	/* Lookups know the memory before anything can be allocated in it. */
+	potad_dir_finish(pa, &dir, true, 0);
 	__potad_free_span(pa, off, end);
 	pa->stats.units_total += nr;
 	pa->stats.units_free += nr;
 unlock:
 	spin_unlock_irqrestore(&pa->lock, flags);
-	potad_dir_finish(pa, &dir, true, ret);
+	if (ret)
+		potad_dir_finish(pa, &dir, true, ret);
 out:
 	mutex_unlock(&potad_list_lock);
 	kfree(new);
@@ -901,6 +921,9 @@ EXPORT_SYMBOL_GPL(potad_type_register);
  * @type: A registered type with no descriptor left (for slab types,
  *	kmem_cache_destroy() reports descriptors still allocated).
  *
+ * Waits until no block freed while referenced waits for its last
+ * potad_desc_put(), then for pending RCU releases of descriptors.
+ *
  * Context: Process context, may sleep.
  */
 void potad_type_unregister(struct potad_type *type)
@@ -915,7 +938,11 @@ void potad_type_unregister(struct potad_type *type)
 	list_del(&type->list);
 	WRITE_ONCE(type->registered, false);
 	mutex_unlock(&potad_list_lock);
-	/* Descriptors of memory spaces are released after a grace period. */
+	/*
+	 * Blocks freed while referenced release their descriptors with the
+	 * last reference, and memory spaces after a grace period.
+	 */
+	wait_var_event(&potad_nr_pinned, !atomic_read(&potad_nr_pinned));
 	rcu_barrier();
 	kmem_cache_destroy(type->cache);
 	type->cache = NULL;
@@ -961,7 +988,7 @@ static int __potad_alloc(struct potad *pa, struct potad_desc *desc,
 {
 	MA_STATE(mas, &pa->index, 0, 0);
 	unsigned long off, boff, flags;
-	unsigned int k;
+	unsigned int k, tries = 0;
 	int ret;
 
 retry:
@@ -1005,7 +1032,7 @@ retry:
 	pa->stats.nr_allocs++;
 unlock:
 	spin_unlock_irqrestore(&pa->lock, flags);
-	if (ret == -ENOMEM && mas_nomem(&mas, gfp))
+	if (ret == -ENOMEM && potad_index_retry(&mas, gfp, &tries))
 		goto retry;
 	mas_destroy(&mas);
 	return ret;
@@ -1136,6 +1163,21 @@ static void potad_free_desc_rcu(struct rcu_head *head)
 	potad_free_desc(container_of(head, struct potad_desc, rcu));
 }
 
+static void potad_pin_dead(struct potad *pa)
+{
+	atomic_inc(&pa->nr_pinned);
+	atomic_inc(&potad_nr_pinned);
+}
+
+static void potad_unpin_dead(struct potad *pa)
+{
+	if (atomic_dec_and_test(&potad_nr_pinned))
+		wake_up_var(&potad_nr_pinned);
+	/* @pa may be gone once its count is 0: only its address is used. */
+	if (atomic_dec_and_test(&pa->nr_pinned))
+		wake_up_var(&pa->nr_pinned);
+}
+
 /* The last reference is gone and no unit is left: free the descriptor. */
 static void potad_release_desc(struct potad *pa, struct potad_desc *desc)
 {
@@ -1173,6 +1215,7 @@ static int potad_free_units(struct potad *pa, struct potad_desc *desc,
 {
 	MA_STATE(mas, &pa->index, 0, 0);
 	unsigned long flags, off, skipped;
+	unsigned int tries = 0;
 	bool release = false;
 	int ret;
 
@@ -1225,10 +1268,12 @@ retry:
 		goto unlock;
 	pa->stats.nr_frees++;
 	if (whole) {
-		desc->state = POTAD_DESC_DEAD;
+		WRITE_ONCE(desc->state, POTAD_DESC_DEAD);
 		release = refcount_dec_and_test(&desc->refs);
 		if (release)
 			__potad_put_units(pa, desc);
+		else
+			potad_pin_dead(pa);
 		goto unlock;
 	}
 	skipped = __potad_free_units(pa, off, off + nr);
@@ -1237,12 +1282,14 @@ retry:
 	pa->stats.units_retired += skipped;
 	desc->nr_live -= nr;
 	if (!desc->nr_live) {
-		desc->state = POTAD_DESC_DEAD;
+		WRITE_ONCE(desc->state, POTAD_DESC_DEAD);
 		release = refcount_dec_and_test(&desc->refs);
+		if (!release)
+			potad_pin_dead(pa);
 	}
 unlock:
 	spin_unlock_irqrestore(&pa->lock, flags);
-	if (ret == -ENOMEM && mas_nomem(&mas, gfp))
+	if (ret == -ENOMEM && potad_index_retry(&mas, gfp, &tries))
 		goto retry;
 	mas_destroy(&mas);
 	if (release)
@@ -1352,6 +1399,7 @@ void potad_desc_put(struct potad_desc *desc)
 	__potad_put_units(pa, desc);
 	spin_unlock_irqrestore(&pa->lock, flags);
 	potad_release_desc(pa, desc);
+	potad_unpin_dead(pa);
 }
 EXPORT_SYMBOL_GPL(potad_desc_put);
 

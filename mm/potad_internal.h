@@ -30,7 +30,9 @@ extern struct list_head potad_types;
 /* Memory ranges of memory-space instances; under potad_list_lock. */
 extern struct maple_tree potad_directory;
 void potad_index_init(struct potad *pa);
+void potad_dir_remove(struct potad *pa);
 void potad_index_destroy(struct potad *pa);
+bool potad_index_retry(struct ma_state *mas, gfp_t gfp, unsigned int *tries);
 int potad_dir_prepare_add(struct potad *pa, struct ma_state *mas,
 			  unsigned long start, unsigned long nr);
 int potad_dir_prepare_withdraw(struct potad *pa, struct ma_state *mas,

@@ -255,9 +255,14 @@ retry:
 		if (mas_nomem(&wr, GFP_KERNEL))
 			goto retry;
 		mas_destroy(&wr);
+		/*
+		 * Look again from the next unit: an allocation may have
+		 * taken the start of the placeholder and left the rest.
+		 */
 		rcu_read_lock();
-		if (last == ULONG_MAX)
+		if (first == ULONG_MAX)
 			break;
+		mas_set(&mas, first + 1);
 	}
 	rcu_read_unlock();
 }
@@ -270,14 +275,11 @@ void potad_index_init(struct potad *pa)
 	INIT_WORK(&pa->index_work, potad_index_work);
 }
 
-/*
- * Take @pa out of the directory, wait for the lookups that may have found
- * it, and free its index.  Called with potad_list_lock held; may sleep.
- */
-void potad_index_destroy(struct potad *pa)
+/* Take @pa out of the directory; called with potad_list_lock held. */
+void potad_dir_remove(struct potad *pa)
 {
 	MA_STATE(mas, &potad_directory, 0, 0);
-	unsigned long flags;
+	unsigned long first, last;
 	void *entry;
 
 	lockdep_assert_held(&potad_list_lock);
@@ -286,9 +288,31 @@ void potad_index_destroy(struct potad *pa)
 	mas_for_each(&mas, entry, ULONG_MAX) {
 		if (entry != pa)
 			continue;
-		potad_tree_clear(&mas, mas.index, mas.last);
-		mas_pause(&mas);
+		first = mas.index;
+		last = mas.last;
+		/* The mutex allows sleeping; a placeholder if even that fails. */
+		if (mas_store_gfp(&mas, NULL, GFP_KERNEL)) {
+			mas_set_range(&mas, first, last);
+			mas_store(&mas, POTAD_INDEX_HOLE);
+			WARN_ON_ONCE(mas_is_err(&mas));
+		}
+		if (last == ULONG_MAX)
+			break;
+		mas_set(&mas, last + 1);
 	}
+}
+
+/*
+ * After potad_dir_remove(): wait for the lookups that may have found @pa
+ * and for descriptor release callbacks, then free @pa's index.  Process
+ * context, without potad_list_lock.
+ */
+void potad_index_destroy(struct potad *pa)
+{
+	unsigned long flags;
+
+	if (!potad_indexed(pa))
+		return;
 	synchronize_rcu();
 	cancel_work_sync(&pa->index_work);
 	/*
@@ -303,6 +327,19 @@ void potad_index_destroy(struct potad *pa)
 	spin_unlock_irqrestore(&pa->lock, flags);
 	/* Descriptor release callbacks may look at their instance. */
 	rcu_barrier();
+}
+
+/*
+ * After an index store failed with -ENOMEM and the instance lock was
+ * dropped: allocate the nodes @mas asked for with @gfp.  True to try
+ * again; a gfp that cannot sleep gets a few tries, so that a store that
+ * keeps needing more nodes than it can get cannot loop for ever.
+ */
+bool potad_index_retry(struct ma_state *mas, gfp_t gfp, unsigned int *tries)
+{
+	if (!gfpflags_allow_blocking(gfp) && ++*tries > 3)
+		return false;
+	return mas_nomem(mas, gfp);
 }
 
 /* Lookups */

@@ -174,6 +174,7 @@ struct potad_stats {
  * @index: Memory spaces: every allocated unit to its descriptor, keyed by
  *	absolute unit number; written under @lock, read under RCU.
  * @index_work: Replaces the placeholders of failed index erasures.
+ * @nr_pinned: Freed blocks whose units wait for potad_desc_put().
  * @stats: Counters.
  * @list: Entry on the global list of instances.
  */
@@ -190,6 +191,7 @@ struct potad {
 	struct rb_root retired;
 	struct maple_tree index;
 	struct work_struct index_work;
+	atomic_t nr_pinned;
 	struct potad_stats stats;
 	struct list_head list;
 };
