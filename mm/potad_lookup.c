@@ -88,7 +88,7 @@ static void potad_granules(const struct potad *pa, unsigned long start,
 }
 
 /*
- * Erase [first, last] of @mt, where it is exactly one entry, without
+ * Erase [first, last] of @mas's tree, where it is exactly one entry, without
  * failing: NULL if a node can be had with GFP_NOWAIT, else a placeholder
  * written in place.  Returns true if a placeholder was left.
  */
@@ -110,7 +110,7 @@ static bool potad_tree_clear(struct ma_state *mas, unsigned long first,
 
 /*
  * Check that no other range holds units [start, start + nr) of @pa, and
- * preallocate the directory store of potad_dir_commit().  Called with
+ * preallocate the directory store of potad_dir_finish().  Called with
  * potad_list_lock held.
  */
 int potad_dir_prepare_add(struct potad *pa, struct ma_state *mas,
