@@ -1263,7 +1263,7 @@ retry:
 			goto unlock;
 	}
 	/* Only a part that splits an index entry can fail, with -ENOMEM. */
-	ret = __potad_index_erase(pa, &mas, start, nr);
+	ret = __potad_index_erase(pa, &mas, start, nr, whole);
 	if (ret)
 		goto unlock;
 	pa->stats.nr_frees++;

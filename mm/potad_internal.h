@@ -43,7 +43,7 @@ int __potad_index_store(struct potad *pa, struct ma_state *mas,
 			struct potad_desc *desc, unsigned long start,
 			unsigned long nr);
 int __potad_index_erase(struct potad *pa, struct ma_state *mas,
-			unsigned long start, unsigned long nr);
+			unsigned long start, unsigned long nr, bool whole);
 
 /* mm/potad_bench.c */
 struct dentry;

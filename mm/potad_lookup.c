@@ -190,10 +190,11 @@ int __potad_index_store(struct potad *pa, struct ma_state *mas,
  * Erase units [start, start + nr) of a live block from the index.  When
  * they are exactly one entry this cannot fail (see potad_tree_clear());
  * otherwise the entry must be split, and on -ENOMEM @mas remembers how
- * many nodes that needs for mas_nomem().
+ * many nodes that needs for mas_nomem().  @whole says the units are the
+ * whole block, whose entry is always exactly the block: no walk to check.
  */
 int __potad_index_erase(struct potad *pa, struct ma_state *mas,
-			unsigned long start, unsigned long nr)
+			unsigned long start, unsigned long nr, bool whole)
 {
 	unsigned long last = start + nr - 1;
 
@@ -201,7 +202,8 @@ int __potad_index_erase(struct potad *pa, struct ma_state *mas,
 	if (!potad_indexed(pa))
 		return 0;
 	mas_set(mas, start);
-	if (mas_walk(mas) && mas->index == start && mas->last == last) {
+	if (whole ||
+	    (mas_walk(mas) && mas->index == start && mas->last == last)) {
 		if (potad_tree_clear(mas, start, last)) {
 			pa->stats.index_holes++;
 			schedule_work(&pa->index_work);
