@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """Check a POTAD guest console log for kernel reports.
 
-Any panic, oops, BUG, WARNING, KASAN, UBSAN or lockdep report fails, and so
-does a guest that never reached the end of its init script.  The only
+Any panic, oops, BUG, WARNING, KASAN, UBSAN, lockdep, hung-task or RCU
+stall report fails, and so does a guest that never reached the end of its
+init script.  The only
 exception: the KUnit suite potad_errors feeds POTAD bad input on purpose,
 and POTAD answers a caller bug with WARN_ONCE; inside that suite's KTAP
 block, WARNINGs raised at mm/potad.c or mm/potad_lookup.c (and their
@@ -18,7 +19,8 @@ import sys
 REPORT = re.compile(r"Kernel panic|Oops|BUG:|WARNING:|KASAN|UBSAN|"
                     r"general protection fault|possible circular locking|"
                     r"inconsistent lock state|suspicious RCU usage|"
-                    r"stack-protector|TIMEOUT after")
+                    r"stack-protector|blocked for more than|rcu: INFO:|"
+                    r"TIMEOUT after")
 EXPECTED_SUITE = "potad_errors"
 # The path is relative to the source tree, or to the object tree when
 # ccache's base_dir rewrites it (../linux/mm/potad.c).

@@ -7,6 +7,7 @@
 # disabled, 6 GB of guest memory unless POTAD_VM_MEM says otherwise).
 # Fails on a panic, oops, WARNING, KASAN/lockdep/UBSAN report, or a guest
 # that does not reach the end within POTAD_VM_TIMEOUT seconds.
+# POTAD_VM_APPEND adds kernel parameters (kunit.filter_glob=... to debug).
 set -uo pipefail
 mode=$1 kernel=$2 initrd=$3 log=$4
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,10 +15,14 @@ timeout=${POTAD_VM_TIMEOUT:-900}
 mem=${POTAD_VM_MEM:-2G}
 [ "$mode" = bench ] && mem=${POTAD_VM_MEM:-6G}
 
-append="console=ttyS0 panic=-1 potad.mode=$mode"
+# TCG: the TSC follows the host clock while the jiffies lag behind it, so
+# the clocksource watchdog would drop the TSC for jiffies, which stop with
+# the tick in idle and leave sleepers waiting for ever.
+append="console=ttyS0 panic=-1 tsc=reliable potad.mode=$mode"
 [ "$mode" != test ] && append="$append kunit.enable=0"
 [ "$mode" = bench ] &&
 	append="$append potad.bench=${POTAD_BENCH_SIZES:-1000,1000000,10000000}"
+append="$append ${POTAD_VM_APPEND:-}"
 
 echo "vm: booting ($mode, TCG, -smp 2, -m $mem, timeout ${timeout}s), console in $log"
 start=$(date +%s)
