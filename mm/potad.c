@@ -57,15 +57,29 @@
  *
  * Descriptors are allocated from the type's slab cache with the caller's
  * gfp before the lock is taken, or provided by the caller.  A descriptor
- * whose block has been freed is dead: freeing a caller-provided one again
- * is always detected; a slab descriptor's memory is gone with its block,
- * so a second free is a use-after-free for KASAN or slub_debug to report.
+ * whose block has been freed is dead: freeing a caller-provided one again,
+ * or allocating into it before its release, is always detected; a slab
+ * descriptor's memory is gone with its block, so a second free is a
+ * use-after-free for KASAN or slub_debug to report.
  *
- * Locking: one spinlock per instance, taken with interrupts disabled, so
- * every operation that does not allocate with a sleeping gfp may be called
- * from any context.  Nothing sleeps under the lock; the only allocations
- * under it are GFP_NOWAIT maple-tree nodes of the index
- * (mm/potad_lookup.c).
+ * Ownership: a unit belongs to a block while the block's index entry maps
+ * it (mm/potad_lookup.c): always for memory spaces, and from the first
+ * partial free on for abstract ones, whose other blocks are whole.  A
+ * partial free is checked against that, so freeing units twice, or units
+ * that another block holds since, is refused.  A reference on a block
+ * (potad_desc_tryget(), potad_lookup_get(), potad_retire()'s @holder)
+ * defers the return of every unit the owner frees meanwhile: they leave
+ * the index at once but stay allocated, in @deferred, until the
+ * references are gone.
+ *
+ * Locking: one spinlock_t per instance, taken with interrupts disabled.
+ * Operations that do not allocate with a sleeping gfp may be called from
+ * any context where a spinlock_t may be taken: on PREEMPT_RT, where it is
+ * a sleeping lock, not from hard interrupt context nor with preemption or
+ * interrupts disabled by other means.  It is not a raw_spinlock_t because
+ * the index allocates maple-tree nodes (GFP_NOWAIT) under it, which
+ * PREEMPT_RT does not allow under a raw spinlock.  Nothing sleeps under
+ * the lock.
  *
  * Coding conventions in this file: "off" is a unit offset relative to
  * pa->base, "unit" or "start" an absolute unit number; functions named
@@ -120,24 +134,29 @@ struct potad_range {
 	unsigned long end;
 };
 
-/* A retired unit; @allocated while it is inside an allocated block. */
-struct potad_retired {
+/* A node of a tree of units keyed by offset (retired, deferred). */
+struct potad_node {
 	struct rb_node node;
 	unsigned long off;
+};
+
+/* A retired unit; @allocated while it is inside an allocated block. */
+struct potad_retired {
+	struct potad_node n;
 	bool allocated;
+};
+
+/* Units [n.off, end) that @desc's owner freed while it was referenced. */
+struct potad_deferred {
+	struct potad_node n;
+	unsigned long end;
+	struct potad_desc *desc;
 };
 
 /* Protects the lists of instances and types (see potad_internal.h). */
 DEFINE_MUTEX(potad_list_lock);
 LIST_HEAD(potad_instances);
 LIST_HEAD(potad_types);
-
-/*
- * Blocks freed while references were held, whose units and descriptors
- * wait for the last potad_desc_put(): potad_destroy() waits for its
- * instance's, potad_type_unregister() for all of them.
- */
-static atomic_t potad_nr_pinned = ATOMIC_INIT(0);
 
 /* Hierarchical bitmaps */
 
@@ -459,19 +478,18 @@ static void __potad_range_insert(struct potad *pa, struct potad_range *new)
 	rb_add(&new->node, &pa->ranges, potad_range_less);
 }
 
-/* The first retired unit >= @off, or NULL. */
-static struct potad_retired *__potad_retired_from(struct potad *pa,
-						  unsigned long off)
+/* The first node of @root at @off or after, or NULL. */
+static struct potad_node *potad_node_from(struct rb_root *root,
+					  unsigned long off)
 {
-	struct rb_node *n = pa->retired.rb_node;
-	struct potad_retired *found = NULL;
+	struct rb_node *n = root->rb_node;
+	struct potad_node *found = NULL;
 
 	while (n) {
-		struct potad_retired *r = rb_entry(n, struct potad_retired,
-						   node);
+		struct potad_node *p = rb_entry(n, struct potad_node, node);
 
-		if (r->off >= off) {
-			found = r;
+		if (p->off >= off) {
+			found = p;
 			n = n->rb_left;
 		} else {
 			n = n->rb_right;
@@ -480,32 +498,36 @@ static struct potad_retired *__potad_retired_from(struct potad *pa,
 	return found;
 }
 
-static struct potad_retired *potad_retired_next(struct potad_retired *r)
+static bool potad_node_less(struct rb_node *a, const struct rb_node *b)
 {
-	return rb_entry_safe(rb_next(&r->node), struct potad_retired, node);
+	return rb_entry(a, struct potad_node, node)->off <
+	       rb_entry(b, struct potad_node, node)->off;
 }
 
-static bool potad_retired_less(struct rb_node *a, const struct rb_node *b)
+static struct potad_node *potad_node_next(struct potad_node *p)
 {
-	return rb_entry(a, struct potad_retired, node)->off <
-	       rb_entry(b, struct potad_retired, node)->off;
+	return rb_entry_safe(rb_next(&p->node), struct potad_node, node);
+}
+
+/* The first retired unit >= @off, or NULL. */
+static struct potad_retired *__potad_retired_from(struct potad *pa,
+						  unsigned long off)
+{
+	struct potad_node *p = potad_node_from(&pa->retired, off);
+
+	return p ? container_of(p, struct potad_retired, n) : NULL;
+}
+
+static struct potad_retired *potad_retired_next(struct potad_retired *r)
+{
+	struct potad_node *p = potad_node_next(&r->n);
+
+	return p ? container_of(p, struct potad_retired, n) : NULL;
 }
 
 static void __potad_retired_insert(struct potad *pa, struct potad_retired *new)
 {
-	rb_add(&new->node, &pa->retired, potad_retired_less);
-}
-
-/* Has a retired unit of [off, end) been given back by its block already? */
-static bool __potad_retired_freed(struct potad *pa, unsigned long off,
-				  unsigned long end)
-{
-	struct potad_retired *r = __potad_retired_from(pa, off);
-
-	for (; r && r->off < end; r = potad_retired_next(r))
-		if (!r->allocated)
-			return true;
-	return false;
+	rb_add(&new->n.node, &pa->retired, potad_node_less);
 }
 
 /*
@@ -518,14 +540,49 @@ static unsigned long __potad_free_units(struct potad *pa, unsigned long off,
 	struct potad_retired *r = __potad_retired_from(pa, off);
 	unsigned long skipped = 0;
 
-	for (; r && r->off < end; r = potad_retired_next(r)) {
-		__potad_free_span(pa, off, r->off);
+	for (; r && r->n.off < end; r = potad_retired_next(r)) {
+		__potad_free_span(pa, off, r->n.off);
 		r->allocated = false;
 		skipped++;
-		off = r->off + 1;
+		off = r->n.off + 1;
 	}
 	__potad_free_span(pa, off, end);
 	return skipped;
+}
+
+/* Give back [off, end) of an allocated block, with the counters. */
+static void __potad_give_back(struct potad *pa, unsigned long off,
+			      unsigned long end)
+{
+	unsigned long skipped = __potad_free_units(pa, off, end);
+
+	pa->stats.units_allocated -= end - off;
+	pa->stats.units_free += end - off - skipped;
+	pa->stats.units_retired += skipped;
+}
+
+/* Give back the units of @desc's block that wait in @pa->deferred. */
+static void __potad_flush_deferred(struct potad *pa, struct potad_desc *desc)
+{
+	unsigned long lo = desc->start - pa->base, hi = lo + BIT(desc->order);
+	struct potad_node *p, *next;
+
+	if (!(desc->flags & POTAD_DESC_DEFERRED))
+		return;
+	/* Other blocks' deferred units may lie in the range: units @desc freed. */
+	for (p = potad_node_from(&pa->deferred, lo); p && p->off < hi; p = next) {
+		struct potad_deferred *d = container_of(p, struct potad_deferred,
+							n);
+
+		next = potad_node_next(p);
+		if (d->desc != desc)
+			continue;
+		__potad_give_back(pa, d->n.off, d->end);
+		pa->stats.units_deferred -= d->end - d->n.off;
+		rb_erase(&p->node, &pa->deferred);
+		kfree(d);
+	}
+	WRITE_ONCE(desc->flags, desc->flags & ~POTAD_DESC_DEFERRED);
 }
 
 /* Instances */
@@ -605,15 +662,16 @@ int potad_init(struct potad *pa, const char *name, unsigned int flags,
 		total += map_layout(&pa->maps[k], span >> k, words + total);
 
 	spin_lock_init(&pa->lock);
-	potad_index_init(pa);
 	pa->name = name;
 	pa->flags = flags;
+	potad_index_init(pa);
 	pa->unit_shift = flags == POTAD_MEMORY ? unit_shift : 0;
 	pa->max_order = max_order;
 	pa->base = base;
 	pa->span = span;
 	pa->ranges = RB_ROOT;
 	pa->retired = RB_ROOT;
+	pa->deferred = RB_ROOT;
 	pa->stats.max_order = max_order;
 
 	mutex_lock(&potad_list_lock);
@@ -638,7 +696,7 @@ EXPORT_SYMBOL_GPL(potad_init);
 void potad_destroy(struct potad *pa)
 {
 	struct potad_range *r, *rn;
-	struct potad_retired *t, *tn;
+	struct potad_node *t, *tn;
 
 	might_sleep();
 	/* Blocks freed while referenced go with their last reference. */
@@ -655,6 +713,8 @@ void potad_destroy(struct potad *pa)
 	rbtree_postorder_for_each_entry_safe(r, rn, &pa->ranges, node)
 		kfree(r);
 	rbtree_postorder_for_each_entry_safe(t, tn, &pa->retired, node)
+		kfree(t);
+	rbtree_postorder_for_each_entry_safe(t, tn, &pa->deferred, node)
 		kfree(t);
 	kvfree(pa->maps[0].level[0]);
 	kfree(pa->maps);
@@ -809,12 +869,12 @@ int potad_withdraw_range(struct potad *pa, unsigned long start,
 	/* Check everything first, so that nothing changes on failure. */
 	first = __potad_retired_from(pa, off);
 	pos = off;
-	for (t = first; t && t->off < end; t = potad_retired_next(t)) {
-		if (t->allocated || !__potad_all_free(pa, pos, t->off)) {
+	for (t = first; t && t->n.off < end; t = potad_retired_next(t)) {
+		if (t->allocated || !__potad_all_free(pa, pos, t->n.off)) {
 			ret = -EBUSY;
 			goto unlock;
 		}
-		pos = t->off + 1;
+		pos = t->n.off + 1;
 		nr_retired++;
 	}
 	if (!__potad_all_free(pa, pos, end)) {
@@ -823,12 +883,12 @@ int potad_withdraw_range(struct potad *pa, unsigned long start,
 	}
 
 	pos = off;
-	for (t = first; t && t->off < end; ) {
+	for (t = first; t && t->n.off < end; ) {
 		struct potad_retired *next = potad_retired_next(t);
 
-		__potad_take_span(pa, pos, t->off);
-		pos = t->off + 1;
-		rb_erase(&t->node, &pa->retired);
+		__potad_take_span(pa, pos, t->n.off);
+		pos = t->n.off + 1;
+		rb_erase(&t->n.node, &pa->retired);
 		kfree(t);
 		t = next;
 	}
@@ -883,9 +943,11 @@ static bool potad_type_registered(const struct potad_type *type)
  */
 int potad_type_register(struct potad_type *type)
 {
-	might_sleep();
 	struct potad_type *t;
 
+	might_sleep();
+	/* One cacheline of header (rounded up to 64 by SLAB_HWCACHE_ALIGN). */
+	BUILD_BUG_ON(sizeof(struct potad_desc) > 64);
 	if (WARN_ONCE(!type->name || type->offset > type->size ||
 		      type->size - type->offset < sizeof(struct potad_desc) ||
 		      !IS_ALIGNED(type->offset,
@@ -909,6 +971,7 @@ int potad_type_register(struct potad_type *type)
 			return -ENOMEM;
 		}
 	}
+	atomic_set(&type->nr_pinned, 0);
 	list_add_tail(&type->list, &potad_types);
 	WRITE_ONCE(type->registered, true);
 	mutex_unlock(&potad_list_lock);
@@ -921,8 +984,9 @@ EXPORT_SYMBOL_GPL(potad_type_register);
  * @type: A registered type with no descriptor left (for slab types,
  *	kmem_cache_destroy() reports descriptors still allocated).
  *
- * Waits until no block freed while referenced waits for its last
- * potad_desc_put(), then for pending RCU releases of descriptors.
+ * Waits until no block of this type freed while referenced waits for its
+ * last potad_desc_put(), then for pending RCU releases of descriptors.
+ * References on blocks of other types do not delay it.
  *
  * Context: Process context, may sleep.
  */
@@ -942,7 +1006,7 @@ void potad_type_unregister(struct potad_type *type)
 	 * Blocks freed while referenced release their descriptors with the
 	 * last reference, and memory spaces after a grace period.
 	 */
-	wait_var_event(&potad_nr_pinned, !atomic_read(&potad_nr_pinned));
+	wait_var_event(&type->nr_pinned, !atomic_read(&type->nr_pinned));
 	rcu_barrier();
 	kmem_cache_destroy(type->cache);
 	type->cache = NULL;
@@ -961,6 +1025,12 @@ static int potad_check_alloc(struct potad *pa, const struct potad_type *type,
 	if (WARN_ONCE(!potad_type_registered(type) ||
 		      !(type->flags & POTAD_TYPE_CALLER_MEM) != !caller_mem,
 		      "potad: %s: bad descriptor type\n", pa->name))
+		return -EINVAL;
+	/* Only the release op can tell when lookups are done with it. */
+	if (WARN_ONCE(caller_mem && pa->flags == POTAD_MEMORY &&
+		      !(type->ops && type->ops->release),
+		      "potad: %s: type %s has no release op\n", pa->name,
+		      type->name))
 		return -EINVAL;
 	if (WARN_ONCE(order > pa->max_order,
 		      "potad: %s: order %u beyond %u\n", pa->name, order,
@@ -1018,12 +1088,13 @@ retry:
 	desc->order = order;
 	desc->nr_live = BIT(order);
 	desc->owner = owner;
+	desc->flags = pa->flags == POTAD_MEMORY ? POTAD_DESC_INDEXED : 0;
 	refcount_set(&desc->refs, 1);
 	desc->state = POTAD_DESC_LIVE;
 	ret = __potad_index_store(pa, &mas, desc, desc->start, BIT(order));
 	if (ret) {
-		/* Never visible: the block goes back as it was. */
-		desc->state = POTAD_DESC_DEAD;
+		/* Never visible: the block goes back, @desc reusable. */
+		desc->state = POTAD_DESC_FREE;
 		__potad_free_span(pa, off, off + BIT(order));
 		goto unlock;
 	}
@@ -1074,8 +1145,8 @@ static struct potad_desc *potad_alloc_slab(struct potad *pa,
  * one of its order) and splits it, keeping the lowest part.  The
  * caller's part of the descriptor is zeroed.
  *
- * Context: Any context if @gfp does not sleep; takes and releases
- * the instance lock with interrupts disabled.
+ * Context: Any context where a spinlock_t may be taken, if @gfp does not
+ * sleep; takes and releases the instance lock with interrupts disabled.
  * Return: The descriptor; ERR_PTR(-EINVAL) for a bad @type or an @order
  * beyond the space (caller bugs, warned about once), -ENOMEM if the
  * descriptor or the index nodes could not be allocated, -ENOSPC if no block is free (counted
@@ -1098,8 +1169,8 @@ EXPORT_SYMBOL_GPL(potad_alloc);
  * @owner: Stored in the descriptor.
  * @gfp: For the descriptor and, in memory spaces, the index.
  *
- * Context: Any context if @gfp does not sleep; takes and releases
- * the instance lock with interrupts disabled.
+ * Context: Any context where a spinlock_t may be taken, if @gfp does not
+ * sleep; takes and releases the instance lock with interrupts disabled.
  * Return: The descriptor; ERR_PTR(-EINVAL) for a bad @type, @order or
  * @start (caller bugs, warned about once), -ENOMEM if the descriptor or
  * the index nodes could not be allocated, -EBUSY if a unit of the block is not free.  Nothing
@@ -1127,22 +1198,33 @@ EXPORT_SYMBOL_GPL(potad_alloc_at);
  * @gfp: For the index nodes of memory spaces; unused for abstract ones.
  *
  * Only the struct potad_desc part of the caller's structure is written.
- * In a memory space, @desc may be read by lockless lookups until an RCU
- * grace period after its block is freed: the type's release op says when
- * the memory may be reused.
+ * @desc must not be in use: zeroed memory, or a descriptor whose block
+ * was freed and whose release op has been called.  In a memory space,
+ * @desc may be read by lockless lookups until an RCU grace period after
+ * its block is freed: the type's release op says when the memory may be
+ * reused, and a caller-memory type must have one to be used there.
  *
- * Context: Any context if @gfp does not sleep; takes and releases the
- * instance lock with interrupts disabled.
- * Return: 0; -EINVAL for bad arguments (caller bugs, warned about once),
- * -ENOSPC (anywhere) or -EBUSY (at @start) if no block is free, -ENOMEM if
- * the index nodes could not be allocated.
+ * Context: Any context where a spinlock_t may be taken, if @gfp does not
+ * sleep; takes and releases the instance lock with interrupts disabled.
+ * Return: 0; -EINVAL for bad arguments, a type without release op in a
+ * memory space, or a @desc still live or awaiting its release (caller
+ * bugs, warned about once; nothing changes), -ENOSPC (anywhere) or -EBUSY
+ * (at @start) if no block is free, -ENOMEM if the index nodes could not
+ * be allocated.
  */
 int potad_alloc_desc(struct potad *pa, struct potad_desc *desc,
 		     const struct potad_type *type, unsigned long start,
 		     unsigned int order, void *owner, gfp_t gfp)
 {
-	int ret = potad_check_alloc(pa, type, start, order, true);
+	u8 state = READ_ONCE(desc->state);
+	int ret;
 
+	/* Overwriting it would leak its block and mislead the index. */
+	if (WARN_ONCE(state == POTAD_DESC_LIVE || state == POTAD_DESC_DEAD,
+		      "potad: %s: allocating into a descriptor in use\n",
+		      pa->name))
+		return -EINVAL;
+	ret = potad_check_alloc(pa, type, start, order, true);
 	return ret ? ret : __potad_alloc(pa, desc, type, start, order, owner,
 					 gfp);
 }
@@ -1152,9 +1234,13 @@ static void potad_free_desc(struct potad_desc *desc)
 {
 	const struct potad_type *type = desc->type;
 
-	if (type->cache)
+	if (type->cache) {
 		kmem_cache_free(type->cache, (void *)desc - type->offset);
-	else if (type->ops && type->ops->release)
+		return;
+	}
+	/* From here on the memory is the caller's: it may allocate into it. */
+	WRITE_ONCE(desc->state, POTAD_DESC_FREE);
+	if (type->ops && type->ops->release)
 		type->ops->release(desc);
 }
 
@@ -1163,17 +1249,24 @@ static void potad_free_desc_rcu(struct rcu_head *head)
 	potad_free_desc(container_of(head, struct potad_desc, rcu));
 }
 
-static void potad_pin_dead(struct potad *pa)
+/* The type is const to its users; its pin count is POTAD's. */
+static atomic_t *potad_type_pins(const struct potad_type *type)
 {
-	atomic_inc(&pa->nr_pinned);
-	atomic_inc(&potad_nr_pinned);
+	return (atomic_t *)&type->nr_pinned;
 }
 
-static void potad_unpin_dead(struct potad *pa)
+/* @desc's block is dead but referenced: its type and instance wait. */
+static void potad_pin_dead(struct potad *pa, struct potad_desc *desc)
 {
-	if (atomic_dec_and_test(&potad_nr_pinned))
-		wake_up_var(&potad_nr_pinned);
-	/* @pa may be gone once its count is 0: only its address is used. */
+	atomic_inc(&pa->nr_pinned);
+	atomic_inc(potad_type_pins(desc->type));
+}
+
+static void potad_unpin_dead(struct potad *pa, const struct potad_type *type)
+{
+	/* Either may be gone once its count is 0: only addresses are used. */
+	if (atomic_dec_and_test(potad_type_pins(type)))
+		wake_up_var(potad_type_pins(type));
 	if (atomic_dec_and_test(&pa->nr_pinned))
 		wake_up_var(&pa->nr_pinned);
 }
@@ -1191,32 +1284,46 @@ static void potad_release_desc(struct potad *pa, struct potad_desc *desc)
 /* Give back the units of a dead block whose last reference is gone. */
 static void __potad_put_units(struct potad *pa, struct potad_desc *desc)
 {
-	unsigned long nr = desc->nr_live, skipped, off;
+	unsigned long off = desc->start - pa->base;
 
-	if (!nr)
-		return;
-	off = desc->start - pa->base;
-	skipped = __potad_free_units(pa, off, off + nr);
-	pa->stats.units_allocated -= nr;
-	pa->stats.units_free += nr - skipped;
-	pa->stats.units_retired += skipped;
+	__potad_flush_deferred(pa, desc);
+	/* Left by a whole free, which needs every unit live: from the start. */
+	if (desc->nr_live)
+		__potad_give_back(pa, off, off + desc->nr_live);
 	desc->nr_live = 0;
+}
+
+/* Check a partial free's range against @desc's block; 0 or -EINVAL. */
+static int potad_check_range(struct potad *pa, struct potad_desc *desc,
+			     unsigned long start, unsigned long nr)
+{
+	if (WARN_ONCE(!nr || start < desc->start ||
+		      start - desc->start >= BIT(desc->order) ||
+		      nr > BIT(desc->order) - (start - desc->start) ||
+		      nr > desc->nr_live,
+		      "potad: %s: bad range %lx+%lx of block %lx\n",
+		      pa->name, start, nr, desc->start))
+		return -EINVAL;
+	return 0;
 }
 
 /*
  * Free [start, start + nr) of @desc's block, or with @whole the whole block
  * (@start and @nr are then taken from @desc once it is known to be live).
- * A whole block leaves the index and dies at once, but its units are given
- * back only with the last reference; a part goes back at once.
+ * The units leave the index at once.  They go back to the free space at
+ * once too, unless a reference is held on the block: a whole block then
+ * waits, dead, for the last reference (nr_live tells what is left), and a
+ * part waits in @pa->deferred until only the owner's reference is left.
  */
 static int potad_free_units(struct potad *pa, struct potad_desc *desc,
 			    unsigned long start, unsigned long nr, bool whole,
 			    gfp_t gfp)
 {
 	MA_STATE(mas, &pa->index, 0, 0);
-	unsigned long flags, off, skipped;
+	struct potad_deferred *dfr = NULL;
+	unsigned long flags, off;
 	unsigned int tries = 0;
-	bool release = false;
+	bool release = false, referenced, need_dfr = false;
 	int ret;
 
 retry:
@@ -1226,72 +1333,91 @@ retry:
 		      "potad: %s: freeing a foreign or dead descriptor\n",
 		      pa->name))
 		goto unlock;
+	if (!whole) {
+		if (potad_check_range(pa, desc, start, nr))
+			goto unlock;
+		/* A block never freed in part, all of it: free it whole. */
+		whole = nr == BIT(desc->order);
+	}
 	if (whole) {
 		if (WARN_ONCE(desc->nr_live != BIT(desc->order),
 			      "potad: %s: potad_free() of a partly freed block\n",
 			      pa->name))
 			goto unlock;
-		start = desc->start;
-		nr = BIT(desc->order);
-		off = start - pa->base;
+		off = desc->start - pa->base;
 		/* The descriptor's state is trusted; check it when debugging. */
 		if (IS_ENABLED(CONFIG_DEBUG_VM) &&
-		    WARN_ONCE(__potad_any_free(pa, off, off + nr,
+		    WARN_ONCE(__potad_any_free(pa, off, off + BIT(desc->order),
 					       pa->max_order + 1),
 			      "potad: %s: block %lx is partly free\n",
-			      pa->name, start))
+			      pa->name, desc->start))
 			goto unlock;
-	} else {
-		if (WARN_ONCE(!nr || start < desc->start ||
-			      start - desc->start >= BIT(desc->order) ||
-			      nr > BIT(desc->order) - (start - desc->start) ||
-			      nr > desc->nr_live,
-			      "potad: %s: bad range %lx+%lx of block %lx\n",
-			      pa->name, start, nr, desc->start))
-			goto unlock;
-		off = start - pa->base;
-		/*
-		 * Freed and withdrawn units have left the ranges.  While the
-		 * block has a unit allocated, no free block as large as the
-		 * block can overlap it: only smaller orders need a look.
-		 */
-		if (WARN_ONCE(!__potad_range_holding(pa, off, off + nr) ||
-			      __potad_any_free(pa, off, off + nr, desc->order) ||
-			      __potad_retired_freed(pa, off, off + nr),
-			      "potad: %s: range %lx+%lx freed twice\n",
-			      pa->name, start, nr))
-			goto unlock;
-	}
-	/* Only a part that splits an index entry can fail, with -ENOMEM. */
-	ret = __potad_index_erase(pa, &mas, start, nr, whole);
-	if (ret)
-		goto unlock;
-	pa->stats.nr_frees++;
-	if (whole) {
+		/* Never fails: the entry is exactly the block's. */
+		__potad_index_erase(pa, &mas, desc);
+		ret = 0;
+		pa->stats.nr_frees++;
 		WRITE_ONCE(desc->state, POTAD_DESC_DEAD);
 		release = refcount_dec_and_test(&desc->refs);
-		if (release)
+		if (release) {
 			__potad_put_units(pa, desc);
-		else
-			potad_pin_dead(pa);
+		} else {
+			pa->stats.units_deferred += desc->nr_live;
+			potad_pin_dead(pa, desc);
+		}
 		goto unlock;
 	}
-	skipped = __potad_free_units(pa, off, off + nr);
-	pa->stats.units_allocated -= nr;
-	pa->stats.units_free += nr - skipped;
-	pa->stats.units_retired += skipped;
+	referenced = refcount_read(&desc->refs) > 1;
+	if (referenced && !dfr) {
+		need_dfr = true;
+		goto unlock;
+	}
+	/*
+	 * Units freed twice, or freed and now held by another block, are not
+	 * @desc's in the index any more: refused.
+	 */
+	ret = __potad_index_free(pa, &mas, desc, start, nr);
+	if (WARN_ONCE(ret == -EINVAL,
+		      "potad: %s: range %lx+%lx is not block %lx's (freed twice?)\n",
+		      pa->name, start, nr, desc->start) || ret)
+		goto unlock;
+	pa->stats.nr_frees++;
+	off = start - pa->base;
 	desc->nr_live -= nr;
+	if (referenced) {
+		dfr->n.off = off;
+		dfr->end = off + nr;
+		dfr->desc = desc;
+		rb_add(&dfr->n.node, &pa->deferred, potad_node_less);
+		dfr = NULL;
+		WRITE_ONCE(desc->flags, desc->flags | POTAD_DESC_DEFERRED);
+		pa->stats.units_deferred += nr;
+	} else {
+		/* A reference dropped without the lock may have left some. */
+		__potad_flush_deferred(pa, desc);
+		__potad_give_back(pa, off, off + nr);
+	}
 	if (!desc->nr_live) {
 		WRITE_ONCE(desc->state, POTAD_DESC_DEAD);
 		release = refcount_dec_and_test(&desc->refs);
-		if (!release)
-			potad_pin_dead(pa);
+		/* A reference dropped meanwhile may have left deferred units. */
+		if (release)
+			__potad_put_units(pa, desc);
+		else
+			potad_pin_dead(pa, desc);
 	}
 unlock:
 	spin_unlock_irqrestore(&pa->lock, flags);
-	if (ret == -ENOMEM && potad_index_retry(&mas, gfp, &tries))
+	if (need_dfr) {
+		need_dfr = false;
+		dfr = kmalloc(sizeof(*dfr), gfp);
+		if (dfr)
+			goto retry;
+		ret = -ENOMEM;
+	} else if (ret == -ENOMEM && potad_index_retry(&mas, gfp, &tries)) {
 		goto retry;
+	}
 	mas_destroy(&mas);
+	kfree(dfr);
 	if (release)
 		potad_release_desc(pa, desc);
 	return ret;
@@ -1305,12 +1431,13 @@ unlock:
  * The block merges with its free buddies.  Units retired while it was
  * allocated stay out of the space.  The descriptor is freed (slab types)
  * or handed to the type's release op (caller-provided descriptors) and
- * must not be used again.  If potad_desc_tryget() references are held,
- * the block leaves the index and is dead at once, but its units are given
- * back, and the descriptor released, by the last potad_desc_put().
+ * must not be used again.  If references are held (potad_desc_tryget(),
+ * potad_lookup_get(), potad_retire()), the block leaves the index and is
+ * dead at once, but its units are given back, and the descriptor
+ * released, by the last potad_desc_put().
  *
- * Context: Any context; takes and releases the instance lock with
- * interrupts disabled.
+ * Context: Any context where a spinlock_t may be taken; takes and
+ * releases the instance lock with interrupts disabled.
  * Return: 0, or -EINVAL if @desc is not a live descriptor of @pa or its
  * block was partly freed (caller bugs, warned about once; nothing
  * changes).  Never fails otherwise: the index does not need memory here.
@@ -1327,21 +1454,26 @@ EXPORT_SYMBOL_GPL(potad_free);
  * @desc: Its descriptor.
  * @start: Absolute number of the first unit to free, inside the block.
  * @nr: Number of units to free.
- * @gfp: For the index nodes of memory spaces, if the units are not a whole
- *	run of the block's units left (which would split its index entry).
+ * @gfp: For index nodes, if the units are not a whole run of the block's
+ *	units left (which splits its index entry) or this is an abstract
+ *	block's first partial free (which indexes it); and for the record of
+ *	units whose return a reference defers.
  *
- * The units become free at once and merge with free neighbours, whatever
- * their alignment; the rest of the block stays allocated.  When the last
- * unit of the block is freed the descriptor is released as by
- * potad_free().  Freeing is the owner's call: references taken with
- * potad_desc_tryget() keep the descriptor, not these units.
+ * The units leave the block at once: freeing them again is refused.  They
+ * become free and merge with free neighbours, whatever their alignment,
+ * at once if no reference is held on the block; otherwise when the last
+ * reference but the owner's is dropped (potad_desc_put()), so that a
+ * reference always pins the units it was taken for.  The rest of the
+ * block stays allocated.  When the last unit of the block is freed the
+ * descriptor is released as by potad_free().
  *
- * Context: Any context if @gfp does not sleep; takes and releases the
- * instance lock with interrupts disabled.
+ * Context: Any context where a spinlock_t may be taken, if @gfp does not
+ * sleep; takes and releases the instance lock with interrupts disabled.
  * Return: 0; -EINVAL if @desc is not a live descriptor of @pa, the range
- * is empty, not inside the block, or partly free already (caller bugs,
- * warned about once); -ENOMEM if index nodes could not be allocated.
- * Nothing changes on error.
+ * is empty or not inside the block, or a unit of it is not the block's
+ * any more (freed already, perhaps reallocated; caller bugs, warned about
+ * once); -ENOMEM if index nodes or the deferred record could not be
+ * allocated.  Nothing changes on error.
  */
 int potad_free_range(struct potad *pa, struct potad_desc *desc,
 		     unsigned long start, unsigned long nr, gfp_t gfp)
@@ -1355,94 +1487,160 @@ EXPORT_SYMBOL_GPL(potad_free_range);
  * @desc: A descriptor from potad_lookup(), under the same rcu_read_lock(),
  *	or one the caller knows to be live.
  *
- * While the reference is held the descriptor stays valid and the block's
- * units are not given back to the free space, even if the owner frees the
- * block with potad_free(): the block is then dead, no longer in the index,
- * and its units follow with the last reference.  Drop it with
- * potad_desc_put().
+ * While the reference is held the descriptor stays valid and the units
+ * the block holds when a free next looks at it go back to the free space
+ * only when the reference is dropped, even if the owner frees them
+ * (potad_free(), potad_free_range()): they leave the index at once.
+ * Taken without the lock, it cannot tell whether a unit found by an
+ * earlier lookup is still the block's: a free may have given it back
+ * just before, or concurrently.  To pin a unit, use potad_lookup_get() or
+ * potad_retire()'s @holder.  Drop it with potad_desc_put().
  *
- * Context: Any context.
+ * Context: Any context where a spinlock_t may be taken.  It fails without
+ * a lock unless the block is freed between its two looks at it and the
+ * last other reference is dropped meanwhile: then it gives back the
+ * block's units and releases the descriptor, under the instance lock.
  * Return: true with a reference held if the block was still allocated,
  * false (and no reference) if it has been freed.
  */
 bool potad_desc_tryget(struct potad_desc *desc)
 {
+	/* Freed already: leave the count alone. */
+	if (READ_ONCE(desc->state) != POTAD_DESC_LIVE)
+		return false;
 	if (!refcount_inc_not_zero(&desc->refs))
 		return false;
 	/* Pairs with the release in the free's refcount decrement. */
 	smp_acquire__after_ctrl_dep();
 	if (READ_ONCE(desc->state) == POTAD_DESC_LIVE)
 		return true;
-	potad_desc_put(desc);
+	/* Dead: nothing is deferred any more, only the last one has work. */
+	if (!refcount_dec_not_one(&desc->refs))
+		potad_desc_put(desc);
 	return false;
 }
 EXPORT_SYMBOL_GPL(potad_desc_tryget);
 
+/*
+ * Drop a reference that leaves at least two: nobody's deferred units can
+ * be due (they are given back when only the owner's reference is left),
+ * so no lock is needed.  False, and nothing done, for the last two.  A
+ * partial free decides under the lock, from the count, whether to defer:
+ * taking the lock for the drop to one closes the race with it.
+ */
+static bool potad_desc_put_many(struct potad_desc *desc)
+{
+	int old = refcount_read(&desc->refs);
+
+	do {
+		if (old <= 2)
+			return false;
+	} while (!atomic_try_cmpxchg_release(&desc->refs.refs, &old, old - 1));
+	return true;
+}
+
 /**
- * potad_desc_put() - Drop a reference taken with potad_desc_tryget().
- * @desc: The descriptor.
+ * potad_desc_put() - Drop a reference on a descriptor.
+ * @desc: The descriptor, referenced by potad_desc_tryget(),
+ *	potad_lookup_get() or potad_retire().
  *
- * If the block was freed meanwhile and this is the last reference, its
- * units go back to the free space and the descriptor is released.
+ * When only the owner's reference is left, the units the owner freed
+ * meanwhile go back to the free space.  If the block was freed entirely
+ * and this is the last reference, its units go back and the descriptor
+ * is released.
  *
- * Context: Any context; may take and release the instance lock with
- * interrupts disabled.
+ * Context: Any context where a spinlock_t may be taken; takes and releases
+ * the instance lock with interrupts disabled when it drops the count to
+ * one or to zero, not otherwise.
  */
 void potad_desc_put(struct potad_desc *desc)
 {
+	const struct potad_type *type = desc->type;
 	struct potad *pa = desc->potad;
+	bool release = false;
 	unsigned long flags;
 
-	if (!refcount_dec_and_test(&desc->refs))
+	if (potad_desc_put_many(desc))
 		return;
 	spin_lock_irqsave(&pa->lock, flags);
-	__potad_put_units(pa, desc);
+	/* The owner's reference goes with the free, never with a put. */
+	if (WARN_ONCE(desc->state == POTAD_DESC_LIVE &&
+		      refcount_read(&desc->refs) == 1,
+		      "potad: %s: put of a reference never taken on block %lx\n",
+		      pa->name, desc->start)) {
+		spin_unlock_irqrestore(&pa->lock, flags);
+		return;
+	}
+	if (refcount_dec_and_test(&desc->refs)) {
+		/* Left by a whole free while referenced (see there). */
+		pa->stats.units_deferred -= desc->nr_live;
+		__potad_put_units(pa, desc);
+		release = true;
+	} else if (desc->state == POTAD_DESC_LIVE &&
+		   refcount_read(&desc->refs) == 1) {
+		__potad_flush_deferred(pa, desc);
+	}
 	spin_unlock_irqrestore(&pa->lock, flags);
+	if (!release)
+		return;
 	potad_release_desc(pa, desc);
-	potad_unpin_dead(pa);
+	potad_unpin_dead(pa, type);
 }
 EXPORT_SYMBOL_GPL(potad_desc_put);
 
 /**
  * potad_retire() - Take a unit out of service for good.
  * @pa: The instance.
- * @unit: Absolute unit number, inside a range that was added.
+ * @unit: Absolute unit number.
  * @gfp: For the small record of the retired unit.
+ * @holder: If not NULL, for memory spaces: set to the descriptor of the
+ *	allocated block holding @unit, with a reference taken in the same
+ *	critical section (drop it with potad_desc_put()), or to NULL.
  *
  * A free unit leaves free space at once.  A unit inside an allocated block
  * stays with its owner; when the block (or that part of it) is freed, the
- * unit does not come back.  Used for memory failure.
+ * unit does not come back.  Used for memory failure: the reference in
+ * @holder pins @unit, so the owner can be told while the unit cannot be
+ * handed to anyone else.
  *
- * Context: Any context if @gfp does not sleep; takes and releases
- * the instance lock with interrupts disabled.
+ * Context: Any context where a spinlock_t may be taken, if @gfp does not
+ * sleep; takes and releases the instance lock with interrupts disabled.
  * Return: 0; -EINVAL if @unit is not in the space (a caller bug, warned
- * about once); -EALREADY if it is retired already; -ENOMEM.
+ * about once); -ENOENT if it is in no range added (or withdrawn since:
+ * a race, not warned about); -EALREADY if it is retired already; -ENOMEM.
+ * @holder is NULL on error.
  */
-int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp)
+int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp,
+		 struct potad_desc **holder)
 {
 	struct potad_retired *new, *t;
 	unsigned long off, boff, flags;
 	unsigned int k;
 	int ret = 0;
 
+	if (holder)
+		*holder = NULL;
 	new = kmalloc(sizeof(*new), gfp);
 	if (!new)
 		return -ENOMEM;
 
 	spin_lock_irqsave(&pa->lock, flags);
-	if (WARN_ONCE(!potad_in_space(pa, unit, 1, &off) ||
-		      !__potad_range_holding(pa, off, off + 1),
+	if (WARN_ONCE(!potad_in_space(pa, unit, 1, &off),
 		      "potad: %s: retiring unit %lx outside the space\n",
 		      pa->name, unit)) {
 		ret = -EINVAL;
 		goto unlock;
 	}
+	if (!__potad_range_holding(pa, off, off + 1)) {
+		ret = -ENOENT;
+		goto unlock;
+	}
 	t = __potad_retired_from(pa, off);
-	if (t && t->off == off) {
+	if (t && t->n.off == off) {
 		ret = -EALREADY;
 		goto unlock;
 	}
-	new->off = off;
+	new->n.off = off;
 	boff = __potad_find_cover(pa, off, 0, &k);
 	if (boff != NOT_FOUND) {
 		__potad_take(pa, boff, k, off, 0);
@@ -1451,6 +1649,8 @@ int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp)
 		new->allocated = false;
 	} else {
 		new->allocated = true;
+		if (holder && pa->flags == POTAD_MEMORY)
+			*holder = __potad_index_get(pa, unit);
 	}
 	__potad_retired_insert(pa, new);
 	new = NULL;
@@ -1469,8 +1669,8 @@ EXPORT_SYMBOL_GPL(potad_retire);
  * units_total == units_free + units_allocated + units_retired, where
  * units_retired counts the retired units outside allocated blocks.
  *
- * Context: Any context; takes and releases the instance lock with
- * interrupts disabled.
+ * Context: Any context where a spinlock_t may be taken; takes and
+ * releases the instance lock with interrupts disabled.
  */
 void potad_get_stats(struct potad *pa, struct potad_stats *stats)
 {

@@ -86,8 +86,9 @@ static void potad_show_stats(struct seq_file *m, struct potad_stats *st)
 		   st->units_total, st->units_free, st->units_allocated);
 	seq_printf(m, "units_retired %lu\nnr_allocs %lu\nnr_frees %lu\n",
 		   st->units_retired, st->nr_allocs, st->nr_frees);
-	seq_printf(m, "alloc_failures %lu\nindex_holes %lu\nmax_order %u\n",
-		   st->alloc_failures, st->index_holes, st->max_order);
+	seq_printf(m, "alloc_failures %lu\nindex_holes %lu\nunits_deferred %lu\n",
+		   st->alloc_failures, st->index_holes, st->units_deferred);
+	seq_printf(m, "max_order %u\n", st->max_order);
 	for (k = 0; k <= st->max_order; k++)
 		if (st->nr_free[k])
 			seq_printf(m, "nr_free %u %lu\n", k, st->nr_free[k]);
@@ -279,7 +280,7 @@ static int potad_dbg_cmd(const char *cmd, int n, unsigned long a,
 	if (!strcmp(cmd, "withdraw") && n == 3)
 		return potad_withdraw_range(&potad_dbg, a, b);
 	if (!strcmp(cmd, "retire") && n == 2)
-		return potad_retire(&potad_dbg, a, GFP_KERNEL);
+		return potad_retire(&potad_dbg, a, GFP_KERNEL, NULL);
 	if ((!strcmp(cmd, "alloc") && n == 2) ||
 	    (!strcmp(cmd, "alloc_at") && n == 3)) {
 		blk = n == 2 ? potad_dbg_alloc(POTAD_ANY, a) :

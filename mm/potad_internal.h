@@ -42,8 +42,18 @@ void potad_dir_finish(struct potad *pa, struct ma_state *mas, bool add,
 int __potad_index_store(struct potad *pa, struct ma_state *mas,
 			struct potad_desc *desc, unsigned long start,
 			unsigned long nr);
-int __potad_index_erase(struct potad *pa, struct ma_state *mas,
-			unsigned long start, unsigned long nr, bool whole);
+void __potad_index_erase(struct potad *pa, struct ma_state *mas,
+			 struct potad_desc *desc);
+int __potad_index_free(struct potad *pa, struct ma_state *mas,
+		       struct potad_desc *desc, unsigned long start,
+		       unsigned long nr);
+struct potad_desc *__potad_index_get(struct potad *pa, unsigned long unit);
+
+#ifdef CONFIG_POTAD_FAULT_INJECTION
+struct fault_attr;
+/* Index erasures that fail as if no node could be had (KUnit, debugfs). */
+extern struct fault_attr potad_fail_index;
+#endif
 
 /* mm/potad_bench.c */
 struct dentry;

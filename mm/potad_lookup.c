@@ -19,8 +19,12 @@
  *   partial free (potad_free_range()) erases the freed part, splitting
  *   the entry.  It is written under the instance lock, in the same
  *   critical section as the free-block maps, so that a unit is in the
- *   index exactly while it is allocated.  Abstract spaces (swap slots)
- *   have no index.
+ *   index exactly while its block holds it.  Abstract spaces (swap
+ *   slots) index only their partly freed blocks, from the first partial
+ *   free on, and without RCU: nothing looks them up by address, but a
+ *   partial free is checked against the index in every space
+ *   (__potad_index_free()), which is how units freed twice, or freed and
+ *   reallocated since, are told from the block's own.
  *
  * A lookup is two mtree_load()s; the descriptor itself is not read.
  *
@@ -33,9 +37,12 @@
  * GFP_NOWAIT cannot get, the entry is overwritten in place with a
  * placeholder (%POTAD_INDEX_HOLE, which needs no node because it replaces
  * exactly one entry), and a work item replaces the placeholders with
- * NULL later.  Lookups treat a placeholder as no entry.  Splitting an
- * entry for a partial free needs nodes: potad_free_range() takes a gfp
- * for that and fails with -ENOMEM, leaving the block as it was.
+ * NULL later.  Lookups treat a placeholder as no entry.  The instance
+ * remembers where it left placeholders (struct potad.holes), so the work
+ * item costs what there is to clean; only if more were left than it
+ * remembers does it scan the whole index.  Splitting an entry for a
+ * partial free needs nodes: potad_free_range() takes a gfp for that and
+ * fails with -ENOMEM, leaving the block as it was.
  *
  * Lifetime: a reader may hold a descriptor found in the index for as long
  * as it holds the RCU read lock, because a memory-space descriptor is
@@ -45,7 +52,16 @@
  * code that sleeps, take a reference with potad_desc_tryget(): a block
  * freed with potad_free() while references are held leaves the index and
  * turns dead at once, but its units go back to the free space only when
- * the last reference is dropped with potad_desc_put().
+ * the last reference is dropped with potad_desc_put().  Units freed with
+ * potad_free_range() while a reference is held wait likewise.  A
+ * reference taken without the lock (potad_desc_tryget()) pins what the
+ * block still holds, which may no longer include the unit the lookup was
+ * for; potad_lookup_get() takes it under the instance lock, so that the
+ * unit it was taken for is the block's until potad_desc_put().
+ *
+ * Cost: a lookup is two maple-tree walks; potad_lookup_get() adds the
+ * instance lock.  An allocation in a memory space stores one entry, a
+ * free erases one (a partial free may split it).
  *
  * Coding conventions in this file: functions named __potad_*() expect the
  * instance lock to be held; "granule" is a physical address shifted right
@@ -53,13 +69,17 @@
  */
 
 #include <linux/bug.h>
+#include <linux/debugfs.h>
 #include <linux/export.h>
+#include <linux/fault-inject.h>
+#include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/maple_tree.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/potad.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -71,10 +91,35 @@ struct maple_tree potad_directory =
 	MTREE_INIT_EXT(potad_directory, MT_FLAGS_USE_RCU | MT_FLAGS_LOCK_EXTERN,
 		       potad_list_lock);
 
+/* Is every block of @pa indexed, and its memory in the directory? */
 static inline bool potad_indexed(const struct potad *pa)
 {
 	return pa->flags == POTAD_MEMORY;
 }
+
+#ifdef CONFIG_POTAD_FAULT_INJECTION
+/* Makes index erasures take the placeholder path (debugfs, KUnit). */
+DECLARE_FAULT_ATTR(potad_fail_index);
+
+static int __init potad_fail_index_debugfs(void)
+{
+	if (IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS))
+		fault_create_debugfs_attr("fail_potad_index", NULL,
+					  &potad_fail_index);
+	return 0;
+}
+late_initcall(potad_fail_index_debugfs);
+
+static bool potad_index_should_fail(void)
+{
+	return should_fail(&potad_fail_index, 1);
+}
+#else
+static inline bool potad_index_should_fail(void)
+{
+	return false;
+}
+#endif
 
 /* First and last granule of units [start, start + nr) of @pa. */
 static void potad_granules(const struct potad *pa, unsigned long start,
@@ -95,11 +140,13 @@ static void potad_granules(const struct potad *pa, unsigned long start,
 static bool potad_tree_clear(struct ma_state *mas, unsigned long first,
 			     unsigned long last)
 {
-	mas_set_range(mas, first, last);
-	mas_store(mas, NULL);
-	if (!mas_is_err(mas))
-		return false;
-	mas_destroy(mas);
+	if (!potad_index_should_fail()) {
+		mas_set_range(mas, first, last);
+		mas_store(mas, NULL);
+		if (!mas_is_err(mas))
+			return false;
+		mas_destroy(mas);
+	}
 	mas_set_range(mas, first, last);
 	mas_store(mas, POTAD_INDEX_HOLE);
 	WARN_ON_ONCE(mas_is_err(mas));
@@ -186,28 +233,67 @@ int __potad_index_store(struct potad *pa, struct ma_state *mas,
 	return mas_is_err(mas) ? -ENOMEM : 0;
 }
 
+/* Erase [first, last], exactly one entry, leaving a placeholder if need be. */
+static void __potad_index_clear(struct potad *pa, struct ma_state *mas,
+				unsigned long first, unsigned long last)
+{
+	if (!potad_tree_clear(mas, first, last))
+		return;
+	pa->stats.index_holes++;
+	if (pa->nr_holes < POTAD_NR_HOLES) {
+		pa->holes[pa->nr_holes].first = first;
+		pa->holes[pa->nr_holes].last = last;
+		pa->nr_holes++;
+	} else {
+		pa->holes_lost++;
+	}
+	schedule_work(&pa->index_work);
+}
+
 /*
- * Erase units [start, start + nr) of a live block from the index.  When
- * they are exactly one entry this cannot fail (see potad_tree_clear());
- * otherwise the entry must be split, and on -ENOMEM @mas remembers how
- * many nodes that needs for mas_nomem().  @whole says the units are the
- * whole block, whose entry is always exactly the block: no walk to check.
+ * Erase the whole block of @desc, which has every unit live, from the
+ * index.  Its entry is exactly the block: this cannot fail (see
+ * potad_tree_clear()).
  */
-int __potad_index_erase(struct potad *pa, struct ma_state *mas,
-			unsigned long start, unsigned long nr, bool whole)
+void __potad_index_erase(struct potad *pa, struct ma_state *mas,
+			 struct potad_desc *desc)
+{
+	lockdep_assert_held(&pa->lock);
+	if (desc->flags & POTAD_DESC_INDEXED)
+		__potad_index_clear(pa, mas, desc->start,
+				    desc->start + BIT(desc->order) - 1);
+}
+
+/*
+ * Erase units [start, start + nr) of @desc's live block from the index,
+ * first indexing the block if it is an abstract one freed in part for the
+ * first time.  -EINVAL if a unit is not mapped to @desc (freed already, or
+ * another block's since), with nothing changed.  When the units are
+ * exactly one entry the erasure cannot fail; otherwise the entry must be
+ * split, and on -ENOMEM @mas remembers how many nodes that needs for
+ * mas_nomem() (the block stays indexed).
+ */
+int __potad_index_free(struct potad *pa, struct ma_state *mas,
+		       struct potad_desc *desc, unsigned long start,
+		       unsigned long nr)
 {
 	unsigned long last = start + nr - 1;
 
 	lockdep_assert_held(&pa->lock);
-	if (!potad_indexed(pa))
-		return 0;
+	if (!(desc->flags & POTAD_DESC_INDEXED)) {
+		/* Never freed in part: every unit is still the block's. */
+		mas_set_range(mas, desc->start,
+			      desc->start + BIT(desc->order) - 1);
+		mas_store(mas, desc);
+		if (mas_is_err(mas))
+			return -ENOMEM;
+		WRITE_ONCE(desc->flags, desc->flags | POTAD_DESC_INDEXED);
+	}
 	mas_set(mas, start);
-	if (whole ||
-	    (mas_walk(mas) && mas->index == start && mas->last == last)) {
-		if (potad_tree_clear(mas, start, last)) {
-			pa->stats.index_holes++;
-			schedule_work(&pa->index_work);
-		}
+	if (mas_walk(mas) != desc || mas->last < last)
+		return -EINVAL;
+	if (mas->index == start && mas->last == last) {
+		__potad_index_clear(pa, mas, start, last);
 		return 0;
 	}
 	mas_set_range(mas, start, last);
@@ -215,64 +301,130 @@ int __potad_index_erase(struct potad *pa, struct ma_state *mas,
 	return mas_is_err(mas) ? -ENOMEM : 0;
 }
 
+/*
+ * The live descriptor whose block holds @unit, with a reference taken, or
+ * NULL.  Under the instance lock, so that no free can give @unit back
+ * before the reference is seen.
+ */
+struct potad_desc *__potad_index_get(struct potad *pa, unsigned long unit)
+{
+	MA_STATE(mas, &pa->index, unit, unit);
+	struct potad_desc *desc;
+
+	lockdep_assert_held(&pa->lock);
+	desc = mas_walk(&mas);
+	if (!desc || xa_is_value(desc) || desc->state != POTAD_DESC_LIVE)
+		return NULL;
+	/* Live: the allocation's reference is held. */
+	refcount_inc(&desc->refs);
+	return desc;
+}
+
+/* Entries looked at per hold of the lock by a scan of the index. */
+#define POTAD_SCAN_BATCH	64
+
+/*
+ * Replace the placeholders of [first, last] with NULL.  Allocations may
+ * have reused part of a placeholder's units meanwhile: only what is left
+ * of it is cleared.  The lock is dropped every %POTAD_SCAN_BATCH entries
+ * (the walk starts again from where it was).  False if a node could not
+ * be had even with GFP_KERNEL.
+ */
+static bool potad_index_clear_holes(struct potad *pa, unsigned long first,
+				    unsigned long last)
+{
+	MA_STATE(mas, &pa->index, first, first);
+	unsigned long index = first, flags;
+	unsigned int batch = 0;
+	bool ok = true;
+	void *entry;
+
+	spin_lock_irqsave(&pa->lock, flags);
+	for (;;) {
+		if (++batch % POTAD_SCAN_BATCH == 0) {
+			spin_unlock_irqrestore(&pa->lock, flags);
+			cond_resched();
+			spin_lock_irqsave(&pa->lock, flags);
+		}
+		mas_set(&mas, index);
+		entry = mas_find(&mas, last);
+		if (!entry)
+			break;
+		index = mas.index;
+		if (entry == POTAD_INDEX_HOLE) {
+			mas_store(&mas, NULL);
+			if (mas_is_err(&mas)) {
+				spin_unlock_irqrestore(&pa->lock, flags);
+				ok = mas_nomem(&mas, GFP_KERNEL);
+				spin_lock_irqsave(&pa->lock, flags);
+				if (!ok)
+					break;
+				continue;
+			}
+		}
+		if (mas.last >= last)
+			break;
+		index = mas.last + 1;
+	}
+	spin_unlock_irqrestore(&pa->lock, flags);
+	mas_destroy(&mas);
+	return ok;
+}
+
 /* Replace the index's placeholders with NULL, process context. */
 static void potad_index_work(struct work_struct *work)
 {
 	struct potad *pa = container_of(work, struct potad, index_work);
-	unsigned long first, last, flags;
-	unsigned int seen = 0;
-	struct ma_state mas, wr;
-	void *entry;
+	unsigned long flags, lost, done = 0;
+	typeof(pa->holes) holes;
+	unsigned int i, n;
 
-	mas_init(&mas, &pa->index, 0);
-	mas_init(&wr, &pa->index, 0);
+	spin_lock_irqsave(&pa->lock, flags);
+	n = pa->nr_holes;
+	memcpy(holes, pa->holes, sizeof(holes));
+	lost = pa->holes_lost;
+	pa->nr_holes = 0;
+	pa->holes_lost = 0;
+	spin_unlock_irqrestore(&pa->lock, flags);
 
-	rcu_read_lock();
-	for (;;) {
-		entry = mas_find(&mas, ULONG_MAX);
-		if (!entry)
-			break;
-		if (!xa_is_value(entry)) {
-			if (++seen % 1024 == 0) {
-				mas_pause(&mas);
-				rcu_read_unlock();
-				cond_resched();
-				rcu_read_lock();
-			}
-			continue;
-		}
-		first = mas.index;
-		last = mas.last;
-		mas_pause(&mas);
-		rcu_read_unlock();
-retry:
-		spin_lock_irqsave(&pa->lock, flags);
-		mas_set(&wr, first);
-		if (mas_walk(&wr) == POTAD_INDEX_HOLE && wr.index == first &&
-		    wr.last == last) {
-			mas_set_range(&wr, first, last);
-			mas_store(&wr, NULL);
-		}
-		spin_unlock_irqrestore(&pa->lock, flags);
-		if (mas_nomem(&wr, GFP_KERNEL))
-			goto retry;
-		mas_destroy(&wr);
-		/*
-		 * Look again from the next unit: an allocation may have
-		 * taken the start of the placeholder and left the rest.
-		 */
-		rcu_read_lock();
-		if (first == ULONG_MAX)
-			break;
-		mas_set(&mas, first + 1);
+	if (lost) {
+		/* More were left than remembered: look at everything. */
+		lost += n;
+		n = 0;
+		if (!potad_index_clear_holes(pa, 0, ULONG_MAX))
+			goto again;
+		done = lost;
+		lost = 0;
 	}
-	rcu_read_unlock();
+	for (i = 0; i < n; i++) {
+		if (!potad_index_clear_holes(pa, holes[i].first,
+					     holes[i].last)) {
+			lost = n - i;
+			break;
+		}
+		done++;
+		cond_resched();
+	}
+again:
+	spin_lock_irqsave(&pa->lock, flags);
+	pa->stats.index_holes -= done;
+	/* Not even GFP_KERNEL could help: scan everything later. */
+	pa->holes_lost += lost;
+	spin_unlock_irqrestore(&pa->lock, flags);
+	/*
+	 * At once if this run got somewhere; otherwise when the next
+	 * placeholder is left, rather than spinning while memory is short.
+	 */
+	if (lost && done)
+		schedule_work(&pa->index_work);
 }
 
 /* Set up @pa's index and directory state, in potad_init(). */
 void potad_index_init(struct potad *pa)
 {
-	mt_init_flags(&pa->index, MT_FLAGS_USE_RCU | MT_FLAGS_LOCK_EXTERN);
+	/* Abstract spaces have no lockless readers. */
+	mt_init_flags(&pa->index, MT_FLAGS_LOCK_EXTERN |
+		      (potad_indexed(pa) ? MT_FLAGS_USE_RCU : 0));
 	mt_set_external_lock(&pa->index, &pa->lock);
 	INIT_WORK(&pa->index_work, potad_index_work);
 }
@@ -313,9 +465,8 @@ void potad_index_destroy(struct potad *pa)
 {
 	unsigned long flags;
 
-	if (!potad_indexed(pa))
-		return;
-	synchronize_rcu();
+	if (potad_indexed(pa))
+		synchronize_rcu();
 	cancel_work_sync(&pa->index_work);
 	/*
 	 * No reader can reach the index any more.  Leave RCU mode first, as
@@ -402,3 +553,41 @@ struct potad_desc *potad_lookup_pfn(unsigned long pfn)
 	return potad_lookup(PFN_PHYS(pfn));
 }
 EXPORT_SYMBOL_GPL(potad_lookup_pfn);
+
+/**
+ * potad_lookup_get() - Find the block holding a physical address, and pin it.
+ * @phys: Any byte of any block of any memory-space instance.
+ *
+ * As potad_lookup(), but the block is looked up under its instance's lock
+ * and a reference is taken in the same critical section: until
+ * potad_desc_put(), the unit holding @phys stays the block's.  If the
+ * owner frees it meanwhile it leaves the index but is not handed out
+ * again (what get_user_pages() and memory-failure need).
+ *
+ * Context: Any context where a spinlock_t may be taken; takes and
+ * releases the RCU read lock and the instance lock with interrupts
+ * disabled.
+ * Return: The descriptor with a reference held, or NULL if no allocated
+ * block of a memory-space instance holds @phys.
+ */
+struct potad_desc *potad_lookup_get(phys_addr_t phys)
+{
+	u64 granule = (u64)phys >> POTAD_MIN_UNIT_SHIFT;
+	struct potad_desc *desc = NULL;
+	unsigned long flags;
+	struct potad *pa;
+
+	if (granule > ULONG_MAX)
+		return NULL;
+	/* The instance stays until a grace period after potad_destroy(). */
+	rcu_read_lock();
+	pa = mtree_load(&potad_directory, granule);
+	if (pa && !xa_is_value(pa)) {
+		spin_lock_irqsave(&pa->lock, flags);
+		desc = __potad_index_get(pa, phys >> pa->unit_shift);
+		spin_unlock_irqrestore(&pa->lock, flags);
+	}
+	rcu_read_unlock();
+	return desc;
+}
+EXPORT_SYMBOL_GPL(potad_lookup_get);

@@ -49,15 +49,18 @@ struct potad_map;
  *	memory_failure() MF_* flags.  Return 0 if the owner handled it, or
  *	a negative errno.  To be called without the instance lock held,
  *	from the memory-failure path (process context, may sleep), with a
- *	reference on @desc (potad_desc_tryget()); nothing calls it yet.
+ *	reference on @desc that pins @unit (potad_retire() with @holder);
+ *	nothing calls it yet.
  * @release: Called once a descriptor's block is entirely free and its
  *	last reference is gone, for types whose descriptor memory the
  *	caller provides (%POTAD_TYPE_CALLER_MEM); the caller may then reuse
- *	the memory.  For memory spaces, whose descriptors lockless lookups
- *	may still be reading, it is called after an RCU grace period from
- *	an RCU callback (softirq context); for abstract spaces, in the
- *	context of the potad_free() or potad_desc_put() that released it.
- *	Never called with the instance lock held.
+ *	the memory, or allocate into it again.  For memory spaces, whose
+ *	descriptors lockless lookups may still be reading, it is called
+ *	after an RCU grace period from an RCU callback (softirq context),
+ *	and a caller-memory type used with a memory space must have it;
+ *	for abstract spaces, in the context of the potad_free(),
+ *	potad_free_range() or potad_desc_put() that released it.  Never
+ *	called with the instance lock held.
  */
 struct potad_type_ops {
 	int (*memory_failure)(struct potad_desc *desc, unsigned long unit,
@@ -77,12 +80,14 @@ struct potad_type_ops {
  *	@offset + sizeof(struct potad_desc) must not exceed @size.
  * @flags: %POTAD_TYPE_CALLER_MEM or 0.
  * @ops: Owner callbacks, may be NULL.
- * @cache: Private: slab cache for the descriptors.
- * @list: Private: entry on the global list of types.
- * @registered: Private: set while registered.
+ * @cache: Internal: slab cache for the descriptors.
+ * @list: Internal: entry on the global list of types.
+ * @nr_pinned: Internal: blocks of this type freed while referenced, whose
+ *	descriptors wait for their last potad_desc_put().
+ * @registered: Internal: set while registered.
  *
  * A type is registered once with potad_type_register() and may then be
- * used by any number of instances.  Its private fields must start zeroed
+ * used by any number of instances.  Its internal fields must start zeroed
  * (a static or kzalloc()ed structure).
  */
 struct potad_type {
@@ -93,6 +98,7 @@ struct potad_type {
 	const struct potad_type_ops *ops;
 	struct kmem_cache *cache;
 	struct list_head list;
+	atomic_t nr_pinned;
 	bool registered;
 };
 
@@ -101,33 +107,46 @@ struct potad_type {
  * @type: The descriptor's type.
  * @potad: The instance the block was allocated from.
  * @start: Absolute number of the block's first unit.
- * @order: The block covers 2^@order units.
- * @state: Private: %POTAD_DESC_LIVE while the block is allocated.
  * @nr_live: Units of the block not yet freed (potad_free_range()).
  * @owner: Opaque pointer of the caller's choice.
- * @refs: Private: one reference for the allocation, one per
- *	potad_desc_tryget().
- * @rcu: Private: for freeing the descriptor after a grace period.
+ * @order: The block covers 2^@order units.
+ * @state: %POTAD_DESC_LIVE while the block is allocated,
+ *	%POTAD_DESC_DEAD once it is freed until the descriptor is released,
+ *	%POTAD_DESC_FREE before the first allocation (zeroed memory) and
+ *	after the release.  Written by mm/potad.c only.
+ * @flags: Internal to mm/potad*.c (%POTAD_DESC_INDEXED,
+ *	%POTAD_DESC_DEFERRED).
+ * @refs: Internal: one reference for the allocation, one per
+ *	potad_desc_tryget() or other reference taken.
+ * @rcu: Internal: for releasing the descriptor after a grace period.
  *
  * Embed it in the caller's structure (at any offset) and recover that
  * structure with container_of().  @type, @potad, @start, @order and
  * @owner are set before the block can be found by potad_lookup() and stay
- * unchanged until the descriptor is released.
+ * unchanged until the descriptor is released.  It is 64 bytes on 64-bit
+ * machines: one cacheline.
  */
 struct potad_desc {
 	const struct potad_type *type;
 	struct potad *potad;
 	unsigned long start;
-	unsigned int order;
-	unsigned int state;
 	unsigned long nr_live;
 	void *owner;
+	u8 order;
+	u8 state;
+	u8 flags;
 	refcount_t refs;
 	struct rcu_head rcu;
 };
 
-#define POTAD_DESC_LIVE		0x90ad11feU
-#define POTAD_DESC_DEAD		0x90addeadU
+#define POTAD_DESC_FREE		0x00
+#define POTAD_DESC_LIVE		0xa1
+#define POTAD_DESC_DEAD		0xde
+
+/* The block's live units are in the instance's index (always, for memory). */
+#define POTAD_DESC_INDEXED	0x1
+/* Units freed while referenced wait in the instance's deferred tree. */
+#define POTAD_DESC_DEFERRED	0x2
 
 /**
  * struct potad_stats - A snapshot of an instance's counters.
@@ -140,9 +159,13 @@ struct potad_desc {
  * @nr_frees: Frees (whole blocks and ranges).
  * @alloc_failures: potad_alloc() and potad_alloc_desc(%POTAD_ANY) calls
  *	that found no free block (-ENOSPC).
- * @index_holes: Memory spaces: frees whose index entry had to be left as
- *	a placeholder because no maple-tree node could be allocated
- *	(cleaned up later by a work item).
+ * @index_holes: Index placeholders not yet cleaned up: frees whose index
+ *	entry had to be overwritten with a placeholder because no
+ *	maple-tree node could be allocated, until the work item has
+ *	removed them.
+ * @units_deferred: Units freed by their owner (in part or whole blocks)
+ *	while a reference on the block was held; they count in
+ *	@units_allocated until the reference is dropped.
  * @max_order: Largest order the instance can ever hand out.
  * @nr_free: Free blocks of each order.
  */
@@ -155,13 +178,18 @@ struct potad_stats {
 	unsigned long nr_frees;
 	unsigned long alloc_failures;
 	unsigned long index_holes;
+	unsigned long units_deferred;
 	unsigned int max_order;
 	unsigned long nr_free[POTAD_NR_ORDERS];
 };
 
+/* Index placeholders an instance remembers for its work item. */
+#define POTAD_NR_HOLES		8
+
 /**
- * struct potad - A POTAD instance.  All fields are private to mm/potad.c.
- * @lock: Protects everything below.
+ * struct potad - A POTAD instance.  All fields are internal to mm/potad*.c.
+ * @lock: Protects everything below but @list.  A spinlock_t, not a
+ *	raw_spinlock_t: the index allocates maple-tree nodes under it.
  * @name: Name for messages and debugfs.
  * @flags: %POTAD_MEMORY or %POTAD_ABSTRACT.
  * @unit_shift: log2 of the unit size in bytes (memory spaces).
@@ -171,15 +199,21 @@ struct potad_stats {
  * @maps: One hierarchical bitmap of free-block heads per order.
  * @ranges: Ranges added and not withdrawn (struct potad_range).
  * @retired: Retired units (struct potad_retired).
- * @index: Memory spaces: every allocated unit to its descriptor, keyed by
- *	absolute unit number; written under @lock, read under RCU.
+ * @deferred: Units freed while referenced (struct potad_deferred).
+ * @index: Allocated units to their descriptors, keyed by absolute unit
+ *	number: every block of a memory space (read under RCU), and the
+ *	partly freed blocks of an abstract space.
  * @index_work: Replaces the placeholders of failed index erasures.
+ * @holes: Ranges of the index holding placeholders, for @index_work.
+ * @nr_holes: Entries used in @holes.
+ * @holes_lost: Placeholders left when @holes was full: @index_work
+ *	then scans the whole index.
  * @nr_pinned: Freed blocks whose units wait for potad_desc_put().
  * @stats: Counters.
- * @list: Entry on the global list of instances.
+ * @list: Entry on the global list of instances (potad_list_lock).
  */
 struct potad {
-	spinlock_t lock;	/* protects every field below */
+	spinlock_t lock;	/* protects every field below but list */
 	const char *name;
 	unsigned int flags;
 	unsigned int unit_shift;
@@ -189,8 +223,14 @@ struct potad {
 	struct potad_map *maps;
 	struct rb_root ranges;
 	struct rb_root retired;
+	struct rb_root deferred;
 	struct maple_tree index;
 	struct work_struct index_work;
+	struct {
+		unsigned long first, last;
+	} holes[POTAD_NR_HOLES];
+	unsigned int nr_holes;
+	unsigned long holes_lost;
 	atomic_t nr_pinned;
 	struct potad_stats stats;
 	struct list_head list;
@@ -220,12 +260,14 @@ int potad_alloc_desc(struct potad *pa, struct potad_desc *desc,
 int potad_free(struct potad *pa, struct potad_desc *desc);
 int potad_free_range(struct potad *pa, struct potad_desc *desc,
 		     unsigned long start, unsigned long nr, gfp_t gfp);
-int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp);
+int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp,
+		 struct potad_desc **holder);
 
 void potad_get_stats(struct potad *pa, struct potad_stats *stats);
 
 struct potad_desc *potad_lookup(phys_addr_t phys);
 struct potad_desc *potad_lookup_pfn(unsigned long pfn);
+struct potad_desc *potad_lookup_get(phys_addr_t phys);
 bool potad_desc_tryget(struct potad_desc *desc);
 void potad_desc_put(struct potad_desc *desc);
 

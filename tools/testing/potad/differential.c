@@ -79,7 +79,9 @@ static struct diff {
 	char *opdesc;
 	long exp_warn;
 	bool failed;
-	bool no_refree;		/* POTAD_DIFF_NO_REFREE */
+	unsigned long refree;	/* partial frees of units freed already */
+	unsigned long refree_reused;	/* ... that another block holds */
+	unsigned long alloc_live;	/* alloc_desc() into a live descriptor */
 	double occ[U_NSTATES], top_free;
 	bool draining;
 	bool memory;		/* a memory space: check the index */
@@ -511,7 +513,7 @@ static bool slot_released(int idx)
 		rcu_barrier();
 	if (s->kind == KIND_CM) {
 		if (s->cm.released != 1 || s->cm.release_bad_state ||
-		    s->cm.release_locked || s->cm.d.state != POTAD_DESC_DEAD) {
+		    s->cm.release_locked || s->cm.d.state != POTAD_DESC_FREE) {
 			diff_err("release op: called %d times, bad state %d, under lock %d, state %#x",
 				 s->cm.released, s->cm.release_bad_state,
 				 s->cm.release_locked, s->cm.d.state);
@@ -815,12 +817,17 @@ static void op_free(void)
 	/* A free never fails, even when the index cannot get a node. */
 	if (D.memory && rng_pct(&D.r, 5)) {
 		struct potad_stats st;
+		bool hole;
 
 		potad_fail_alloc_after = 0;
 		ret = potad_free(&D.pa, s->d);
+		/* The node allocation was made, and failed. */
+		hole = potad_fail_alloc_after < 0;
 		potad_fail_alloc_after = -1;
+		D.holes += hole;
 		potad_get_stats(&D.pa, &st);
-		D.holes = st.index_holes;
+		if (hole && !st.index_holes)
+			diff_err("a placeholder was left but not counted");
 	} else {
 		ret = potad_free(&D.pa, s->d);
 	}
@@ -853,24 +860,35 @@ static void op_free_range(void)
 		do_free_range(idx, D.base + a, b - a, 0);
 		return;
 	}
-	if (r < 92) {
-		/* Any sub-range: partly freed (or retired) units make it fail. */
+	if (r < 88) {
+		/*
+		 * Any sub-range: a unit the block freed already makes it fail,
+		 * whether it is free, retired, withdrawn or another block's.
+		 */
 		bool freed = false;
 
 		a = lo + rng_below(&D.r, size);
 		b = a + 1 + rng_below(&D.r, lo + size - a);
-		for (i = a; i < b; i++) {
-			if ((D.st[i] == U_ALLOC || D.st[i] == U_ALLOC_RET) &&
-			    D.owner[i] == idx)
-				continue;
-			/* Reallocated to someone else or gone: undefined. */
-			if (D.st[i] != U_FREE && D.st[i] != U_RETIRED)
-				return;
-			if (D.st[i] == U_RETIRED && D.no_refree)
-				return;
-			freed = true;
-		}
+		for (i = a; i < b; i++)
+			freed |= !owned(i, idx);
 		do_free_range(idx, D.base + a, b - a, freed ? -EINVAL : 0);
+		D.refree += freed;
+		return;
+	}
+	if (r < 92) {
+		/* Units the block freed that another block holds since. */
+		unsigned long n = min(size, 4096UL), u = rng_below(&D.r, size);
+
+		for (i = 0; i < n; i++, u = (u + 1) % size)
+			if ((D.st[lo + u] == U_ALLOC || D.st[lo + u] == U_ALLOC_RET) &&
+			    D.owner[lo + u] != idx)
+				break;
+		if (i == n)
+			return;
+		a = lo + u;
+		b = a + 1 + rng_below(&D.r, min(lo + size - a, 4UL));
+		do_free_range(idx, D.base + a, b - a, -EINVAL);
+		D.refree_reused++;
 		return;
 	}
 	/* Outside the block or empty. */
@@ -939,8 +957,13 @@ static void op_retire(void)
 	       ustate_name[state], inject ? ", allocation fails" : "");
 	switch (state) {
 	case U_ABSENT:
-		want = -EINVAL;
-		D.exp_warn = 1;
+		/* Outside the space: a bug; withdrawn: a race, not warned. */
+		if (m_in_space(unit, 1, &off)) {
+			want = -ENOENT;
+		} else {
+			want = -EINVAL;
+			D.exp_warn = 1;
+		}
 		break;
 	case U_ALLOC_RET:
 	case U_RETIRED:
@@ -951,7 +974,7 @@ static void op_retire(void)
 	}
 	if (inject)
 		potad_fail_alloc_after = 0;
-	ret = potad_retire(&D.pa, unit, gfp);
+	ret = potad_retire(&D.pa, unit, gfp, NULL);
 	potad_fail_alloc_after = -1;
 	if (!check_injected(ret, want, inj0, inject))
 		return;
@@ -1121,7 +1144,7 @@ static void op_misc(void)
 	struct potad_stats b1, b2;
 	struct cm_desc tmp;
 	long ret, want = -EINVAL;
-	int which = rng_below(&D.r, 8);
+	int which = rng_below(&D.r, 9);
 
 	D.exp_warn = 1;
 	get_stats(&D.pb, &b1);
@@ -1169,6 +1192,26 @@ foreign:
 		else
 			ret = potad_alloc_desc(&D.pa, &tmp.d, &t_big, POTAD_ANY, 0,
 					       NULL, GFP_KERNEL);
+		break;
+	case 8:
+		/* A caller-mem descriptor still live: overwriting would leak. */
+		for (ret = 0; ret < D.nlive; ret++)
+			if (D.slots[D.live[ret]].kind == KIND_CM)
+				break;
+		if (ret == D.nlive)
+			goto foreign;
+		{
+			struct slot *s = &D.slots[D.live[ret]];
+			struct potad_desc copy = s->cm.d;
+
+			set_op("potad_alloc_desc(live descriptor of block %#lx)",
+			       s->start);
+			ret = potad_alloc_desc(&D.pa, &s->cm.d, &t_cm, POTAD_ANY,
+					       0, NULL, GFP_KERNEL);
+			if (memcmp(&copy, &s->cm.d, sizeof(copy)))
+				diff_err("the live descriptor was written");
+			D.alloc_live++;
+		}
 		break;
 	default:
 		set_op("potad_alloc_at(POTAD_ANY)");
@@ -1262,7 +1305,6 @@ static void run_differential(bool wide, bool memory)
 		D.check_every = 1;
 	D.r.s = D.seed;
 	D.opdesc = opdesc;
-	D.no_refree = env_u64("POTAD_DIFF_NO_REFREE", 0);
 
 	if (!wide) {
 		D.span = 2048 + rng_below(&D.r, 3000);
@@ -1444,14 +1486,28 @@ static void run_differential(bool wide, bool memory)
 		printf(" %s %lu", op_name[j], D.stat_ops[j]);
 	printf("\n#   end: %lu allocs, %lu frees, %lu -ENOSPC, %lu -EBUSY\n",
 	       D.nr_allocs, D.nr_frees, D.enospc, D.ebusy);
+	tap_info("#   refused: %lu partial frees of freed units, %lu of them held by another block; %lu allocations into a live descriptor\n",
+		 D.refree, D.refree_reused, D.alloc_live);
+	/* The cases must have been generated, not just allowed. */
+	if (!D.failed && ops_done >= 100000 &&
+	    (!D.refree_reused || !D.alloc_live))
+		diff_err("no refused reuse generated in %lu ops", ops_done);
 	if (ops_done)
 		tap_info("#   mean units: %.0f absent, %.0f free, %.0f allocated, %.0f retired; %.2f free max-order blocks\n",
 			 D.occ[U_ABSENT] / ops_done, D.occ[U_FREE] / ops_done,
 			 D.occ[U_ALLOC] / ops_done, D.occ[U_RETIRED] / ops_done,
 			 D.top_free / ops_done);
-	if (D.memory)
+	if (D.memory) {
+		struct potad_stats st;
+
+		potad_shim_run_work();
+		get_stats(&D.pa, &st);
+		if (st.index_holes)
+			diff_err("%lu placeholders left after the work item",
+				 st.index_holes);
 		tap_info("#   index: %lu placeholders left by frees that could not get a node\n",
 			 D.holes);
+	}
 out:
 	if (D.failed) {
 		/* The states diverged: don't trust the allocator to clean up. */

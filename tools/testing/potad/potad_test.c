@@ -17,8 +17,6 @@
  *	POTAD_SEED	seed of the differential test (default: from the time)
  *	POTAD_OPS	operations of the differential test (default 1000000)
  *	POTAD_CHECK_EVERY  full check period of the differential (default 1000)
- *	POTAD_DIFF_NO_REFREE=1  the differential never frees a retired unit
- *			twice (to look for other bugs while that one is open)
  *	POTAD_QUIET	do not print the WARN: lines of expected warnings
  *	POTAD_PRINTK	printk level shown (0-3, default 1: errors/warnings)
  *	POTAD_NOFORK=1	run the tests in this process
@@ -354,7 +352,7 @@ struct cm_desc {
 	struct potad_desc d;
 	u64 canary2;
 	int released;		/* release op calls */
-	int release_bad_state;	/* release saw state != DEAD */
+	int release_bad_state;	/* release saw state != FREE */
 	int release_locked;	/* release ran under a spinlock */
 	struct potad_desc at_release;	/* desc as release saw it */
 };
@@ -366,7 +364,8 @@ static void cm_release(struct potad_desc *d)
 	struct cm_desc *c = container_of(d, struct cm_desc, d);
 
 	c->released++;
-	if (d->state != POTAD_DESC_DEAD)
+	/* The memory is the caller's again: it may allocate into it. */
+	if (d->state != POTAD_DESC_FREE)
 		c->release_bad_state++;
 	if (potad_shim_spin_depth())
 		c->release_locked++;
@@ -793,7 +792,8 @@ static void test_after_init_all_absent(void)
 	REQUIRE_EQ(potad_init(&pa, "absent", POTAD_ABSTRACT, 0, 0, 1024, 10),
 		   0);
 	EXPECT_NOSPACE(&pa, alloc_big(&pa, 0), -ENOSPC);
-	EXPECT_FAIL(&pa, potad_retire(&pa, 5, GFP_KERNEL), -EINVAL, 1);
+	/* In the space but in no range: a race with withdraw, not warned. */
+	EXPECT_FAIL(&pa, potad_retire(&pa, 5, GFP_KERNEL, NULL), -ENOENT, 0);
 	EXPECT_FAIL(&pa, potad_withdraw_range(&pa, 0, 1), -EINVAL, 1);
 	/* alloc_at of absent units: not free. */
 	EXPECT_NOSPACE(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, 0, 0, NULL, GFP_KERNEL),
@@ -834,7 +834,7 @@ static void test_destroy_clean_no_warn(void)
 	expect_warns(1);
 	d = alloc_big(&pa, 3);
 	REQUIRE(!IS_ERR(d));
-	CHECK_EQ(potad_retire(&pa, 500, GFP_KERNEL), 0);
+	CHECK_EQ(potad_retire(&pa, 500, GFP_KERNEL, NULL), 0);
 	CHECK_EQ(potad_free(&pa, d), 0);
 	potad_destroy(&pa);	/* ranges and retired records freed */
 	types_teardown();
@@ -1103,8 +1103,8 @@ static void test_withdraw_retired_forgotten(void)
 
 	types_setup();
 	REQUIRE(setup_space(&pa, 0, 256, 8));
-	REQUIRE_EQ(potad_retire(&pa, 10, GFP_KERNEL), 0);
-	REQUIRE_EQ(potad_retire(&pa, 11, GFP_KERNEL), 0);
+	REQUIRE_EQ(potad_retire(&pa, 10, GFP_KERNEL, NULL), 0);
+	REQUIRE_EQ(potad_retire(&pa, 11, GFP_KERNEL, NULL), 0);
 	get_stats(&pa, &st);
 	CHECK_EQ(st.units_retired, 2);
 	/* Free and retired units may be withdrawn. */
@@ -1117,7 +1117,7 @@ static void test_withdraw_retired_forgotten(void)
 	/* Added again, the units are plain free units. */
 	REQUIRE_EQ(potad_add_range(&pa, 8, 8), 0);
 	EXPECT_FREE(&pa, "0-255");
-	CHECK_EQ(potad_retire(&pa, 10, GFP_KERNEL), 0);
+	CHECK_EQ(potad_retire(&pa, 10, GFP_KERNEL, NULL), 0);
 	EXPECT_FREE(&pa, "0-9 11-255");
 	potad_destroy(&pa);
 	types_teardown();
@@ -1256,6 +1256,24 @@ static void test_alloc_desc_fields(void)
 	types_teardown();
 }
 
+/* The common header is one cacheline, in the slab too. */
+static void test_desc_size(void)
+{
+	struct potad_type plain = {
+		.name = "test_plain",
+		.size = sizeof(struct potad_desc),
+	};
+	unsigned int obj;
+
+	REQUIRE_EQ(potad_type_register(&plain), 0);
+	obj = potad_shim_slab_object_size(plain.cache);
+	tap_info("# struct potad_desc: %zu bytes; slab object of a bare descriptor type: %u bytes (SLAB_HWCACHE_ALIGN)\n",
+		 sizeof(struct potad_desc), obj);
+	CHECK_EQ(kmem_cache_size(plain.cache), sizeof(struct potad_desc));
+	CHECK_EQ(obj, 64);
+	potad_type_unregister(&plain);
+}
+
 static void test_alloc_placement_order0(void)
 {
 	struct potad pa;
@@ -1386,7 +1404,7 @@ static void test_alloc_enospc(void)
 	REQUIRE(setup_space(&pa, 0, 1024, 10));
 	d = alloc_big(&pa, 9);
 	REQUIRE(!IS_ERR(d));
-	REQUIRE_EQ(potad_retire(&pa, 700, GFP_KERNEL), 0);
+	REQUIRE_EQ(potad_retire(&pa, 700, GFP_KERNEL, NULL), 0);
 	/* 512 free units but no order-9 block. */
 	get_stats(&pa, &b);
 	CHECK_EQ(RESULT(alloc_big(&pa, 9)), -ENOSPC);
@@ -1562,7 +1580,7 @@ static void test_alloc_at_errors(void)
 					   GFP_KERNEL), -EBUSY);
 	EXPECT_NOSPACE(&pa, potad_alloc_at(&pa, &t_big, 1024 + 16, 0, NULL,
 					   GFP_KERNEL), -EBUSY);
-	REQUIRE_EQ(potad_retire(&pa, 1024 + 100, GFP_KERNEL), 0);
+	REQUIRE_EQ(potad_retire(&pa, 1024 + 100, GFP_KERNEL, NULL), 0);
 	EXPECT_NOSPACE(&pa, potad_alloc_at(&pa, &t_big, 1024 + 100, 0, NULL,
 					   GFP_KERNEL), -EBUSY);
 	EXPECT_NOSPACE(&pa, potad_alloc_at(&pa, &t_big, 1024 + 96, 3, NULL,
@@ -1599,22 +1617,22 @@ static void test_alloc_desc(void)
 	CHECK_EQ(e->d.start, 512);
 	CHECK(cm_canaries_ok(e));
 	EXPECT_FREE(&pa, "16-511");
-	/* Release op: once, state DEAD, without the lock, nothing after. */
+	/* Release op: once, state FREE, without the lock, nothing after. */
 	REQUIRE_EQ(potad_free(&pa, &c->d), 0);
 	CHECK_EQ(c->released, 1);
 	CHECK_EQ(c->release_bad_state, 0);
 	CHECK_EQ(c->release_locked, 0);
-	CHECK_EQ(c->d.state, POTAD_DESC_DEAD);
+	CHECK_EQ(c->d.state, POTAD_DESC_FREE);
 	CHECK(!memcmp(&c->at_release, &c->d, sizeof(c->d)));
 	CHECK(cm_canaries_ok(c));
 	REQUIRE_EQ(potad_free(&pa, &e->d), 0);
 	CHECK_EQ(e->released, 1);
 	EXPECT_FREE(&pa, "0-1023");
-	/* A caller-mem type without ops: no release, state DEAD. */
+	/* A caller-mem type without ops (abstract space): no release op. */
 	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm_noops, POTAD_ANY, 0,
 				    NULL, GFP_KERNEL), 0);
 	REQUIRE_EQ(potad_free(&pa, &c->d), 0);
-	CHECK_EQ(c->d.state, POTAD_DESC_DEAD);
+	CHECK_EQ(c->d.state, POTAD_DESC_FREE);
 	CHECK_EQ(c->released, 1);
 	/* The same caller memory can be used again. */
 	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, POTAD_ANY, 0, NULL, GFP_KERNEL), 0);
@@ -1797,7 +1815,7 @@ static void test_free_range_release(void)
 	CHECK_EQ(c->released, 1);
 	CHECK_EQ(c->release_bad_state, 0);
 	CHECK_EQ(c->release_locked, 0);
-	CHECK_EQ(c->d.state, POTAD_DESC_DEAD);
+	CHECK_EQ(c->d.state, POTAD_DESC_FREE);
 	CHECK_EQ(c->d.nr_live, 0);
 	EXPECT_FREE(&pa, "0-63");
 	potad_destroy(&pa);
@@ -1835,6 +1853,185 @@ static void test_free_range_errors(void)
 	types_teardown();
 }
 
+/* 64 units at 0, all added: a memory space of 4 KiB units, or abstract. */
+static bool setup_64(struct potad *pa, bool memory)
+{
+	if (!memory)
+		return setup_space(pa, 0, 64, 6);
+	return CHECK_EQ(potad_init(pa, "mem64", POTAD_MEMORY, 12, 0, 64, 6), 0) &&
+	       CHECK_EQ(potad_add_range(pa, 0, 64), 0);
+}
+
+/* A second partial free of units another block holds since is refused. */
+static void run_free_range_reused(bool memory)
+{
+	struct potad pa;
+	struct potad_desc *a, *b;
+
+	types_setup();
+	REQUIRE(setup_64(&pa, memory));
+	a = alloc_big(&pa, 3);
+	REQUIRE(!IS_ERR(a));
+	REQUIRE_EQ(potad_free_range(&pa, a, 0, 2, GFP_KERNEL), 0);
+	b = alloc_big(&pa, 1);
+	REQUIRE(!IS_ERR(b));
+	REQUIRE_EQ(b->start, 0);
+	EXPECT_FAIL(&pa, potad_free_range(&pa, a, 0, 2, GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_free_range(&pa, a, 1, 2, GFP_KERNEL), -EINVAL, 1);
+	if (memory) {
+		rcu_read_lock();
+		CHECK(potad_lookup(0) == b);
+		CHECK(potad_lookup(4096 + 17) == b);
+		CHECK(potad_lookup(2 * 4096) == a);
+		rcu_read_unlock();
+	}
+	CHECK_EQ(potad_free(&pa, b), 0);
+	CHECK_EQ(potad_free_range(&pa, a, 2, 6, GFP_KERNEL), 0);
+	EXPECT_FREE(&pa, "0-63");
+	potad_destroy(&pa);
+	types_teardown();
+}
+
+static void test_free_range_reused(void)
+{
+	run_free_range_reused(false);
+}
+
+static void test_free_range_reused_memory(void)
+{
+	run_free_range_reused(true);
+}
+
+/*
+ * potad_free_range() of a whole block never freed in part is a whole free:
+ * no memory is needed, not for an abstract block's index entry nor for
+ * the record of units a reference defers.
+ */
+static void run_free_range_whole(bool memory)
+{
+	struct potad_stats st;
+	struct potad pa;
+	struct potad_desc *a;
+
+	types_setup();
+	REQUIRE(setup_64(&pa, memory));
+	a = alloc_big(&pa, 3);
+	REQUIRE(!IS_ERR(a));
+	potad_fail_alloc_after = 0;
+	CHECK_EQ(potad_free_range(&pa, a, 0, 8, GFP_KERNEL), 0);
+	potad_fail_alloc_after = -1;
+	EXPECT_FREE(&pa, "0-63");
+	/* Referenced: dead at once, given back with the reference. */
+	a = alloc_big(&pa, 3);
+	REQUIRE(!IS_ERR(a));
+	REQUIRE(potad_desc_tryget(a));
+	potad_fail_alloc_after = 0;
+	CHECK_EQ(potad_free_range(&pa, a, 0, 8, GFP_KERNEL), 0);
+	potad_fail_alloc_after = -1;
+	CHECK_EQ(a->state, POTAD_DESC_DEAD);
+	EXPECT_FREE(&pa, "8-63");
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_deferred, 8);
+	potad_desc_put(a);
+	EXPECT_FREE(&pa, "0-63");
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_deferred, 0);
+	/* A put without a reference is refused: the owner's stays. */
+	a = alloc_big(&pa, 3);
+	REQUIRE(!IS_ERR(a));
+	EXPECT_FAIL(&pa, ({ potad_desc_put(a); 0; }), 0, 1);
+	CHECK_EQ(a->state, POTAD_DESC_LIVE);
+	CHECK_EQ(potad_free(&pa, a), 0);
+	EXPECT_FREE(&pa, "0-63");
+	potad_destroy(&pa);
+	types_teardown();
+}
+
+static void test_free_range_whole(void)
+{
+	run_free_range_whole(false);
+}
+
+static void test_free_range_whole_memory(void)
+{
+	run_free_range_whole(true);
+}
+
+/*
+ * A reference pins the units: what the owner frees meanwhile leaves the
+ * index but stays allocated until the reference is dropped.
+ */
+static void test_ref_defers_free_range(void)
+{
+	struct potad pa;
+	struct potad_desc *a, *h;
+	struct potad_stats st;
+	struct cm_desc *c = cm_new();
+
+	types_setup();
+	REQUIRE_EQ(potad_init(&pa, "defer", POTAD_MEMORY, 12, 0, 64, 6), 0);
+	REQUIRE_EQ(potad_add_range(&pa, 0, 64), 0);
+	a = alloc_big(&pa, 3);
+	REQUIRE(!IS_ERR(a));
+	/* memory-failure's way: retire a unit, get its block pinned. */
+	REQUIRE_EQ(potad_retire(&pa, 5, GFP_KERNEL, &h), 0);
+	CHECK(h == a);
+	CHECK_EQ(potad_free_range(&pa, a, 4, 4, GFP_KERNEL), 0);
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_allocated, 8);
+	CHECK_EQ(st.units_deferred, 4);
+	CHECK_EQ(a->nr_live, 4);
+	/* Gone from the index, not free, not freeable again. */
+	rcu_read_lock();
+	CHECK(!potad_lookup(4 * 4096));
+	rcu_read_unlock();
+	EXPECT_NOSPACE(&pa, potad_alloc_at(&pa, &t_big, 4, 2, NULL, GFP_KERNEL),
+		       -EBUSY);
+	EXPECT_FAIL(&pa, potad_free_range(&pa, a, 6, 1, GFP_KERNEL), -EINVAL, 1);
+	/* The deferred record needs memory: -ENOMEM changes nothing. */
+	potad_fail_alloc_after = 0;
+	CHECK_EQ(potad_free_range(&pa, a, 0, 1, GFP_KERNEL), -ENOMEM);
+	potad_fail_alloc_after = -1;
+	CHECK_EQ(a->nr_live, 4);
+	/* The last reference but the owner's gives them back; 5 stays out. */
+	potad_desc_put(h);
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_deferred, 0);
+	CHECK_EQ(st.units_allocated, 4);
+	CHECK_EQ(st.units_retired, 1);
+	EXPECT_FREE(&pa, "4 6-63");
+	/* potad_lookup_get() pins too, and keeps a dead block's units. */
+	h = potad_lookup_get(2 * 4096 + 100);
+	CHECK(h == a);
+	CHECK_EQ(potad_free_range(&pa, a, 0, 4, GFP_KERNEL), 0);
+	CHECK_EQ(a->state, POTAD_DESC_DEAD);
+	EXPECT_FREE(&pa, "4 6-63");
+	potad_desc_put(h);
+	EXPECT_FREE(&pa, "0-4 6-63");
+	/* Allocating into a caller descriptor still live or awaiting release. */
+	REQUIRE_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, 32, 0, NULL, GFP_KERNEL),
+		   0);
+	EXPECT_FAIL(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, POTAD_ANY, 0,
+					  NULL, GFP_KERNEL), -EINVAL, 1);
+	CHECK(potad_desc_tryget(&c->d));
+	CHECK_EQ(potad_free(&pa, &c->d), 0);
+	EXPECT_FAIL(&pa, potad_alloc_desc(&pa, &c->d, &t_cm, POTAD_ANY, 0,
+					  NULL, GFP_KERNEL), -EINVAL, 1);
+	potad_desc_put(&c->d);
+	rcu_barrier();
+	CHECK_EQ(c->released, 1);
+	CHECK_EQ(potad_alloc_desc(&pa, &c->d, &t_cm, POTAD_ANY, 0, NULL,
+				  GFP_KERNEL), 0);
+	CHECK_EQ(potad_free(&pa, &c->d), 0);
+	rcu_barrier();
+	/* A caller-memory type without release op cannot serve memory. */
+	EXPECT_FAIL(&pa, potad_alloc_desc(&pa, &c->d, &t_cm_noops, POTAD_ANY,
+					  0, NULL, GFP_KERNEL), -EINVAL, 1);
+	potad_destroy(&pa);
+	types_teardown();
+	free(c);
+}
+
 /* ------------------------------------------------------------------ */
 /* potad_retire                                                        */
 /* ------------------------------------------------------------------ */
@@ -1848,7 +2045,7 @@ static void test_retire_free_unit(void)
 
 	types_setup();
 	REQUIRE(setup_space(&pa, 0, 1024, 10));
-	REQUIRE_EQ(potad_retire(&pa, 5, GFP_KERNEL), 0);
+	REQUIRE_EQ(potad_retire(&pa, 5, GFP_KERNEL, NULL), 0);
 	get_stats(&pa, &st);
 	CHECK_EQ(st.units_retired, 1);
 	CHECK_EQ(st.units_free, 1023);
@@ -1880,20 +2077,20 @@ static void test_retire_allocated_unit(void)
 	REQUIRE(setup_space(&pa, 0, 1024, 10));
 	d = potad_alloc_at(&pa, &t_big, 256, 8, NULL, GFP_KERNEL);
 	REQUIRE(!IS_ERR(d));
-	REQUIRE_EQ(potad_retire(&pa, 300, GFP_ATOMIC), 0);
+	REQUIRE_EQ(potad_retire(&pa, 300, GFP_ATOMIC, NULL), 0);
 	/* Still allocated, counted as allocated. */
 	get_stats(&pa, &st);
 	CHECK_EQ(st.units_allocated, 256);
 	CHECK_EQ(st.units_retired, 0);
 	CHECK_INVARIANT(&pa);
-	EXPECT_FAIL(&pa, potad_retire(&pa, 300, GFP_KERNEL), -EALREADY, 0);
+	EXPECT_FAIL(&pa, potad_retire(&pa, 300, GFP_KERNEL, NULL), -EALREADY, 0);
 	REQUIRE_EQ(potad_free(&pa, d), 0);
 	get_stats(&pa, &st);
 	CHECK_EQ(st.units_allocated, 0);
 	CHECK_EQ(st.units_retired, 1);
 	CHECK_EQ(st.units_free, 1023);
 	EXPECT_FREE(&pa, "0-299 301-1023");
-	EXPECT_FAIL(&pa, potad_retire(&pa, 300, GFP_KERNEL), -EALREADY, 0);
+	EXPECT_FAIL(&pa, potad_retire(&pa, 300, GFP_KERNEL, NULL), -EALREADY, 0);
 	potad_destroy(&pa);
 	types_teardown();
 }
@@ -1908,7 +2105,7 @@ static void test_retire_then_free_range(void)
 	REQUIRE(setup_space(&pa, 0, 64, 6));
 	d = alloc_big(&pa, 4);		/* 0-15 */
 	REQUIRE(!IS_ERR(d));
-	REQUIRE_EQ(potad_retire(&pa, 3, GFP_KERNEL), 0);
+	REQUIRE_EQ(potad_retire(&pa, 3, GFP_KERNEL, NULL), 0);
 	REQUIRE_EQ(potad_free_range(&pa, d, 2, 4, GFP_KERNEL), 0);	/* 2-5, 3 retired */
 	CHECK_EQ(d->nr_live, 12);
 	get_stats(&pa, &st);
@@ -1918,7 +2115,7 @@ static void test_retire_then_free_range(void)
 	EXPECT_FREE(&pa, "2 4-5 16-63");
 	CHECK_INVARIANT(&pa);
 	/* Retire a unit freed by the partial free: it leaves free space. */
-	REQUIRE_EQ(potad_retire(&pa, 4, GFP_KERNEL), 0);
+	REQUIRE_EQ(potad_retire(&pa, 4, GFP_KERNEL, NULL), 0);
 	EXPECT_FREE(&pa, "2 5 16-63");
 	REQUIRE_EQ(potad_free_range(&pa, d, 0, 2, GFP_KERNEL), 0);
 	REQUIRE_EQ(potad_free_range(&pa, d, 6, 10, GFP_KERNEL), 0);
@@ -1944,7 +2141,7 @@ static void test_free_range_twice_retired(void)
 	REQUIRE(setup_space(&pa, 0, 64, 6));
 	d = alloc_big(&pa, 1);		/* 0-1 */
 	REQUIRE(!IS_ERR(d));
-	REQUIRE_EQ(potad_retire(&pa, 0, GFP_KERNEL), 0);
+	REQUIRE_EQ(potad_retire(&pa, 0, GFP_KERNEL, NULL), 0);
 	REQUIRE_EQ(potad_free_range(&pa, d, 0, 1, GFP_KERNEL), 0);
 	/* Unit 0 is freed (and retired): freeing it again is a bug. */
 	if (!EXPECT_FAIL(&pa, potad_free_range(&pa, d, 0, 1, GFP_KERNEL), -EINVAL, 1)) {
@@ -1974,7 +2171,7 @@ static void test_retire_free_range_twice_retired_free(void)
 	d = alloc_big(&pa, 2);		/* 0-3 */
 	REQUIRE(!IS_ERR(d));
 	REQUIRE_EQ(potad_free_range(&pa, d, 1, 1, GFP_KERNEL), 0);
-	REQUIRE_EQ(potad_retire(&pa, 1, GFP_KERNEL), 0);	/* free -> retired */
+	REQUIRE_EQ(potad_retire(&pa, 1, GFP_KERNEL, NULL), 0);	/* free -> retired */
 	if (!EXPECT_FAIL(&pa, potad_free_range(&pa, d, 1, 1, GFP_KERNEL), -EINVAL, 1)) {
 		if (!freed_memory(container_of(d, struct big_desc, d)))
 			kmem_cache_free(t_big.cache,
@@ -2000,12 +2197,13 @@ static void test_retire_errors(void)
 	REQUIRE_EQ(potad_init(&pa, "reterr", POTAD_ABSTRACT, 0, 1024, 1024, 10),
 		   0);
 	REQUIRE_EQ(potad_add_range(&pa, 1024, 100), 0);
-	EXPECT_FAIL(&pa, potad_retire(&pa, 1023, GFP_KERNEL), -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_retire(&pa, 1024 + 100, GFP_KERNEL), -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_retire(&pa, 2048, GFP_KERNEL), -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_retire(&pa, ULONG_MAX, GFP_KERNEL), -EINVAL, 1);
-	REQUIRE_EQ(potad_retire(&pa, 1024 + 99, GFP_KERNEL), 0);
-	EXPECT_FAIL(&pa, potad_retire(&pa, 1024 + 99, GFP_KERNEL), -EALREADY, 0);
+	EXPECT_FAIL(&pa, potad_retire(&pa, 1023, GFP_KERNEL, NULL), -EINVAL, 1);
+	/* Not added (or withdrawn): memory-failure racing a withdraw. */
+	EXPECT_FAIL(&pa, potad_retire(&pa, 1024 + 100, GFP_KERNEL, NULL), -ENOENT, 0);
+	EXPECT_FAIL(&pa, potad_retire(&pa, 2048, GFP_KERNEL, NULL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_retire(&pa, ULONG_MAX, GFP_KERNEL, NULL), -EINVAL, 1);
+	REQUIRE_EQ(potad_retire(&pa, 1024 + 99, GFP_KERNEL, NULL), 0);
+	EXPECT_FAIL(&pa, potad_retire(&pa, 1024 + 99, GFP_KERNEL, NULL), -EALREADY, 0);
 	EXPECT_FREE(&pa, "1024-1122");
 	potad_destroy(&pa);
 	types_teardown();
@@ -2021,13 +2219,13 @@ static void test_retire_enomem(void)
 	REQUIRE(setup_space(&pa, 0, 64, 6));
 	get_stats(&pa, &b);
 	potad_fail_alloc_after = 0;
-	CHECK_EQ(potad_retire(&pa, 7, GFP_ATOMIC), -ENOMEM);
+	CHECK_EQ(potad_retire(&pa, 7, GFP_ATOMIC, NULL), -ENOMEM);
 	potad_fail_alloc_after = -1;
 	CHECK_EQ(potad_injected_failures - inj0, 1);
 	get_stats(&pa, &a);
 	stats_equal(&b, &a, __FILE__, __LINE__, "retire ENOMEM");
 	EXPECT_FREE(&pa, "0-63");
-	REQUIRE_EQ(potad_retire(&pa, 7, GFP_ATOMIC), 0);
+	REQUIRE_EQ(potad_retire(&pa, 7, GFP_ATOMIC, NULL), 0);
 	EXPECT_FREE(&pa, "0-6 8-63");
 	potad_destroy(&pa);
 	types_teardown();
@@ -2042,7 +2240,7 @@ static void test_retire_all_then_withdraw(void)
 	types_setup();
 	REQUIRE(setup_space(&pa, 0, 32, 5));
 	for (i = 0; i < 32; i += 2)
-		REQUIRE_EQ(potad_retire(&pa, i, GFP_KERNEL), 0);
+		REQUIRE_EQ(potad_retire(&pa, i, GFP_KERNEL, NULL), 0);
 	get_stats(&pa, &st);
 	CHECK_EQ(st.units_retired, 16);
 	CHECK_EQ(st.nr_free[0], 16);
@@ -2132,7 +2330,7 @@ static void test_tiny_space(void)
 	REQUIRE(!IS_ERR(d));
 	CHECK_EQ(d->start, 77);
 	EXPECT_NOSPACE(&pa, alloc_big(&pa, 0), -ENOSPC);
-	CHECK_EQ(potad_retire(&pa, 77, GFP_KERNEL), 0);
+	CHECK_EQ(potad_retire(&pa, 77, GFP_KERNEL, NULL), 0);
 	CHECK_EQ(potad_free(&pa, d), 0);
 	get_stats(&pa, &st);
 	CHECK_EQ(st.units_retired, 1);
@@ -2181,8 +2379,8 @@ static void test_top_of_unit_space(void)
 	EXPECT_FAIL(&pa, potad_add_range(&pa, ULONG_MAX, 1), -EINVAL, 1);
 	EXPECT_FAIL(&pa, potad_withdraw_range(&pa, ULONG_MAX, 2), -EINVAL, 1);
 	EXPECT_FAIL(&pa, potad_withdraw_range(&pa, top, 2), -EINVAL, 1);
-	EXPECT_FAIL(&pa, potad_retire(&pa, ULONG_MAX, GFP_KERNEL), -EINVAL, 1);
-	CHECK_EQ(potad_retire(&pa, top, GFP_KERNEL), 0);
+	EXPECT_FAIL(&pa, potad_retire(&pa, ULONG_MAX, GFP_KERNEL, NULL), -EINVAL, 1);
+	CHECK_EQ(potad_retire(&pa, top, GFP_KERNEL, NULL), 0);
 	for (;;) {
 		d = alloc_big(&pa, 0);
 		if (IS_ERR(d))
@@ -2366,7 +2564,7 @@ static void test_big_1_5tib(void)
 	/* Some small traffic at the far end. */
 	a = potad_alloc_at(&pa, &t_big, span - 1, 0, NULL, GFP_KERNEL);
 	REQUIRE(!IS_ERR(a));
-	CHECK_EQ(potad_retire(&pa, span - 2, GFP_KERNEL), 0);
+	CHECK_EQ(potad_retire(&pa, span - 2, GFP_KERNEL, NULL), 0);
 	get_stats(&pa, &st);
 	CHECK_EQ(st.nr_free[28], 1);
 	CHECK_EQ(st.nr_free[27], 0);
@@ -2422,6 +2620,9 @@ struct thread_arg {
 	uint64_t seed;
 	long failures;
 	struct cm_desc *cms;
+	long lookups, pinned;	/* reader: lookups that found, pinned */
+	long holes;		/* writers: frees made to fail their node */
+	bool *stop;
 };
 
 static void *thread_fn(void *p)
@@ -2429,6 +2630,7 @@ static void *thread_fn(void *p)
 	struct thread_arg *ta = p;
 	struct rng r = { ta->seed };
 	struct potad_desc *live[256];
+	bool memory = ta->pa->flags == POTAD_MEMORY;
 	int n = 0, i;
 
 	for (i = 0; i < THREAD_OPS; i++) {
@@ -2468,6 +2670,14 @@ static void *thread_fn(void *p)
 				if (potad_free_range(ta->pa, d, s + half, half, GFP_KERNEL) ||
 				    potad_free_range(ta->pa, d, s, half, GFP_KERNEL))
 					ta->failures++;
+			} else if (memory && rng_pct(&r, 5)) {
+				/* Thread-local: only this free's node fails. */
+				potad_fail_alloc_after = 0;
+				if (potad_free(ta->pa, d))
+					ta->failures++;
+				if (potad_fail_alloc_after < 0)
+					ta->holes++;
+				potad_fail_alloc_after = -1;
 			} else if (potad_free(ta->pa, d)) {
 				ta->failures++;
 			}
@@ -2499,34 +2709,162 @@ static void *stats_thread_fn(void *p)
 	return NULL;
 }
 
-static void test_threads(void)
+#define THREAD_BASE	BIT(30)		/* memory space: 4 TiB, 4 KiB units */
+
+/* Is @phys @d's, or freed by @d's owner, and nobody else's? */
+static bool pin_holds(struct potad_desc *d, phys_addr_t phys)
+{
+	struct potad_desc *other;
+	bool ok;
+
+	rcu_read_lock();
+	other = potad_lookup(phys);
+	ok = !other || other == d;
+	rcu_read_unlock();
+	return ok && phys >= potad_desc_phys(d) &&
+	       phys - potad_desc_phys(d) < potad_desc_bytes(d);
+}
+
+#define LOOKUP_PINS	3
+
+/*
+ * Memory spaces: lookups that must find a block holding the address, and
+ * pins that must keep the address the block's until they are dropped.
+ * Up to three pins are held at once, dropped in random order, so that
+ * blocks carry several references (the lockless put) while their owners
+ * free them.
+ */
+static void *lookup_thread_fn(void *p)
+{
+	struct thread_arg *ta = p;
+	struct rng r = { ta->seed };
+	struct potad_desc *pins[LOOKUP_PINS], *d;
+	phys_addr_t at[LOOKUP_PINS], phys;
+	int n = 0, j;
+
+	while (!__atomic_load_n(ta->stop, __ATOMIC_ACQUIRE)) {
+		phys = ((phys_addr_t)(THREAD_BASE + rng_below(&r, 2048)) << 12) +
+		       rng_below(&r, 4096);
+		if (rng_pct(&r, 50)) {
+			rcu_read_lock();
+			d = potad_lookup(phys);
+			if (d && (phys < potad_desc_phys(d) ||
+				  phys - potad_desc_phys(d) >= potad_desc_bytes(d)))
+				ta->failures++;
+			rcu_read_unlock();
+			ta->lookups += !!d;
+			continue;
+		}
+		if (n == LOOKUP_PINS) {
+			j = rng_below(&r, n);
+			if (!pin_holds(pins[j], at[j]))
+				ta->failures++;
+			potad_desc_put(pins[j]);
+			pins[j] = pins[--n];
+			at[j] = at[n];
+		}
+		/* Often the same block again: several references on one. */
+		if (n && rng_pct(&r, 50))
+			phys = at[rng_below(&r, n)];
+		d = potad_lookup_get(phys);
+		if (!d)
+			continue;
+		ta->pinned++;
+		if (!pin_holds(d, phys))
+			ta->failures++;
+		pins[n] = d;
+		at[n++] = phys;
+	}
+	while (n--) {
+		if (!pin_holds(pins[n], at[n]))
+			ta->failures++;
+		potad_desc_put(pins[n]);
+	}
+	return NULL;
+}
+
+/* Work items (index placeholders) run while the others allocate. */
+static void *work_thread_fn(void *p)
+{
+	struct thread_arg *ta = p;
+
+	while (!__atomic_load_n(ta->stop, __ATOMIC_ACQUIRE))
+		if (!potad_shim_run_work())
+			sched_yield();
+	return NULL;
+}
+
+static void run_threads(bool memory)
 {
 	struct potad pa;
-	pthread_t th[THREADS + 1];
-	struct thread_arg ta[THREADS + 1];
+	pthread_t th[THREADS + 3];
+	struct thread_arg ta[THREADS + 3];
 	struct potad_stats st;
-	int i;
+	bool stop = false;
+	long holes = 0;
+	int i, nr = THREADS + (memory ? 3 : 1);
 
 	types_setup();
-	REQUIRE(setup_space(&pa, 0, 2048, 11));
-	for (i = 0; i <= THREADS; i++) {
-		ta[i] = (struct thread_arg){ .pa = &pa, .seed = 1000 + i };
+	if (memory) {
+		REQUIRE_EQ(potad_init(&pa, "threads", POTAD_MEMORY, 12,
+				      THREAD_BASE, 2048, 11), 0);
+		REQUIRE_EQ(potad_add_range(&pa, THREAD_BASE, 2048), 0);
+	} else {
+		REQUIRE(setup_space(&pa, 0, 2048, 11));
+	}
+	for (i = 0; i < nr; i++) {
+		void *(*fn)(void *) = i < THREADS ? thread_fn :
+				      i == THREADS ? stats_thread_fn :
+				      i == THREADS + 1 ? lookup_thread_fn :
+				      work_thread_fn;
+
+		ta[i] = (struct thread_arg){ .pa = &pa, .seed = 1000 + i,
+					     .stop = &stop };
 		ta[i].cms = calloc(THREAD_OPS, sizeof(struct cm_desc));
-		pthread_create(&th[i], NULL,
-			       i < THREADS ? thread_fn : stats_thread_fn,
-			       &ta[i]);
+		pthread_create(&th[i], NULL, fn, &ta[i]);
 	}
-	for (i = 0; i <= THREADS; i++) {
+	for (i = 0; i <= THREADS; i++)
 		pthread_join(th[i], NULL);
+	__atomic_store_n(&stop, true, __ATOMIC_RELEASE);
+	for (i = THREADS + 1; i < nr; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < nr; i++) {
 		CHECK_EQ(ta[i].failures, 0);
-		free(ta[i].cms);
+		holes += ta[i].holes;
 	}
+	potad_shim_run_work();
 	get_stats(&pa, &st);
 	CHECK_EQ(st.units_allocated, 0);
+	CHECK_EQ(st.index_holes, 0);
 	CHECK(st.nr_frees >= st.nr_allocs);
-	EXPECT_FREE(&pa, "0-2047");
+	EXPECT_FREE(&pa, memory ? "1073741824-1073743871" : "0-2047");
+	if (memory) {
+		/* Every path ran, and the index is empty again. */
+		CHECK(holes > 0);
+		CHECK(ta[THREADS + 1].lookups > 0);
+		CHECK(ta[THREADS + 1].pinned > 0);
+		tap_info("# threads_memory: %ld placeholders, %ld lookups found a block, %ld pinned\n",
+			 holes, ta[THREADS + 1].lookups, ta[THREADS + 1].pinned);
+		rcu_read_lock();
+		for (i = 0; i < 2048; i++)
+			CHECK(!potad_lookup((phys_addr_t)(THREAD_BASE + i) << 12));
+		rcu_read_unlock();
+	}
 	potad_destroy(&pa);
+	for (i = 0; i < nr; i++)
+		free(ta[i].cms);
 	types_teardown();
+}
+
+static void test_threads(void)
+{
+	run_threads(false);
+}
+
+/* The same over memory: the index, lookups and its work item too. */
+static void test_threads_memory(void)
+{
+	run_threads(true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2922,6 +3260,7 @@ static const struct test_case tests[] = {
 	T(type_unregister_errors),
 	T(type_caller_mem_no_cache),
 	T(alloc_desc_fields),
+	T(desc_size),
 	T(alloc_placement_order0),
 	T(alloc_placement_mixed),
 	T(alloc_fills_space),
@@ -2940,6 +3279,11 @@ static const struct test_case tests[] = {
 	T(free_range_merge),
 	T(free_range_release),
 	T(free_range_errors),
+	T(free_range_reused),
+	T(free_range_reused_memory),
+	T(free_range_whole),
+	T(free_range_whole_memory),
+	T(ref_defers_free_range),
 	T(retire_free_unit),
 	T(retire_allocated_unit),
 	T(retire_then_free_range),
@@ -2957,6 +3301,7 @@ static const struct test_case tests[] = {
 	T(big_1_5tib),
 	T(metadata_512b_1gib),
 	T(threads),
+	T(threads_memory),
 	T(maple_smoke),
 	T(xarray_smoke),
 	T(differential),

@@ -6,7 +6,7 @@
  * - WARN*() count in potad_warn_count and print "WARN: ..." on stderr.
  * - Every allocation is a malloc() with a poisoned header recording its
  *   size and kind; live bytes are accounted (potad_mem_bytes) and any
- *   allocation can be made to fail (potad_fail_alloc_after).
+ *   allocation can be made to fail (potad_fail_alloc_after, per thread).
  * - Spinlocks and mutexes are pthread mutexes that know their owner:
  *   recursion, unlocking a lock not held, lockdep_assert_held() on a lock
  *   not held and sleeping (blocking allocation, mutex, might_sleep())
@@ -47,8 +47,8 @@
 long potad_warn_count;
 int potad_warn_quiet;
 int potad_printk_level = 1;
-long potad_fail_alloc_after = -1;
-long potad_injected_failures;
+__thread long potad_fail_alloc_after = -1;
+__thread long potad_injected_failures;
 long potad_mem_bytes;
 long potad_mem_allocs;
 long potad_mem_peak;
@@ -568,6 +568,17 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
 
 	for (i = 0; i < size; i++)
 		kmem_cache_free(s, p[i]);
+}
+
+unsigned int kmem_cache_size(struct kmem_cache *s)
+{
+	return s->size;
+}
+
+/* What SLUB without debugging would give each object: size, aligned. */
+unsigned int potad_shim_slab_object_size(struct kmem_cache *s)
+{
+	return (s->size + s->align - 1) / s->align * s->align;
 }
 
 void kmem_cache_set_non_kernel(struct kmem_cache *s, unsigned int val)

@@ -23,11 +23,12 @@ extern int potad_printk_level;
  * Fault injection: when 0, the next allocation (kmalloc, kzalloc, kcalloc,
  * kvmalloc, kvzalloc, kvcalloc, bitmap_zalloc, kmem_cache_alloc/zalloc,
  * kmem_cache_create) fails and the countdown becomes -1; when positive it
- * is decremented by each allocation; negative means never fail.
+ * is decremented by each allocation; negative means never fail.  Both
+ * are per thread: a thread's countdown fails only its own allocations.
  */
-extern long potad_fail_alloc_after;
+extern __thread long potad_fail_alloc_after;
 /* Number of allocations failed by fault injection. */
-extern long potad_injected_failures;
+extern __thread long potad_injected_failures;
 
 /* Accounting of every allocation made through the slab shims. */
 extern long potad_mem_bytes;		/* live bytes requested */
@@ -73,7 +74,10 @@ struct potad_shim_lock {
 }
 
 /* Spinlocks held by the calling thread. */
+struct kmem_cache;
 int potad_shim_spin_depth(void);
+/* Bytes per object of a slab cache: its size rounded to its alignment. */
+unsigned int potad_shim_slab_object_size(struct kmem_cache *s);
 /* True if the calling thread holds @lock. */
 bool potad_shim_lock_held(const struct potad_shim_lock *lock);
 void potad_shim_lockdep_assert(struct potad_shim_lock *lock, bool want_held,

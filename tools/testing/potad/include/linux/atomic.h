@@ -75,4 +75,10 @@ static inline bool atomic_try_cmpxchg(atomic_t *v, int *old, int new)
 					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
+static inline bool atomic_try_cmpxchg_release(atomic_t *v, int *old, int new)
+{
+	return __atomic_compare_exchange_n(&v->counter, old, new, false,
+					   __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
 #endif /* _POTAD_SHIM_LINUX_ATOMIC_H */

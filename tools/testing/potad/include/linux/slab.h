@@ -104,6 +104,7 @@ static inline void kmem_cache_shrink(struct kmem_cache *s) { }
  * callback are recorded only: here, non-blocking allocations fail only by
  * fault injection (potad_fail_alloc_after).
  */
+unsigned int kmem_cache_size(struct kmem_cache *s);
 void kmem_cache_set_non_kernel(struct kmem_cache *s, unsigned int val);
 void kmem_cache_set_callback(struct kmem_cache *s, void (*callback)(void *));
 void kmem_cache_set_private(struct kmem_cache *s, void *private);
