@@ -241,6 +241,9 @@ struct expect_ctx {
 
 static void expect_begin(struct expect_ctx *x, struct potad *pa)
 {
+	/* Earlier frees' RCU callbacks must not free memory meanwhile. */
+	if (pa->flags == POTAD_MEMORY)
+		rcu_barrier();
 	x->pa = pa;
 	get_stats(pa, &x->stats);
 	x->warns = potad_warn_count;
