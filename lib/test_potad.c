@@ -1780,8 +1780,179 @@ static struct kunit_suite potad_errors_suite = {
 	.test_cases = potad_errors_cases,
 };
 
+/* Zone instances and the potad= reservation (mm/potad_zone.c) */
+
+struct zone_parse_case {
+	const char *arg;
+	int ret;
+	u64 total;
+	bool spread;
+	u64 node0;
+};
+
+static const struct zone_parse_case zone_parse_cases[] = {
+	{ "1G", 0, SZ_1G, true, 0 },
+	{ "512M", 0, SZ_512M, true, 0 },
+	{ "0:1G", 0, SZ_1G, false, SZ_1G },
+	{ "0:4k", 0, SZ_4K, false, SZ_4K },
+	{ "", -EINVAL },
+	{ "0", -EINVAL },
+	{ "garbage", -EINVAL },
+	{ "1G,", -EINVAL },
+	{ "1Gx", -EINVAL },
+	{ "0:", -EINVAL },
+	{ "0:0", -EINVAL },
+	{ ":1G", -EINVAL },
+	{ "0:1G,", -EINVAL },
+	{ "0:1G,0:1G", -EINVAL },
+	{ "0:1G;", -EINVAL },
+	{ "99999:1G", -EINVAL },
+	{ "+0:1G", -EINVAL },
+	{ "0:16E", -EINVAL },
+	{ "-1:1G", -EINVAL },
+	{ "0x0:1G", -EINVAL },
+	{ "00000000000000:1G", -EINVAL },
+};
+
+/* potad= in every form, and garbage: refused whole, nothing asked for. */
+static void potad_test_zone_parse(struct kunit *test)
+{
+	struct potad_request *req;
+	unsigned int i;
+
+	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	for (i = 0; i < ARRAY_SIZE(zone_parse_cases); i++) {
+		const struct zone_parse_case *c = &zone_parse_cases[i];
+
+		KUNIT_EXPECT_EQ_MSG(test, potad_parse_request(c->arg, req),
+				    c->ret, "potad=%s", c->arg);
+		KUNIT_EXPECT_EQ_MSG(test, req->total, c->total, "potad=%s",
+				    c->arg);
+		KUNIT_EXPECT_EQ_MSG(test, req->spread, c->spread, "potad=%s",
+				    c->arg);
+		KUNIT_EXPECT_EQ_MSG(test, req->size[0], c->node0, "potad=%s",
+				    c->arg);
+	}
+	KUNIT_EXPECT_EQ(test, potad_parse_request(NULL, req), -EINVAL);
+}
+
+/*
+ * Every populated zone has its instance, spanning the zone in pages, able
+ * to hold a block as large as the zone allows, and holding exactly the
+ * reserved pieces in the zone.
+ */
+static void potad_test_zone_instances(struct kunit *test)
+{
+	const struct potad_reserved *r;
+	struct zone *zone;
+	int n = 0;
+
+	for_each_populated_zone(zone) {
+		struct potad *pa = potad_zone(zone);
+		unsigned long reserved = 0;
+		struct potad_stats st;
+		unsigned int i;
+
+		KUNIT_ASSERT_NOT_NULL_MSG(test, pa, "zone %s", zone->name);
+		KUNIT_EXPECT_EQ(test, pa->flags, POTAD_MEMORY);
+		KUNIT_EXPECT_EQ(test, pa->unit_shift, PAGE_SHIFT);
+		KUNIT_EXPECT_LE(test, pa->base, zone->zone_start_pfn);
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED(pa->base, BIT(pa->max_order)));
+		KUNIT_EXPECT_EQ(test, pa->base + pa->span, zone_end_pfn(zone));
+		KUNIT_EXPECT_GE(test, pa->max_order,
+				ilog2(zone_end_pfn(zone) - zone->zone_start_pfn));
+		for (i = 0; (r = potad_reserved_get(i)); i++)
+			if (page_zone(pfn_to_page(PHYS_PFN(r->base))) == zone)
+				reserved += r->size >> PAGE_SHIFT;
+		potad_get_stats(pa, &st);
+		KUNIT_EXPECT_EQ(test, st.units_total, reserved);
+		n++;
+	}
+	KUNIT_EXPECT_GT(test, n, 0);
+}
+
+/* The reserved piece holding @phys, or NULL. */
+static const struct potad_reserved *zone_piece(phys_addr_t phys)
+{
+	const struct potad_reserved *r;
+	unsigned int i;
+
+	for (i = 0; (r = potad_reserved_get(i)); i++)
+		if (phys >= r->base && phys - r->base < r->size)
+			return r;
+	return NULL;
+}
+
+/*
+ * With potad=1G: a 1 GB block, far beyond MAX_PAGE_ORDER, from real
+ * memory that never entered the buddy allocator, found by its address.
+ */
+static void potad_test_zone_reserved_1g(struct kunit *test)
+{
+	const unsigned int order = 30 - PAGE_SHIFT;
+	const struct potad_reserved *r = NULL;
+	struct potad_desc *d, *e;
+	unsigned int i;
+	phys_addr_t phys;
+	struct potad *pa;
+
+	for (i = 0; potad_reserved_get(i); i++)
+		if (potad_reserved_get(i)->size >= SZ_1G)
+			r = potad_reserved_get(i);
+	if (!r) {
+#if IS_BUILTIN(CONFIG_POTAD_KUNIT_TEST)
+		/* Asked for: a fallback to smaller pieces is a failure here. */
+		KUNIT_ASSERT_NULL_MSG(test, strstr(saved_command_line, "potad=1G"),
+				      "potad=1G given, no 1 GB piece reserved");
+#endif
+		kunit_skip(test, "no 1 GB piece reserved (boot with potad=1G)");
+	}
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(r->base, r->size));
+	pa = potad_zone(page_zone(pfn_to_page(PHYS_PFN(r->base))));
+	KUNIT_ASSERT_NOT_NULL(test, pa);
+
+	d = potad_alloc(pa, &test_plain_type, order, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(d), "%ld", PTR_ERR(d));
+	phys = potad_desc_phys(d);
+	KUNIT_EXPECT_EQ(test, potad_desc_bytes(d), (u64)SZ_1G);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(phys, SZ_1G));
+	KUNIT_EXPECT_PTR_NE(test, zone_piece(phys), NULL);
+	KUNIT_EXPECT_PTR_NE(test, zone_piece(phys + SZ_1G - 1), NULL);
+	/* Never in the buddy allocator: reserved pages, first to last. */
+	KUNIT_EXPECT_TRUE(test, PageReserved(pfn_to_page(PHYS_PFN(phys))));
+	KUNIT_EXPECT_TRUE(test, PageReserved(pfn_to_page(PHYS_PFN(phys) +
+							 BIT(order) - 1)));
+	KUNIT_EXPECT_PTR_EQ(test, lookup(phys + SZ_512M + 123), d);
+	/* The instance is the one its pages' zone leads to. */
+	KUNIT_EXPECT_PTR_EQ(test, potad_zone(page_zone(pfn_to_page(PHYS_PFN(phys)))),
+			    pa);
+	e = potad_lookup_get(phys + SZ_1G - 1);
+	KUNIT_EXPECT_PTR_EQ(test, e, d);
+	if (e)
+		potad_desc_put(e);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
+	KUNIT_EXPECT_NULL(test, lookup(phys));
+}
+
+static struct kunit_case potad_zone_cases[] = {
+	KUNIT_CASE(potad_test_zone_parse),
+	KUNIT_CASE(potad_test_zone_instances),
+	KUNIT_CASE(potad_test_zone_reserved_1g),
+	{}
+};
+
+static struct kunit_suite potad_zone_suite = {
+	.name = "potad_zone",
+	.suite_init = potad_suite_init,
+	.suite_exit = potad_suite_exit,
+	.test_cases = potad_zone_cases,
+};
+
 kunit_test_suites(&potad_core_suite, &potad_errors_suite,
-		  &potad_concurrency_suite, &potad_lookup_suite);
+		  &potad_concurrency_suite, &potad_lookup_suite,
+		  &potad_zone_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the POTAD allocator");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

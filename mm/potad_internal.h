@@ -8,6 +8,7 @@
 #include <linux/list.h>
 #include <linux/maple_tree.h>
 #include <linux/mutex.h>
+#include <linux/numa.h>
 #include <linux/xarray.h>
 
 struct potad;
@@ -58,5 +59,20 @@ extern struct fault_attr potad_fail_index;
 /* mm/potad_bench.c */
 struct dentry;
 void potad_bench_debugfs(struct dentry *dir);
+
+/* mm/potad_zone.c */
+/**
+ * struct potad_request - What potad= asks for.
+ * @size: Bytes per node.
+ * @total: Bytes in all.
+ * @spread: potad=<size>: @total is spread over the nodes with memory.
+ */
+struct potad_request {
+	u64 size[MAX_NUMNODES];
+	u64 total;
+	bool spread;
+};
+
+int potad_parse_request(const char *s, struct potad_request *req);
 
 #endif /* _MM_POTAD_INTERNAL_H */

@@ -15,6 +15,7 @@
 #ifndef _LINUX_POTAD_H
 #define _LINUX_POTAD_H
 
+#include <linux/init.h>
 #include <linux/types.h>
 #include <linux/list.h>
 #include <linux/maple_tree.h>
@@ -309,5 +310,44 @@ static inline u64 potad_desc_bytes(const struct potad_desc *desc)
 {
 	return (u64)1 << (desc->order + desc->potad->unit_shift);
 }
+
+/* Zone instances and the potad= boot reservation (mm/potad_zone.c) */
+
+struct zone;
+
+/* Most pieces the boot reservation is made of, over all nodes. */
+#define POTAD_MAX_RESERVED	64
+
+/**
+ * struct potad_reserved - A piece of the boot reservation.
+ * @base: Physical address, aligned to @size.
+ * @size: Bytes, a power of two.
+ * @nid: Node.
+ */
+struct potad_reserved {
+	phys_addr_t base;
+	u64 size;
+	int nid;
+};
+
+#ifdef CONFIG_POTAD
+void __init potad_reserve(void);
+const struct potad_reserved *potad_reserved_get(unsigned int i);
+struct potad *potad_zone(struct zone *zone);
+#else
+static inline void potad_reserve(void)
+{
+}
+
+static inline const struct potad_reserved *potad_reserved_get(unsigned int i)
+{
+	return NULL;
+}
+
+static inline struct potad *potad_zone(struct zone *zone)
+{
+	return NULL;
+}
+#endif
 
 #endif /* _LINUX_POTAD_H */
