@@ -9,6 +9,10 @@ Stages, each printing its own result:
   kunit      lib/test_potad.c at boot in the guest, KTAP via kunit.py parse
   kselftest  tools/testing/selftests/potad in the guest, TAP
   guest      the console has no panic/oops/WARNING/KASAN/lockdep report
+  params     bad potad= arguments: one line each, nothing reserved, the
+             boot goes on
+  off        a CONFIG_POTAD=n kernel (the same config otherwise) builds
+             and boots: every hunk compiles away
 
 The last line is "N passed, M failed" over individual test cases; the exit
 status is non-zero if anything failed.  Usage: runtests.py REPO BUILD
@@ -27,8 +31,8 @@ import checklog  # noqa: E402
 REPO, BUILD = map(os.path.abspath, sys.argv[1:3])
 KSRC = os.path.join(BUILD, "linux")
 TAP = re.compile(r"^\s*(not ok|ok) \d+ (?:- )?(.*?)(\s+#\s*(SKIP|skip).*)?$")
-POTAD_OBJS = ["mm/potad.o", "mm/potad_lookup.o", "mm/potad_debug.o",
-              "mm/potad_bench.o",
+POTAD_OBJS = ["mm/potad.o", "mm/potad_lookup.o", "mm/potad_zone.o",
+              "mm/potad_debug.o", "mm/potad_bench.o",
               "lib/test_potad.o"]
 SOURCE_EXT = (".c", ".h", ".rst")
 
@@ -137,13 +141,8 @@ def stage_build():
     if rc:
         report("build", 0, 1, 0, t0, out.strip().splitlines()[-5:])
         return False
-    kmake = ["make", "-s", "-C", KSRC, "O=" + os.path.join(BUILD, "kbuild"),
-             "ARCH=x86_64", "CC=ccache gcc", "HOSTCC=ccache gcc",
-             "-j%d" % os.cpu_count()]
-    env = dict(os.environ, CCACHE_DIR=os.environ.get(
-        "CCACHE_DIR", "/var/cache/potad-ccache"), CCACHE_BASEDIR=REPO,
-        KBUILD_BUILD_TIMESTAMP="2026-01-01 00:00:00 UTC",
-        KBUILD_BUILD_USER="potad", KBUILD_BUILD_HOST="potad")
+    kmake = kmake_cmd("kbuild")
+    env = kbuild_env()
     rc, out = sh(kmake + ["W=1", "C=2"] + POTAD_OBJS, log="w1-sparse.log",
                  env=env)
     p = f = 0
@@ -165,6 +164,83 @@ def stage_build():
         p += 1
     report("build", p, f, 0, t0, bad)
     return rc == 0
+
+
+def kmake_cmd(obj):
+    return ["make", "-s", "-C", KSRC, "O=" + os.path.join(BUILD, obj),
+            "ARCH=x86_64", "CC=ccache gcc", "HOSTCC=ccache gcc",
+            "-j%d" % os.cpu_count()]
+
+
+def kbuild_env():
+    return dict(os.environ, CCACHE_DIR=os.environ.get(
+        "CCACHE_DIR", "/var/cache/potad-ccache"), CCACHE_BASEDIR=REPO,
+        KBUILD_BUILD_TIMESTAMP="2026-01-01 00:00:00 UTC",
+        KBUILD_BUILD_USER="potad", KBUILD_BUILD_HOST="potad")
+
+
+# Bad potad= arguments, in one boot: each early_param call reports its own.
+BAD_PARAMS = [
+    ("potad=garbage", "cannot parse potad=garbage, nothing reserved"),
+    ("potad=1:1G", "cannot parse potad=1:1G, nothing reserved"),
+    ("potad=100G", "is more than half the free memory"),
+]
+
+
+def stage_params():
+    """Garbage, an unknown node, more than memory: the boot goes on."""
+    t0 = time.time()
+    log = os.path.join(BUILD, "params.log")
+    bz = os.path.join(BUILD, "kbuild/arch/x86/boot/bzImage")
+    env = dict(os.environ,
+               POTAD_VM_APPEND=" ".join(a for a, _ in BAD_PARAMS))
+    sh([os.path.join(REPO, "tooling/vm.sh"), "run", bz,
+        os.path.join(BUILD, "initramfs.cpio.gz"), log], env=env)
+    text = open(log, errors="replace").read()
+    p, bad = 0, []
+    for arg, msg in BAD_PARAMS:
+        if msg in text:
+            p += 1
+        else:
+            bad.append("%s: no \"%s\" on the console" % (arg, msg))
+    if "potad: reserved" in text:
+        bad.append("bad potad= arguments reserved memory")
+    bad += checklog.problems(text)
+    report("params", p, len(bad), 0, t0, bad[:20])
+
+
+def stage_off():
+    """The same kernel with CONFIG_POTAD=n: builds and boots."""
+    t0 = time.time()
+    frag = os.path.join(BUILD, "potad-off.config")
+    with open(os.path.join(REPO, "tooling/potad.config")) as f:
+        lines = [l for l in f if not re.match(r"CONFIG_POTAD\w*=", l)]
+    with open(frag, "w") as f:
+        f.writelines(lines + ["CONFIG_POTAD=n\n"])
+    kmake = kmake_cmd("kbuild-off")
+    env = kbuild_env()
+    os.makedirs(os.path.join(BUILD, "kbuild-off"), exist_ok=True)
+    rc, out = sh(kmake + ["KCONFIG_ALLCONFIG=" + frag, "allnoconfig"],
+                 log="off-config.log", env=env)
+    if not rc:
+        rc, out = sh([os.path.join(REPO, "tooling/kconfig-check.sh"), frag,
+                      os.path.join(BUILD, "kbuild-off/.config")],
+                     log="off-config.log")
+    if not rc:
+        rc, out = sh(kmake + ["bzImage"], log="off-kernel.log", env=env)
+    if rc:
+        report("off", 0, 1, 0, t0, out.strip().splitlines()[-10:])
+        return
+    p, bad = 1, []
+    log = os.path.join(BUILD, "off.log")
+    bz = os.path.join(BUILD, "kbuild-off/arch/x86/boot/bzImage")
+    rc, out = sh([os.path.join(REPO, "tooling/vm.sh"), "off", bz,
+                  os.path.join(BUILD, "initramfs.cpio.gz"), log])
+    text = open(log, errors="replace").read()
+    bad = checklog.problems(text)
+    if "POTAD-OFF-OK" not in text:
+        bad.append("the CONFIG_POTAD=n guest shows POTAD, see build/off.log")
+    report("off", 0 if bad else 2, 1 if bad else 0, 0, t0, bad[:20])
 
 
 def stage_guest():
@@ -244,6 +320,10 @@ def main():
     if stage_build():
         print("== guest (kunit, kselftest, console)", flush=True)
         stage_guest()
+        print("== params (bad potad= arguments)", flush=True)
+        stage_params()
+        print("== off (CONFIG_POTAD=n: build and boot)", flush=True)
+        stage_off()
     else:
         report("guest", 0, 1, 0, None, ["not booted: the build failed"])
     print("make test: %.0fs" % (time.time() - t0))
