@@ -1891,15 +1891,15 @@ static const struct potad_reserved *zone_piece(phys_addr_t phys)
 static void potad_test_zone_reserved_1g(struct kunit *test)
 {
 	const unsigned int order = 30 - PAGE_SHIFT;
-	const struct potad_reserved *r = NULL;
+	const struct potad_reserved *p, *r = NULL;
 	struct potad_desc *d, *e;
 	unsigned int i;
 	phys_addr_t phys;
 	struct potad *pa;
 
-	for (i = 0; potad_reserved_get(i); i++)
-		if (potad_reserved_get(i)->size >= SZ_1G)
-			r = potad_reserved_get(i);
+	for (i = 0; (p = potad_reserved_get(i)); i++)
+		if (p->size >= SZ_1G)
+			r = p;
 	if (!r) {
 #if IS_BUILTIN(CONFIG_POTAD_KUNIT_TEST)
 		/* Asked for: a fallback to smaller pieces is a failure here. */

@@ -187,11 +187,11 @@ fail:
 /**
  * potad_reserve() - Reserve the memory potad= asked for.
  *
- * Called once from setup_arch() (x86 only so far), once memblock knows the
- * nodes and before
- * the memory map, the KASAN shadow and the like take memory from it top
- * down (they would leave no 1 GB-aligned gigabyte in a small machine),
- * as hugetlb_cma_reserve() is.
+ * Called once from setup_arch() (x86 only so far), as hugetlb_cma_reserve()
+ * is: once memblock knows the nodes, and before the memory map, the KASAN
+ * shadow and the like take memory from it top down (they would leave no
+ * 1 GB-aligned gigabyte in a small machine).
+ *
  * Bad requests get one line each and the boot goes on: more than half the
  * free memory, or a spread size that does not split into page-sized
  * shares, reserves nothing; a node without memory, a size not a multiple

@@ -141,8 +141,13 @@ def stage_build():
     if rc:
         report("build", 0, 1, 0, t0, out.strip().splitlines()[-5:])
         return False
-    kmake = kmake_cmd("kbuild")
-    env = kbuild_env()
+    kmake = ["make", "-s", "-C", KSRC, "O=" + os.path.join(BUILD, "kbuild"),
+             "ARCH=x86_64", "CC=ccache gcc", "HOSTCC=ccache gcc",
+             "-j%d" % os.cpu_count()]
+    env = dict(os.environ, CCACHE_DIR=os.environ.get(
+        "CCACHE_DIR", "/var/cache/potad-ccache"), CCACHE_BASEDIR=REPO,
+        KBUILD_BUILD_TIMESTAMP="2026-01-01 00:00:00 UTC",
+        KBUILD_BUILD_USER="potad", KBUILD_BUILD_HOST="potad")
     rc, out = sh(kmake + ["W=1", "C=2"] + POTAD_OBJS, log="w1-sparse.log",
                  env=env)
     p = f = 0
@@ -164,19 +169,6 @@ def stage_build():
         p += 1
     report("build", p, f, 0, t0, bad)
     return rc == 0
-
-
-def kmake_cmd(obj):
-    return ["make", "-s", "-C", KSRC, "O=" + os.path.join(BUILD, obj),
-            "ARCH=x86_64", "CC=ccache gcc", "HOSTCC=ccache gcc",
-            "-j%d" % os.cpu_count()]
-
-
-def kbuild_env():
-    return dict(os.environ, CCACHE_DIR=os.environ.get(
-        "CCACHE_DIR", "/var/cache/potad-ccache"), CCACHE_BASEDIR=REPO,
-        KBUILD_BUILD_TIMESTAMP="2026-01-01 00:00:00 UTC",
-        KBUILD_BUILD_USER="potad", KBUILD_BUILD_HOST="potad")
 
 
 # Bad potad= arguments, in one boot: each early_param call reports its own.
@@ -217,25 +209,16 @@ def stage_off():
         lines = [l for l in f if not re.match(r"CONFIG_POTAD\w*=", l)]
     with open(frag, "w") as f:
         f.writelines(lines + ["CONFIG_POTAD=n\n"])
-    kmake = kmake_cmd("kbuild-off")
-    env = kbuild_env()
-    os.makedirs(os.path.join(BUILD, "kbuild-off"), exist_ok=True)
-    rc, out = sh(kmake + ["KCONFIG_ALLCONFIG=" + frag, "allnoconfig"],
-                 log="off-config.log", env=env)
-    if not rc:
-        rc, out = sh([os.path.join(REPO, "tooling/kconfig-check.sh"), frag,
-                      os.path.join(BUILD, "kbuild-off/.config")],
-                     log="off-config.log")
-    if not rc:
-        rc, out = sh(kmake + ["bzImage"], log="off-kernel.log", env=env)
+    kobj = os.path.join(BUILD, "kbuild-off")
+    rc, out = sh(["make", "-s", "kernel", "KOBJ=" + kobj,
+                  "POTAD_CONFIG=" + frag], log="off-kernel.log", cwd=REPO)
     if rc:
         report("off", 0, 1, 0, t0, out.strip().splitlines()[-10:])
         return
-    p, bad = 1, []
     log = os.path.join(BUILD, "off.log")
-    bz = os.path.join(BUILD, "kbuild-off/arch/x86/boot/bzImage")
-    rc, out = sh([os.path.join(REPO, "tooling/vm.sh"), "off", bz,
-                  os.path.join(BUILD, "initramfs.cpio.gz"), log])
+    bz = os.path.join(kobj, "arch/x86/boot/bzImage")
+    sh([os.path.join(REPO, "tooling/vm.sh"), "off", bz,
+        os.path.join(BUILD, "initramfs.cpio.gz"), log])
     text = open(log, errors="replace").read()
     bad = checklog.problems(text)
     if "POTAD-OFF-OK" not in text:
@@ -252,7 +235,7 @@ def stage_guest():
     log = os.path.join(BUILD, "test.log")
     bz = os.path.join(BUILD, "kbuild/arch/x86/boot/bzImage")
     rc, out = sh([os.path.join(REPO, "tooling/vm.sh"), "test", bz,
-                  os.path.join(BUILD, "initramfs.cpio.gz"), log])
+        os.path.join(BUILD, "initramfs.cpio.gz"), log])
     print("  " + "\n  ".join(out.strip().splitlines()[:2]))
     text = open(log, errors="replace").read()
 
