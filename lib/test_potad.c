@@ -11,9 +11,12 @@
  *			every boundary, partial frees, several instances,
  *			512-byte units, references, every calling context,
  *			and lookups racing with allocations and frees
+ * potad_zone		the zone instances, potad= and the zone API
+ *			(mm/potad_zone.c): zones by gfp, refills from and
+ *			returns to the buddy allocator, the shrinker
  *
  * The potad_errors suite makes POTAD warn on purpose; the project's log
- * checker accepts WARNINGs raised at mm/potad.c inside that suite only.
+ * checker accepts WARNINGs raised at mm/potad*.c inside that suite only.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -30,6 +33,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/timer.h>
+#include <linux/vmstat.h>
 
 #include "../mm/potad_internal.h"
 
@@ -1759,6 +1763,57 @@ static struct kunit_suite potad_lookup_suite = {
 	.test_cases = potad_lookup_cases,
 };
 
+/* Zone API caller bugs: WARN_ONCE, an error, nothing allocated or freed. */
+static void potad_test_bad_zone_api(struct kunit *test)
+{
+	struct potad *pa = new_space(test, 64);
+	struct potad_stats before, after;
+	struct potad_desc *d;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_alloc_mem(&test_plain_type, 8,
+						      GFP_KERNEL, NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_alloc_mem(&test_plain_type,
+						      BITS_PER_LONG,
+						      GFP_KERNEL, NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_alloc_mem(&test_plain_type,
+						      PAGE_SHIFT,
+						      GFP_KERNEL | __GFP_NOFAIL,
+						      NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_alloc_mem(&test_caller_type,
+						      PAGE_SHIFT, GFP_KERNEL,
+						      NULL)),
+			-EINVAL);
+	/* Not a caller bug: more than any zone holds, or not there yet. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_alloc_mem(&test_plain_type, 62,
+						      GFP_KERNEL | __GFP_NOWARN,
+						      NULL)),
+			-ENOSPC);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_alloc_mem(&test_plain_type,
+						      PAGE_SHIFT - 1,
+						      GFP_KERNEL, NULL)),
+			-EOPNOTSUPP);
+	/* A block of another instance is not the zone API's to free. */
+	d = alloc_ok(test, pa, 2);
+	potad_get_stats(pa, &before);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), -EINVAL);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(NULL), -EINVAL);
+	potad_get_stats(pa, &after);
+	KUNIT_EXPECT_EQ(test, after.units_allocated, before.units_allocated);
+	KUNIT_EXPECT_EQ(test, after.nr_frees, before.nr_frees);
+	KUNIT_EXPECT_EQ(test, d->state, POTAD_DESC_LIVE);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
+	/* Directory instances need a sleeping gfp for their ranges. */
+	pa = test_instance(test, "dirgfp", POTAD_MEMORY, PAGE_SHIFT, LK_BASE,
+			   64);
+	KUNIT_EXPECT_EQ(test, potad_add_range_gfp(pa, LK_BASE, 64, GFP_ATOMIC),
+			-EINVAL);
+	potad_get_stats(pa, &after);
+	KUNIT_EXPECT_EQ(test, after.units_total, 0);
+}
+
 static struct kunit_case potad_errors_cases[] = {
 	KUNIT_CASE(potad_test_bad_init),
 	KUNIT_CASE(potad_test_bad_ranges),
@@ -1770,6 +1825,7 @@ static struct kunit_case potad_errors_cases[] = {
 	KUNIT_CASE(potad_test_bad_put),
 	KUNIT_CASE(potad_test_bad_caller_mem_memory),
 	KUNIT_CASE(potad_test_lookup_refree_reused),
+	KUNIT_CASE(potad_test_bad_zone_api),
 	{}
 };
 
@@ -1854,8 +1910,10 @@ static void potad_test_zone_instances(struct kunit *test)
 		struct potad_stats st;
 		unsigned int i;
 
+		struct potad_zone_info info;
+
 		KUNIT_ASSERT_NOT_NULL_MSG(test, pa, "zone %s", zone->name);
-		KUNIT_EXPECT_EQ(test, pa->flags, POTAD_MEMORY);
+		KUNIT_EXPECT_EQ(test, pa->flags, POTAD_MEMORY | POTAD_ZONE);
 		KUNIT_EXPECT_EQ(test, pa->unit_shift, PAGE_SHIFT);
 		KUNIT_EXPECT_LE(test, pa->base, zone->zone_start_pfn);
 		KUNIT_EXPECT_TRUE(test, IS_ALIGNED(pa->base, BIT(pa->max_order)));
@@ -1866,7 +1924,9 @@ static void potad_test_zone_instances(struct kunit *test)
 			if (page_zone(pfn_to_page(PHYS_PFN(r->base))) == zone)
 				reserved += r->size >> PAGE_SHIFT;
 		potad_get_stats(pa, &st);
-		KUNIT_EXPECT_EQ(test, st.units_total, reserved);
+		KUNIT_ASSERT_EQ(test, potad_zone_get_info(zone, &info), 0);
+		KUNIT_EXPECT_EQ(test, info.reserved, reserved);
+		KUNIT_EXPECT_EQ(test, st.units_total, reserved + info.elastic);
 		n++;
 	}
 	KUNIT_EXPECT_GT(test, n, 0);
@@ -1935,10 +1995,242 @@ static void potad_test_zone_reserved_1g(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, lookup(phys));
 }
 
+/* The page allocator's events, for exact deltas (not per CPU). */
+static unsigned long zone_event(enum vm_event_item item)
+{
+	unsigned long *ev = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
+	unsigned long v;
+
+	if (!ev)
+		return ULONG_MAX;
+	all_vm_events(ev);
+	v = ev[item];
+	kfree(ev);
+	return v;
+}
+
+/* A block of the zone API: in a zone @gfp allows, found, writable. */
+static struct potad_desc *zone_alloc_ok(struct kunit *test,
+					unsigned int shift, gfp_t gfp, int nid)
+{
+	struct potad_desc *d = potad_alloc_node(&test_plain_type, shift, gfp,
+						nid, test);
+	struct page *page;
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(d), "2^%u bytes, %pGg: %ld",
+			       shift, &gfp, PTR_ERR(d));
+	page = pfn_to_page(d->start);
+	KUNIT_EXPECT_LE(test, page_zonenum(page), gfp_zone(gfp));
+	KUNIT_EXPECT_PTR_EQ(test, d->potad, potad_zone(page_zone(page)));
+	KUNIT_EXPECT_EQ(test, potad_desc_bytes(d), BIT_ULL(shift));
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(potad_desc_phys(d), BIT_ULL(shift)));
+	KUNIT_EXPECT_PTR_EQ(test, potad_desc_virt(d),
+			    phys_to_virt(potad_desc_phys(d)));
+	KUNIT_EXPECT_PTR_EQ(test, d->owner, (void *)test);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(potad_desc_phys(d) +
+					 BIT_ULL(shift) - 1), d);
+	return d;
+}
+
+/*
+ * The zone comes from the gfp as for alloc_pages(), on the preferred
+ * node; the block is a block of that zone's instance, in the index, and
+ * real memory.  Each allocation and free is one vmstat event.
+ */
+static void potad_test_zone_api_gfp(struct kunit *test)
+{
+	static const gfp_t gfps[] = {
+		GFP_KERNEL, GFP_DMA32,
+#ifdef CONFIG_ZONE_DMA
+		GFP_DMA,
+#endif
+		GFP_KERNEL | __GFP_HIGHMEM | __GFP_MOVABLE,
+	};
+	unsigned long allocs = zone_event(POTAD_ALLOC);
+	unsigned long frees = zone_event(POTAD_FREE);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(gfps); i++) {
+		struct potad_desc *d = zone_alloc_ok(test, PAGE_SHIFT + i,
+						     gfps[i], first_online_node);
+		phys_addr_t phys = potad_desc_phys(d);
+
+		memset(potad_desc_virt(d), 0x5a, potad_desc_bytes(d));
+		KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+		KUNIT_EXPECT_NULL(test, lookup(phys));
+	}
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_ALLOC) - allocs, i);
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_FREE) - frees, i);
+}
+
+/* The DMA32 zone instance, with nothing free in it or below: or skip. */
+static struct zone *zone_dry_dma32(struct kunit *test)
+{
+	struct zone *zone = NULL, *z;
+	struct potad_stats st;
+
+	potad_zone_shrink_all();
+	for_each_populated_zone(z) {
+		if (zone_idx(z) > ZONE_DMA32)
+			continue;
+		potad_get_stats(potad_zone(z), &st);
+		if (st.units_free)
+			kunit_skip(test, "zone %s holds free POTAD memory",
+				   z->name);
+		if (zone_idx(z) == ZONE_DMA32)
+			zone = z;
+	}
+	if (!zone)
+		kunit_skip(test, "no DMA32 zone");
+	return zone;
+}
+
+static void zone_restore_high(void *zone)
+{
+	potad_zone_set_high(zone, 2 * MAX_ORDER_NR_PAGES);
+}
+
+/*
+ * A dry zone takes a MAX_PAGE_ORDER block from the buddy allocator and
+ * gives it back once it is entirely free again, at a high mark of 0; the
+ * block's memory is real and zeroed when asked.
+ */
+static void potad_test_zone_refill_return(struct kunit *test)
+{
+	struct zone *zone = zone_dry_dma32(test);
+	unsigned long refills = zone_event(POTAD_REFILL);
+	unsigned long returns = zone_event(POTAD_RETURN);
+	struct potad_zone_info info0, info;
+	struct potad_desc *a, *b;
+	struct potad_stats st0, st;
+	struct zone *z;
+	phys_addr_t phys;
+
+	potad_zone_set_high(zone, 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, zone_restore_high,
+							zone), 0);
+	a = zone_alloc_ok(test, PAGE_SHIFT, GFP_DMA32, NUMA_NO_NODE);
+	z = page_zone(pfn_to_page(a->start));
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_REFILL) - refills, 1);
+	potad_zone_get_info(z, &info0);
+	potad_get_stats(potad_zone(z), &st0);
+	KUNIT_EXPECT_EQ(test, info0.elastic, MAX_ORDER_NR_PAGES);
+	KUNIT_EXPECT_EQ(test, st0.units_total, info0.reserved + MAX_ORDER_NR_PAGES);
+	KUNIT_EXPECT_EQ(test, st0.units_free, MAX_ORDER_NR_PAGES - 1);
+	/* Never a buddy page while POTAD has it. */
+	KUNIT_EXPECT_FALSE(test,
+			   PageBuddy(pfn_to_page(round_down(a->start,
+							    MAX_ORDER_NR_PAGES))));
+
+	/* __GFP_ZERO: the same (lowest free) block again, dirtied first. */
+	b = zone_alloc_ok(test, PAGE_SHIFT + 2, GFP_DMA32, NUMA_NO_NODE);
+	phys = potad_desc_phys(b);
+	memset(potad_desc_virt(b), 0xaa, SZ_16K);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(b), 0);
+	b = zone_alloc_ok(test, PAGE_SHIFT + 2, GFP_DMA32 | __GFP_ZERO,
+			  NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, potad_desc_phys(b), phys);
+	KUNIT_EXPECT_NULL(test, memchr_inv(potad_desc_virt(b), 0, SZ_16K));
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_REFILL) - refills, 1);
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_RETURN) - returns, 0);
+
+	/* The last free empties the block: back to the buddy allocator. */
+	KUNIT_EXPECT_EQ(test, potad_free_mem(b), 0);
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_RETURN) - returns, 0);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(a), 0);
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_RETURN) - returns, 1);
+	potad_zone_get_info(z, &info);
+	potad_get_stats(potad_zone(z), &st);
+	KUNIT_EXPECT_EQ(test, info.elastic, 0);
+	KUNIT_EXPECT_EQ(test, info.returns, info0.returns + 1);
+	KUNIT_EXPECT_EQ(test, st.units_total, info0.reserved);
+	KUNIT_EXPECT_EQ(test, st.units_free, 0);
+}
+
+/*
+ * Above the high mark a free block is kept; memory pressure (the
+ * shrinker, through drop_slab() as for "echo 2 > drop_caches") gives it
+ * back.
+ */
+static void potad_test_zone_high_shrinker(struct kunit *test)
+{
+	struct zone *zone = zone_dry_dma32(test);
+	unsigned long returns = zone_event(POTAD_RETURN);
+	struct potad_zone_info info;
+	struct potad_desc *d;
+	struct zone *z;
+
+	potad_zone_set_high(zone, MAX_ORDER_NR_PAGES);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, zone_restore_high,
+							zone), 0);
+	d = zone_alloc_ok(test, PAGE_SHIFT + 3, GFP_DMA32, NUMA_NO_NODE);
+	z = page_zone(pfn_to_page(d->start));
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+	potad_zone_get_info(z, &info);
+	KUNIT_EXPECT_EQ(test, info.elastic, MAX_ORDER_NR_PAGES);
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_RETURN) - returns, 0);
+#if IS_BUILTIN(CONFIG_POTAD_KUNIT_TEST)
+	drop_slab();
+#else
+	potad_zone_shrink_all();
+#endif
+	potad_zone_get_info(z, &info);
+	KUNIT_EXPECT_EQ(test, info.elastic, 0);
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_RETURN) - returns, 1);
+}
+
+/* Refill and return where nothing may sleep: interrupts disabled. */
+static void potad_test_zone_atomic(struct kunit *test)
+{
+	struct zone *zone = zone_dry_dma32(test);
+	unsigned long refills = zone_event(POTAD_REFILL);
+	unsigned long returns = zone_event(POTAD_RETURN);
+	struct potad_desc *d;
+	unsigned long flags;
+	int ret = -1;
+
+	potad_zone_set_high(zone, 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, zone_restore_high,
+							zone), 0);
+	local_irq_save(flags);
+	d = potad_alloc_mem(&test_plain_type, PAGE_SHIFT,
+			    GFP_ATOMIC | GFP_DMA32, NULL);
+	if (!IS_ERR(d))
+		ret = potad_free_mem(d);
+	local_irq_restore(flags);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(d), "%ld", PTR_ERR(d));
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_REFILL) - refills, 1);
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_RETURN) - returns, 1);
+}
+
+/* 1 GB through the zone API, from the reservation, by the gfp's zone. */
+static void potad_test_zone_api_1g(struct kunit *test)
+{
+	const struct potad_reserved *p;
+	struct potad_desc *d;
+	bool have = false;
+	unsigned int i;
+
+	for (i = 0; (p = potad_reserved_get(i)); i++)
+		have |= p->size >= SZ_1G;
+	if (!have)
+		kunit_skip(test, "no 1 GB piece reserved (boot with potad=1G)");
+	d = zone_alloc_ok(test, 30, GFP_KERNEL, NUMA_NO_NODE);
+	KUNIT_EXPECT_PTR_NE(test, zone_piece(potad_desc_phys(d)), NULL);
+	KUNIT_EXPECT_TRUE(test, PageReserved(pfn_to_page(d->start)));
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+}
+
 static struct kunit_case potad_zone_cases[] = {
 	KUNIT_CASE(potad_test_zone_parse),
 	KUNIT_CASE(potad_test_zone_instances),
 	KUNIT_CASE(potad_test_zone_reserved_1g),
+	KUNIT_CASE(potad_test_zone_api_gfp),
+	KUNIT_CASE(potad_test_zone_refill_return),
+	KUNIT_CASE(potad_test_zone_high_shrinker),
+	KUNIT_CASE(potad_test_zone_atomic),
+	KUNIT_CASE(potad_test_zone_api_1g),
 	{}
 };
 

@@ -591,7 +591,8 @@ static void __potad_flush_deferred(struct potad *pa, struct potad_desc *desc)
  * potad_init() - Set up an instance.
  * @pa: The instance.
  * @name: Name for messages and debugfs; must outlive the instance.
- * @flags: %POTAD_MEMORY or %POTAD_ABSTRACT.
+ * @flags: %POTAD_MEMORY or %POTAD_ABSTRACT; %POTAD_MEMORY | %POTAD_ZONE for
+ *	the zone instances of mm/potad_zone.c only.
  * @unit_shift: For memory spaces, log2 of the unit size in bytes, at least
  *	%POTAD_MIN_UNIT_SHIFT.  Ignored for abstract spaces.
  * @base: Absolute number of the first unit (a physical address shifted
@@ -624,9 +625,10 @@ int potad_init(struct potad *pa, const char *name, unsigned int flags,
 	 * byte must have a physical address.
 	 */
 	if (WARN_ONCE(!span || span > POTAD_MAX_SPAN ||
-		      (flags != POTAD_MEMORY && flags != POTAD_ABSTRACT) ||
+		      (flags != POTAD_MEMORY && flags != POTAD_ABSTRACT &&
+		       flags != (POTAD_MEMORY | POTAD_ZONE)) ||
 		      span > POTAD_ANY - base ||
-		      (flags == POTAD_MEMORY &&
+		      ((flags & POTAD_MEMORY) &&
 		       (unit_shift < POTAD_MIN_UNIT_SHIFT ||
 			unit_shift >= BITS_PER_LONG ||
 			base + span - 1 > PHYS_ADDR_MAX >> unit_shift ||
@@ -637,7 +639,7 @@ int potad_init(struct potad *pa, const char *name, unsigned int flags,
 		return -EINVAL;
 	max_order = min_t(unsigned int, max_order, ilog2(span));
 	/* A block's size in bytes must fit in a u64 (potad_desc_bytes()). */
-	if (flags == POTAD_MEMORY)
+	if (flags & POTAD_MEMORY)
 		max_order = min(max_order, 63 - unit_shift);
 	if (WARN_ONCE(!IS_ALIGNED(base, BIT(max_order)),
 		      "potad: %s: base %lx not aligned to order %u\n", name,
@@ -665,7 +667,7 @@ int potad_init(struct potad *pa, const char *name, unsigned int flags,
 	pa->name = name;
 	pa->flags = flags;
 	potad_index_init(pa);
-	pa->unit_shift = flags == POTAD_MEMORY ? unit_shift : 0;
+	pa->unit_shift = flags & POTAD_MEMORY ? unit_shift : 0;
 	pa->max_order = max_order;
 	pa->base = base;
 	pa->span = span;
@@ -733,55 +735,90 @@ static bool potad_in_space(struct potad *pa, unsigned long start,
 	return true;
 }
 
+/* Does @pa enter its memory in the directory (mm/potad_lookup.c)? */
+static inline bool potad_uses_directory(const struct potad *pa)
+{
+	return pa->flags == POTAD_MEMORY;
+}
+
 /*
- * Check the range of potad_add_range() or potad_withdraw_range(), set
- * *@off, and allocate the range node either may need, before the lock.
+ * Check the range of potad_add_range_gfp() or potad_withdraw_range_gfp(),
+ * set *@off, and allocate the range node either may need, before the
+ * lock.  Only instances outside the directory may do so without sleeping.
  */
 static struct potad_range *potad_range_prepare(struct potad *pa,
 					       unsigned long start,
 					       unsigned long nr,
-					       unsigned long *off)
+					       unsigned long *off, gfp_t gfp)
 {
 	struct potad_range *node;
 
-	might_sleep();
+	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (WARN_ONCE(!potad_in_space(pa, start, nr, off),
 		      "potad: %s: bad range %lx+%lx\n", pa->name, start, nr))
 		return ERR_PTR(-EINVAL);
-	node = kmalloc(sizeof(*node), GFP_KERNEL);
+	if (WARN_ONCE(potad_uses_directory(pa) &&
+		      !gfpflags_allow_blocking(gfp),
+		      "potad: %s: ranges of this instance need a sleeping gfp\n",
+		      pa->name))
+		return ERR_PTR(-EINVAL);
+	node = kmalloc(sizeof(*node), gfp);
 	return node ? node : ERR_PTR(-ENOMEM);
 }
 
+/* The directory is written under potad_list_lock, which may sleep. */
+static void potad_dir_lock(struct potad *pa)
+{
+	if (potad_uses_directory(pa))
+		mutex_lock(&potad_list_lock);
+}
+
+static void potad_dir_unlock(struct potad *pa)
+{
+	if (potad_uses_directory(pa))
+		mutex_unlock(&potad_list_lock);
+}
+
 /**
- * potad_add_range() - Add free space.
+ * potad_add_range_gfp() - Add free space.
  * @pa: The instance.
  * @start: Absolute number of the first unit.
  * @nr: Number of units.
+ * @gfp: For the node recording the range, if it does not extend one.
  *
  * The range may have any alignment and length.  It is carved into
  * maximal naturally aligned power-of-two blocks, which merge with free
  * blocks of adjacent ranges.  The memory of a memory space becomes known
  * to potad_lookup(); it must not be in any other memory-space instance.
+ * A memory space enters the range in the directory of mm/potad_lookup.c,
+ * which needs a @gfp that may sleep; abstract spaces and zone instances
+ * (%POTAD_ZONE) have no directory entries and may add ranges from any
+ * context @gfp allows.
  *
- * Context: Process context, may sleep.
+ * Context: Process context, may sleep, for a %POTAD_MEMORY instance.
+ * Otherwise any context where a spinlock_t may be taken, if @gfp does
+ * not sleep; takes and releases the instance lock with interrupts
+ * disabled.
  * Return: 0; -EINVAL if @nr is 0 or the range is not inside the space, or
- * -EEXIST if it overlaps a range already added to this or (memory spaces)
- * any other instance (caller bugs, warned about once; nothing changes);
- * -ENOMEM.
+ * a %POTAD_MEMORY instance was given a @gfp that cannot sleep; -EEXIST if
+ * it overlaps a range already added to this or (memory spaces) any other
+ * instance in the directory (caller bugs, warned about once; nothing
+ * changes); -ENOMEM.
  */
-int potad_add_range(struct potad *pa, unsigned long start, unsigned long nr)
+int potad_add_range_gfp(struct potad *pa, unsigned long start,
+			unsigned long nr, gfp_t gfp)
 {
 	MA_STATE(dir, &potad_directory, 0, 0);
 	struct potad_range *new, *next, *prev;
 	unsigned long off, end, flags;
 	int ret;
 
-	new = potad_range_prepare(pa, start, nr, &off);
+	new = potad_range_prepare(pa, start, nr, &off, gfp);
 	if (IS_ERR(new))
 		return PTR_ERR(new);
 	end = off + nr;
 
-	mutex_lock(&potad_list_lock);
+	potad_dir_lock(pa);
 	ret = potad_dir_prepare_add(pa, &dir, start, nr);
 	if (ret)
 		goto out;
@@ -820,29 +857,15 @@ unlock:
 	if (ret)
 		potad_dir_finish(pa, &dir, true, ret);
 out:
-	mutex_unlock(&potad_list_lock);
+	potad_dir_unlock(pa);
 	kfree(new);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(potad_add_range);
+EXPORT_SYMBOL_GPL(potad_add_range_gfp);
 
-/**
- * potad_withdraw_range() - Take free space away again.
- * @pa: The instance.
- * @start: Absolute number of the first unit.
- * @nr: Number of units.
- *
- * Every unit of the range must be free or retired (and not inside an
- * allocated block).  The units leave the space; retired units among them
- * are forgotten.  Used to give memory back and for hot-remove.
- *
- * Context: Process context, may sleep.
- * Return: 0; -EINVAL if @nr is 0 or the range is not inside added ranges
- * (a caller bug, warned about once); -EBUSY if a unit is allocated;
- * -ENOMEM.  Nothing changes on error.
- */
-int potad_withdraw_range(struct potad *pa, unsigned long start,
-			 unsigned long nr)
+/* potad_withdraw_range_gfp(), or potad_take_range() with @keep_retired. */
+static int potad_withdraw(struct potad *pa, unsigned long start,
+			  unsigned long nr, gfp_t gfp, bool keep_retired)
 {
 	MA_STATE(dir, &potad_directory, 0, 0);
 	struct potad_retired *t, *first;
@@ -850,12 +873,12 @@ int potad_withdraw_range(struct potad *pa, unsigned long start,
 	unsigned long off, end, pos, flags, nr_retired = 0;
 	int ret;
 
-	split = potad_range_prepare(pa, start, nr, &off);
+	split = potad_range_prepare(pa, start, nr, &off, gfp);
 	if (IS_ERR(split))
 		return PTR_ERR(split);
 	end = off + nr;
 
-	mutex_lock(&potad_list_lock);
+	potad_dir_lock(pa);
 	ret = potad_dir_prepare_withdraw(pa, &dir, start, nr);
 	if (ret)
 		goto out;
@@ -870,7 +893,8 @@ int potad_withdraw_range(struct potad *pa, unsigned long start,
 	first = __potad_retired_from(pa, off);
 	pos = off;
 	for (t = first; t && t->n.off < end; t = potad_retired_next(t)) {
-		if (t->allocated || !__potad_all_free(pa, pos, t->n.off)) {
+		if (keep_retired || t->allocated ||
+		    !__potad_all_free(pa, pos, t->n.off)) {
 			ret = -EBUSY;
 			goto unlock;
 		}
@@ -915,11 +939,59 @@ unlock:
 	spin_unlock_irqrestore(&pa->lock, flags);
 	potad_dir_finish(pa, &dir, false, ret);
 out:
-	mutex_unlock(&potad_list_lock);
+	potad_dir_unlock(pa);
 	kfree(split);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(potad_withdraw_range);
+
+/**
+ * potad_withdraw_range_gfp() - Take free space away again.
+ * @pa: The instance.
+ * @start: Absolute number of the first unit.
+ * @nr: Number of units.
+ * @gfp: For the node recording what is left of a range split in two.
+ *
+ * Every unit of the range must be free or retired (and not inside an
+ * allocated block).  The units leave the space; retired units among them
+ * are forgotten, as memory that goes away (hot-remove) should be; to give
+ * memory back to where it came from, use potad_take_range().  A free
+ * block of any order, or part of one, can be taken out, and the rest of
+ * the block stays free in maximal aligned blocks.
+ *
+ * Context: As potad_add_range_gfp().
+ * Return: 0; -EINVAL if @nr is 0 or the range is not inside added ranges,
+ * or a %POTAD_MEMORY instance was given a @gfp that cannot sleep (caller
+ * bugs, warned about once); -EBUSY if a unit is allocated; -ENOMEM.
+ * Nothing changes on error.
+ */
+int potad_withdraw_range_gfp(struct potad *pa, unsigned long start,
+			     unsigned long nr, gfp_t gfp)
+{
+	return potad_withdraw(pa, start, nr, gfp, false);
+}
+EXPORT_SYMBOL_GPL(potad_withdraw_range_gfp);
+
+/**
+ * potad_take_range() - Take free space out, to give it back.
+ * @pa: The instance.
+ * @start: Absolute number of the first unit.
+ * @nr: Number of units.
+ * @gfp: As for potad_withdraw_range_gfp().
+ *
+ * As potad_withdraw_range_gfp(), but only if every unit of the range is
+ * free: a retired unit (a poisoned page) must not go back to where the
+ * space came from, so a range holding one is refused.  The zone
+ * instances give memory back to the buddy allocator this way.
+ *
+ * Context: As potad_add_range_gfp().
+ * Return: As potad_withdraw_range_gfp(), and -EBUSY if a unit is retired.
+ */
+int potad_take_range(struct potad *pa, unsigned long start, unsigned long nr,
+		     gfp_t gfp)
+{
+	return potad_withdraw(pa, start, nr, gfp, true);
+}
+EXPORT_SYMBOL_GPL(potad_take_range);
 
 /* Types */
 
@@ -1027,7 +1099,7 @@ static int potad_check_alloc(struct potad *pa, const struct potad_type *type,
 		      "potad: %s: bad descriptor type\n", pa->name))
 		return -EINVAL;
 	/* Only the release op can tell when lookups are done with it. */
-	if (WARN_ONCE(caller_mem && pa->flags == POTAD_MEMORY &&
+	if (WARN_ONCE(caller_mem && (pa->flags & POTAD_MEMORY) &&
 		      !(type->ops && type->ops->release),
 		      "potad: %s: type %s has no release op\n", pa->name,
 		      type->name))
@@ -1088,7 +1160,7 @@ retry:
 	desc->order = order;
 	desc->nr_live = BIT(order);
 	desc->owner = owner;
-	desc->flags = pa->flags == POTAD_MEMORY ? POTAD_DESC_INDEXED : 0;
+	desc->flags = (pa->flags & POTAD_MEMORY) ? POTAD_DESC_INDEXED : 0;
 	refcount_set(&desc->refs, 1);
 	desc->state = POTAD_DESC_LIVE;
 	ret = __potad_index_store(pa, &mas, desc, desc->start, BIT(order));
@@ -1107,6 +1179,65 @@ unlock:
 		goto retry;
 	mas_destroy(&mas);
 	return ret;
+}
+
+/**
+ * potad_desc_new() - A zeroed slab descriptor, not yet used.
+ * @type: A registered type without %POTAD_TYPE_CALLER_MEM.
+ * @gfp: For the slab allocation.
+ *
+ * For mm/potad_zone.c, which tries several instances with one
+ * descriptor: potad_alloc_into() each, then potad_desc_discard() if none
+ * had a block.
+ *
+ * Context: As kmem_cache_alloc() with @gfp.
+ * Return: The descriptor, ERR_PTR(-EINVAL) for a bad @type (a caller
+ * bug, warned about once) or ERR_PTR(-ENOMEM).
+ */
+struct potad_desc *potad_desc_new(const struct potad_type *type, gfp_t gfp)
+{
+	void *obj;
+
+	if (WARN_ONCE(!potad_type_registered(type) ||
+		      (type->flags & POTAD_TYPE_CALLER_MEM),
+		      "potad: bad descriptor type\n"))
+		return ERR_PTR(-EINVAL);
+	obj = kmem_cache_zalloc(type->cache, gfp);
+	return obj ? obj + type->offset : ERR_PTR(-ENOMEM);
+}
+
+/**
+ * potad_desc_discard() - Free a descriptor from potad_desc_new() never used.
+ * @type: Its type.
+ * @desc: The descriptor; no allocation into it succeeded.
+ *
+ * Context: Any context.
+ */
+void potad_desc_discard(const struct potad_type *type, struct potad_desc *desc)
+{
+	kmem_cache_free(type->cache, (void *)desc - type->offset);
+}
+
+/**
+ * potad_alloc_into() - Allocate a block for a descriptor from potad_desc_new().
+ * @pa: The instance.
+ * @desc: The descriptor, unused.
+ * @type: Its type.
+ * @order: As for potad_alloc().
+ * @owner: As for potad_alloc().
+ * @gfp: For the index.
+ *
+ * Context: As potad_alloc().
+ * Return: 0 or as potad_alloc(); on error @desc is still unused.
+ */
+int potad_alloc_into(struct potad *pa, struct potad_desc *desc,
+		     const struct potad_type *type, unsigned int order,
+		     void *owner, gfp_t gfp)
+{
+	int ret = potad_check_alloc(pa, type, POTAD_ANY, order, false);
+
+	return ret ?: __potad_alloc(pa, desc, type, POTAD_ANY, order, owner,
+				    gfp);
 }
 
 static struct potad_desc *potad_alloc_slab(struct potad *pa,
@@ -1275,7 +1406,7 @@ static void potad_unpin_dead(struct potad *pa, const struct potad_type *type)
 static void potad_release_desc(struct potad *pa, struct potad_desc *desc)
 {
 	/* Lockless lookups may be reading descriptors of memory spaces. */
-	if (pa->flags == POTAD_MEMORY)
+	if (pa->flags & POTAD_MEMORY)
 		call_rcu(&desc->rcu, potad_free_desc_rcu);
 	else
 		potad_free_desc(desc);
@@ -1649,7 +1780,7 @@ int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp,
 		new->allocated = false;
 	} else {
 		new->allocated = true;
-		if (holder && pa->flags == POTAD_MEMORY)
+		if (holder && (pa->flags & POTAD_MEMORY))
 			*holder = __potad_index_get(pa, unit);
 	}
 	__potad_retired_insert(pa, new);

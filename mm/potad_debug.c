@@ -7,6 +7,7 @@
  * /sys/kernel/debug/potad/test		a private instance driven by
  *					commands, for the kselftest and demo
  * /sys/kernel/debug/potad/bench	the lookup benchmark (see below)
+ * /sys/kernel/debug/potad/zones	the zone instances (mm/potad_zone.c)
  *
  * Commands written to "test" (numbers in decimal or 0x hex):
  *	init SPAN MAX_ORDER	(re)create the instance as an abstract space
@@ -30,9 +31,14 @@
  *				"lookup PHYS type NAME size DESC_BYTES block
  *				BLOCK_PHYS BLOCK_BYTES owner OWNER"
  *	destroy			free every block and tear the instance down
+ *	zalloc SHIFT		potad_alloc_mem() of 2^SHIFT bytes, GFP_KERNEL,
+ *				from the zone instances (needs no init)
+ *	zalloc_dma32 SHIFT	the same with GFP_DMA32
+ *	zfree PHYS		potad_free_mem() of the zone block at PHYS
  * A command that fails makes write() fail with its error code.  Reading
  * "test" shows the last block allocated, the last lookup, the instance's
- * counters and its blocks.
+ * counters and its blocks, then the last zone block allocated ("zlast
+ * PHYS BYTES") and the number of zone blocks held ("zblocks N").
  *
  * "bench" is in mm/potad_bench.c.
  *
@@ -75,6 +81,9 @@ static DEFINE_MUTEX(potad_dbg_lock);
 static struct potad potad_dbg;
 static bool potad_dbg_ready;
 static LIST_HEAD(potad_dbg_blocks);
+/* Blocks of the zone instances, from zalloc; newest first. */
+static LIST_HEAD(potad_dbg_zblocks);
+static unsigned long potad_dbg_nr_zblocks;
 static unsigned long potad_dbg_last_start;
 static int potad_dbg_last_order = -1;
 
@@ -104,7 +113,7 @@ static int instances_show(struct seq_file *m, void *v)
 		potad_get_stats(pa, &st);
 		seq_printf(m, "instance %s\nspace %s\nunit_shift %u\n",
 			   pa->name,
-			   pa->flags == POTAD_MEMORY ? "memory" : "abstract",
+			   pa->flags & POTAD_MEMORY ? "memory" : "abstract",
 			   pa->unit_shift);
 		seq_printf(m, "base %#lx\nspan %lu\n", pa->base, pa->span);
 		potad_show_stats(m, &st);
@@ -243,11 +252,49 @@ static int potad_dbg_free(unsigned long start, unsigned long nr)
 	return ret;
 }
 
+/* zalloc, zalloc_dma32 and zfree: the zone API, no instance of our own. */
+static int potad_dbg_zone_cmd(const char *cmd, unsigned long a)
+{
+	struct potad_dbg_block *blk;
+	struct potad_desc *desc;
+	int ret;
+
+	if (!strcmp(cmd, "zfree")) {
+		list_for_each_entry(blk, &potad_dbg_zblocks, list) {
+			if (potad_desc_phys(&blk->desc) != a)
+				continue;
+			list_del(&blk->list);
+			ret = potad_free_mem(&blk->desc);
+			if (ret)
+				list_add(&blk->list, &potad_dbg_zblocks);
+			else
+				potad_dbg_nr_zblocks--;
+			return ret;
+		}
+		return -ENOENT;
+	}
+	if (a >= BITS_PER_LONG)
+		return -EINVAL;
+	desc = potad_alloc_mem(&potad_dbg_type, a,
+			       strcmp(cmd, "zalloc") ? GFP_DMA32 : GFP_KERNEL,
+			       (void *)potad_dbg_owner);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+	blk = container_of(desc, struct potad_dbg_block, desc);
+	list_add(&blk->list, &potad_dbg_zblocks);
+	potad_dbg_nr_zblocks++;
+	return 0;
+}
+
 static int potad_dbg_cmd(const char *cmd, int n, unsigned long a,
 			 unsigned long b, unsigned long c)
 {
 	struct potad_dbg_block *blk;
 	int ret;
+
+	if ((!strcmp(cmd, "zalloc") || !strcmp(cmd, "zalloc_dma32") ||
+	     !strcmp(cmd, "zfree")) && n == 2)
+		return potad_dbg_zone_cmd(cmd, a);
 
 	if (!strcmp(cmd, "init") && n == 3) {
 		potad_dbg_destroy();
@@ -328,17 +375,24 @@ static int test_show(struct seq_file *m, void *v)
 	struct potad_stats st;
 
 	mutex_lock(&potad_dbg_lock);
+	seq_puts(m, potad_dbg_lookup_line);
 	if (potad_dbg_ready) {
 		potad_get_stats(&potad_dbg, &st);
 		if (potad_dbg_last_order >= 0)
 			seq_printf(m, "last %lu %d\n", potad_dbg_last_start,
 				   potad_dbg_last_order);
-		seq_puts(m, potad_dbg_lookup_line);
 		potad_show_stats(m, &st);
 		list_for_each_entry(b, &potad_dbg_blocks, list)
 			seq_printf(m, "block %lu %u %lu\n", b->desc.start,
 				   b->desc.order, b->desc.nr_live);
 	}
+	b = list_first_entry_or_null(&potad_dbg_zblocks, struct potad_dbg_block,
+				     list);
+	if (b)
+		seq_printf(m, "zlast %#llx %llu\n",
+			   (u64)potad_desc_phys(&b->desc),
+			   potad_desc_bytes(&b->desc));
+	seq_printf(m, "zblocks %lu\n", potad_dbg_nr_zblocks);
 	mutex_unlock(&potad_dbg_lock);
 	return 0;
 }
@@ -370,6 +424,7 @@ static int __init potad_debugfs_init(void)
 	debugfs_create_file("types", 0444, dir, NULL, &types_fops);
 	debugfs_create_file("test", 0600, dir, NULL, &test_fops);
 	potad_bench_debugfs(dir);
+	potad_zone_debugfs(dir);
 	pr_info("potad: debugfs interface ready\n");
 	return 0;
 }

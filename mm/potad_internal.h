@@ -27,6 +27,14 @@ extern struct list_head potad_types;
  */
 #define POTAD_INDEX_HOLE	xa_mk_value(0)
 
+/* mm/potad.c, for mm/potad_zone.c */
+struct potad_type;
+struct potad_desc *potad_desc_new(const struct potad_type *type, gfp_t gfp);
+void potad_desc_discard(const struct potad_type *type, struct potad_desc *desc);
+int potad_alloc_into(struct potad *pa, struct potad_desc *desc,
+		     const struct potad_type *type, unsigned int order,
+		     void *owner, gfp_t gfp);
+
 /* mm/potad_lookup.c */
 /* Memory ranges of memory-space instances; under potad_list_lock. */
 extern struct maple_tree potad_directory;
@@ -74,5 +82,7 @@ struct potad_request {
 };
 
 int potad_parse_request(const char *s, struct potad_request *req);
+struct potad *potad_zone_of(phys_addr_t phys);
+void potad_zone_debugfs(struct dentry *dir);
 
 #endif /* _MM_POTAD_INTERNAL_H */

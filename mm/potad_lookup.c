@@ -26,7 +26,15 @@
  *   (__potad_index_free()), which is how units freed twice, or freed and
  *   reallocated since, are told from the block's own.
  *
- * A lookup is two mtree_load()s; the descriptor itself is not read.
+ * Zone instances (%POTAD_ZONE, mm/potad_zone.c) are not in the
+ * directory: they cover all of the zone's memory that no other instance
+ * holds, and a lookup that finds no instance in the directory asks the
+ * zone of the page (potad_zone_of()).  So the directory does not grow
+ * with the memory a zone instance takes from the buddy allocator, and
+ * ranges of a zone instance change without potad_list_lock.
+ *
+ * A lookup is two mtree_load()s (for zone memory, the directory's, a
+ * struct page read and the index's); the descriptor itself is not read.
  *
  * Memory for the index: an allocation stores its entry under the instance
  * lock with GFP_NOWAIT; if no node is available it gives the block back,
@@ -59,9 +67,10 @@
  * for; potad_lookup_get() takes it under the instance lock, so that the
  * unit it was taken for is the block's until potad_desc_put().
  *
- * Cost: a lookup is two maple-tree walks; potad_lookup_get() adds the
- * instance lock.  An allocation in a memory space stores one entry, a
- * free erases one (a partial free may split it).
+ * Cost: a lookup is two maple-tree walks, plus a struct page read for
+ * zone memory; potad_lookup_get() adds the instance lock.  An allocation
+ * in a memory space stores one entry, a free erases one (a partial free
+ * may split it).
  *
  * Coding conventions in this file: functions named __potad_*() expect the
  * instance lock to be held; "granule" is a physical address shifted right
@@ -91,8 +100,14 @@ struct maple_tree potad_directory =
 	MTREE_INIT_EXT(potad_directory, MT_FLAGS_USE_RCU | MT_FLAGS_LOCK_EXTERN,
 		       potad_list_lock);
 
-/* Is every block of @pa indexed, and its memory in the directory? */
+/* Is every block of @pa indexed, and looked up under RCU? */
 static inline bool potad_indexed(const struct potad *pa)
+{
+	return pa->flags & POTAD_MEMORY;
+}
+
+/* Is @pa's memory in the directory (all memory spaces but zones)? */
+static inline bool potad_in_directory(const struct potad *pa)
 {
 	return pa->flags == POTAD_MEMORY;
 }
@@ -166,9 +181,9 @@ int potad_dir_prepare_add(struct potad *pa, struct ma_state *mas,
 	unsigned long first, last;
 	void *entry;
 
-	lockdep_assert_held(&potad_list_lock);
-	if (!potad_indexed(pa))
+	if (!potad_in_directory(pa))
 		return 0;
+	lockdep_assert_held(&potad_list_lock);
 	potad_granules(pa, start, nr, &first, &last);
 	mas_set(mas, first);
 	mas_for_each(mas, entry, last) {
@@ -191,9 +206,9 @@ int potad_dir_prepare_withdraw(struct potad *pa, struct ma_state *mas,
 {
 	unsigned long first, last;
 
-	lockdep_assert_held(&potad_list_lock);
-	if (!potad_indexed(pa))
+	if (!potad_in_directory(pa))
 		return 0;
+	lockdep_assert_held(&potad_list_lock);
 	potad_granules(pa, start, nr, &first, &last);
 	mas_set_range(mas, first, last);
 	return mas_preallocate(mas, NULL, GFP_KERNEL);
@@ -206,9 +221,9 @@ int potad_dir_prepare_withdraw(struct potad *pa, struct ma_state *mas,
 void potad_dir_finish(struct potad *pa, struct ma_state *mas, bool add,
 		      int ret)
 {
-	lockdep_assert_held(&potad_list_lock);
-	if (!potad_indexed(pa))
+	if (!potad_in_directory(pa))
 		return;
+	lockdep_assert_held(&potad_list_lock);
 	if (ret)
 		mas_destroy(mas);
 	else
@@ -436,9 +451,9 @@ void potad_dir_remove(struct potad *pa)
 	unsigned long first, last;
 	void *entry;
 
-	lockdep_assert_held(&potad_list_lock);
-	if (!potad_indexed(pa))
+	if (!potad_in_directory(pa))
 		return;
+	lockdep_assert_held(&potad_list_lock);
 	mas_for_each(&mas, entry, ULONG_MAX) {
 		if (entry != pa)
 			continue;
@@ -497,6 +512,25 @@ bool potad_index_retry(struct ma_state *mas, gfp_t gfp, unsigned int *tries)
 
 /* Lookups */
 
+/*
+ * The memory-space instance whose memory holds @phys: the directory's, or
+ * else the zone instance of the page (mm/potad_zone.c), whose index may
+ * or may not hold it.  Under RCU: an instance in the directory stays until
+ * a grace period after potad_destroy(); zone instances stay for ever.
+ */
+static struct potad *potad_instance_of(phys_addr_t phys)
+{
+	u64 granule = (u64)phys >> POTAD_MIN_UNIT_SHIFT;
+	struct potad *pa;
+
+	if (granule > ULONG_MAX)
+		return NULL;
+	pa = mtree_load(&potad_directory, granule);
+	if (pa && !xa_is_value(pa))
+		return pa;
+	return potad_zone_of(phys);
+}
+
 /**
  * potad_lookup() - Find the block holding a physical address.
  * @phys: Any byte of any block of any memory-space instance.
@@ -517,16 +551,13 @@ bool potad_index_retry(struct ma_state *mas, gfp_t gfp, unsigned int *tries)
  */
 struct potad_desc *potad_lookup(phys_addr_t phys)
 {
-	u64 granule = (u64)phys >> POTAD_MIN_UNIT_SHIFT;
 	struct potad_desc *desc;
 	struct potad *pa;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(),
 			 "POTAD lookup outside an RCU read-side section");
-	if (granule > ULONG_MAX)
-		return NULL;
-	pa = mtree_load(&potad_directory, granule);
-	if (!pa || xa_is_value(pa))
+	pa = potad_instance_of(phys);
+	if (!pa)
 		return NULL;
 	/*
 	 * The descriptor is not read here: it is another cache miss, and a
@@ -572,17 +603,13 @@ EXPORT_SYMBOL_GPL(potad_lookup_pfn);
  */
 struct potad_desc *potad_lookup_get(phys_addr_t phys)
 {
-	u64 granule = (u64)phys >> POTAD_MIN_UNIT_SHIFT;
 	struct potad_desc *desc = NULL;
 	unsigned long flags;
 	struct potad *pa;
 
-	if (granule > ULONG_MAX)
-		return NULL;
-	/* The instance stays until a grace period after potad_destroy(). */
 	rcu_read_lock();
-	pa = mtree_load(&potad_directory, granule);
-	if (pa && !xa_is_value(pa)) {
+	pa = potad_instance_of(phys);
+	if (pa) {
 		spin_lock_irqsave(&pa->lock, flags);
 		desc = __potad_index_get(pa, phys >> pa->unit_shift);
 		spin_unlock_irqrestore(&pa->lock, flags);

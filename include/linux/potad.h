@@ -15,15 +15,18 @@
 #ifndef _LINUX_POTAD_H
 #define _LINUX_POTAD_H
 
+#include <linux/err.h>
 #include <linux/init.h>
 #include <linux/types.h>
 #include <linux/list.h>
 #include <linux/maple_tree.h>
+#include <linux/numa.h>
 #include <linux/rbtree.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/gfp.h>
 #include <linux/workqueue.h>
+#include <asm/page.h>
 
 struct kmem_cache;
 struct potad;
@@ -42,6 +45,12 @@ struct potad_map;
 /* Flags for potad_init(). */
 #define POTAD_MEMORY		0x1	/* units are physical memory */
 #define POTAD_ABSTRACT		0x2	/* units are numbers (swap slots, IDs) */
+/*
+ * With POTAD_MEMORY: a zone instance (mm/potad_zone.c).  Its memory is not
+ * entered in the directory: lookups find the instance through the zone of
+ * the page, and ranges may be added and withdrawn without sleeping.
+ */
+#define POTAD_ZONE		0x4
 
 /**
  * struct potad_type_ops - What POTAD may ask of a descriptor's owner.
@@ -192,7 +201,7 @@ struct potad_stats {
  * @lock: Protects everything below but @list.  A spinlock_t, not a
  *	raw_spinlock_t: the index allocates maple-tree nodes under it.
  * @name: Name for messages and debugfs.
- * @flags: %POTAD_MEMORY or %POTAD_ABSTRACT.
+ * @flags: %POTAD_MEMORY or %POTAD_ABSTRACT, maybe with %POTAD_ZONE.
  * @unit_shift: log2 of the unit size in bytes (memory spaces).
  * @max_order: Largest order handed out.
  * @base: Absolute number of the space's first unit.
@@ -242,9 +251,46 @@ int potad_init(struct potad *pa, const char *name, unsigned int flags,
 	       unsigned int max_order);
 void potad_destroy(struct potad *pa);
 
-int potad_add_range(struct potad *pa, unsigned long start, unsigned long nr);
-int potad_withdraw_range(struct potad *pa, unsigned long start,
-			 unsigned long nr);
+int potad_add_range_gfp(struct potad *pa, unsigned long start,
+			unsigned long nr, gfp_t gfp);
+int potad_withdraw_range_gfp(struct potad *pa, unsigned long start,
+			     unsigned long nr, gfp_t gfp);
+int potad_take_range(struct potad *pa, unsigned long start, unsigned long nr,
+		     gfp_t gfp);
+
+/**
+ * potad_add_range() - Add free space, in process context.
+ * @pa: The instance.
+ * @start: Absolute number of the first unit.
+ * @nr: Number of units.
+ *
+ * potad_add_range_gfp() with %GFP_KERNEL.
+ *
+ * Context: Process context, may sleep.
+ * Return: As potad_add_range_gfp().
+ */
+static inline int potad_add_range(struct potad *pa, unsigned long start,
+				  unsigned long nr)
+{
+	return potad_add_range_gfp(pa, start, nr, GFP_KERNEL);
+}
+
+/**
+ * potad_withdraw_range() - Take free space away again, in process context.
+ * @pa: The instance.
+ * @start: Absolute number of the first unit.
+ * @nr: Number of units.
+ *
+ * potad_withdraw_range_gfp() with %GFP_KERNEL.
+ *
+ * Context: Process context, may sleep.
+ * Return: As potad_withdraw_range_gfp().
+ */
+static inline int potad_withdraw_range(struct potad *pa, unsigned long start,
+				       unsigned long nr)
+{
+	return potad_withdraw_range_gfp(pa, start, nr, GFP_KERNEL);
+}
 
 int potad_type_register(struct potad_type *type);
 void potad_type_unregister(struct potad_type *type);
@@ -330,10 +376,37 @@ struct potad_reserved {
 	int nid;
 };
 
+/**
+ * struct potad_zone_info - What a zone instance holds.
+ * @reserved: Pages of the boot reservation (potad=), never given back.
+ * @elastic: Pages taken from the buddy allocator and not yet given back.
+ * @high: Free pages the instance keeps beyond @reserved before it gives
+ *	entirely free elastic blocks back.
+ * @refills: MAX_PAGE_ORDER blocks taken from the buddy allocator.
+ * @returns: Blocks given back to it.
+ */
+struct potad_zone_info {
+	unsigned long reserved;
+	unsigned long elastic;
+	unsigned long high;
+	unsigned long refills;
+	unsigned long returns;
+};
+
+struct seq_file;
+
 #ifdef CONFIG_POTAD
 void __init potad_reserve(void);
 const struct potad_reserved *potad_reserved_get(unsigned int i);
 struct potad *potad_zone(struct zone *zone);
+struct potad_desc *potad_alloc_node(const struct potad_type *type,
+				    unsigned int shift, gfp_t gfp, int nid,
+				    void *owner);
+int potad_free_mem(struct potad_desc *desc);
+int potad_zone_get_info(struct zone *zone, struct potad_zone_info *info);
+long potad_zone_set_high(struct zone *zone, unsigned long high);
+unsigned long potad_zone_shrink_all(void);
+void potad_report_meminfo(struct seq_file *m);
 #else
 static inline void potad_reserve(void)
 {
@@ -348,6 +421,69 @@ static inline struct potad *potad_zone(struct zone *zone)
 {
 	return NULL;
 }
+
+static inline struct potad_desc *
+potad_alloc_node(const struct potad_type *type, unsigned int shift,
+		 gfp_t gfp, int nid, void *owner)
+{
+	return ERR_PTR(-ENODEV);
+}
+
+static inline int potad_free_mem(struct potad_desc *desc)
+{
+	return -EINVAL;
+}
+
+static inline int potad_zone_get_info(struct zone *zone,
+				      struct potad_zone_info *info)
+{
+	return -ENODEV;
+}
+
+static inline long potad_zone_set_high(struct zone *zone, unsigned long high)
+{
+	return -ENODEV;
+}
+
+static inline unsigned long potad_zone_shrink_all(void)
+{
+	return 0;
+}
+
+static inline void potad_report_meminfo(struct seq_file *m)
+{
+}
 #endif
+
+/**
+ * potad_alloc_mem() - Allocate a naturally aligned block of memory.
+ * @type: A registered descriptor type without %POTAD_TYPE_CALLER_MEM.
+ * @shift: The block is 2^@shift bytes.
+ * @gfp: As for potad_alloc_node().
+ * @owner: Stored in the descriptor.
+ *
+ * potad_alloc_node() on the nearest node.
+ *
+ * Context: As potad_alloc_node().
+ * Return: As potad_alloc_node().
+ */
+static inline struct potad_desc *potad_alloc_mem(const struct potad_type *type,
+						 unsigned int shift, gfp_t gfp,
+						 void *owner)
+{
+	return potad_alloc_node(type, shift, gfp, NUMA_NO_NODE, owner);
+}
+
+/**
+ * potad_desc_virt() - Direct-map address of a zone block.
+ * @desc: A live descriptor from potad_alloc_node().
+ *
+ * Context: Any context.
+ * Return: The kernel virtual address of the block's first byte.
+ */
+static inline void *potad_desc_virt(const struct potad_desc *desc)
+{
+	return __va(potad_desc_phys(desc));
+}
 
 #endif /* _LINUX_POTAD_H */

@@ -242,7 +242,7 @@ struct expect_ctx {
 static void expect_begin(struct expect_ctx *x, struct potad *pa)
 {
 	/* Earlier frees' RCU callbacks must not free memory meanwhile. */
-	if (pa->flags == POTAD_MEMORY)
+	if (pa->flags & POTAD_MEMORY)
 		rcu_barrier();
 	x->pa = pa;
 	get_stats(pa, &x->stats);
@@ -571,7 +571,7 @@ static bool check_free_set(struct potad *pa, const u8 *isfree,
 					  errname(ret));
 	}
 	/* Memory spaces release descriptors after a grace period. */
-	if (pa->flags == POTAD_MEMORY)
+	if (pa->flags & POTAD_MEMORY)
 		rcu_barrier();
 	for (i = p.n; i-- > 0; ) {
 		if (p.descs[i].released != 1)
@@ -1122,6 +1122,86 @@ static void test_withdraw_retired_forgotten(void)
 	EXPECT_FREE(&pa, "0-255");
 	CHECK_EQ(potad_retire(&pa, 10, GFP_KERNEL, NULL), 0);
 	EXPECT_FREE(&pa, "0-9 11-255");
+	potad_destroy(&pa);
+	types_teardown();
+}
+
+/* Ranges never kept in a retired unit's way, for giving memory back. */
+static void test_take_range(void)
+{
+	struct potad pa;
+	struct potad_stats st;
+
+	types_setup();
+	REQUIRE(setup_space(&pa, 0, 256, 8));
+	REQUIRE_EQ(potad_retire(&pa, 10, GFP_KERNEL, NULL), 0);
+	/* A retired unit must not go back where the space came from. */
+	EXPECT_FAIL(&pa, potad_take_range(&pa, 0, 64, GFP_KERNEL), -EBUSY, 0);
+	EXPECT_FAIL(&pa, potad_take_range(&pa, 10, 1, GFP_KERNEL), -EBUSY, 0);
+	/* Around it, and a free block of any order, it can. */
+	CHECK_EQ(potad_take_range(&pa, 64, 64, GFP_KERNEL), 0);
+	CHECK_EQ(potad_take_range(&pa, 0, 8, GFP_KERNEL), 0);
+	EXPECT_FREE(&pa, "8-9 11-63 128-255");
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_total, 184);
+	CHECK_EQ(st.units_retired, 1);
+	/* Not added: a caller bug. */
+	EXPECT_FAIL(&pa, potad_take_range(&pa, 64, 1, GFP_KERNEL), -EINVAL, 1);
+	CHECK_INVARIANT(&pa);
+	potad_destroy(&pa);
+	types_teardown();
+}
+
+/*
+ * A zone instance (%POTAD_ZONE) stays out of the directory: ranges come
+ * and go from atomic context, and lookups reach it through the zone (the
+ * shim's potad_zone_of()), while a directory instance over the same
+ * addresses would still be found first.
+ */
+static void test_zone_instance(void)
+{
+	DEFINE_SPINLOCK(outer);
+	struct potad pa, other;
+	struct potad_desc *d;
+	struct potad_stats st;
+
+	types_setup();
+	REQUIRE_EQ(potad_init(&pa, "zone", POTAD_MEMORY | POTAD_ZONE, 12, 0,
+			      1024, 10), 0);
+	/* As from an allocation path that cannot sleep. */
+	spin_lock(&outer);
+	CHECK_EQ(potad_add_range_gfp(&pa, 0, 256, GFP_ATOMIC), 0);
+	CHECK_EQ(potad_add_range_gfp(&pa, 512, 256, GFP_NOWAIT), 0);
+	spin_unlock(&outer);
+	d = alloc_big(&pa, 0);
+	REQUIRE(!IS_ERR(d));
+	rcu_read_lock();
+	CHECK(!potad_lookup(0));
+	WRITE_ONCE(potad_shim_zone, &pa);
+	CHECK(potad_lookup(17) == d);
+	CHECK(!potad_lookup(4096));
+	rcu_read_unlock();
+	/* A directory instance elsewhere is found in the directory. */
+	REQUIRE_EQ(potad_init(&other, "dir", POTAD_MEMORY, 12, 1024, 1024, 10), 0);
+	REQUIRE_EQ(potad_add_range(&other, 1024, 1024), 0);
+	rcu_read_lock();
+	CHECK(!potad_lookup(1024 * 4096));
+	rcu_read_unlock();
+	/* ... whose ranges need a gfp that sleeps. */
+	EXPECT_FAIL(&other, potad_withdraw_range_gfp(&other, 1024, 1, GFP_ATOMIC),
+		    -EINVAL, 1);
+	EXPECT_FAIL(&other, potad_add_range_gfp(&other, 1024, 1, GFP_NOWAIT),
+		    -EINVAL, 1);
+	CHECK_EQ(potad_free(&pa, d), 0);
+	spin_lock(&outer);
+	CHECK_EQ(potad_take_range(&pa, 512, 256, GFP_NOWAIT), 0);
+	CHECK_EQ(potad_withdraw_range_gfp(&pa, 128, 128, GFP_ATOMIC), 0);
+	spin_unlock(&outer);
+	EXPECT_FREE(&pa, "0-127");
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_total, 128);
+	WRITE_ONCE(potad_shim_zone, NULL);
+	potad_destroy(&other);
 	potad_destroy(&pa);
 	types_teardown();
 }
@@ -3258,6 +3338,8 @@ static const struct test_case tests[] = {
 	T(withdraw_errors),
 	T(withdraw_enomem),
 	T(withdraw_retired_forgotten),
+	T(take_range),
+	T(zone_instance),
 	T(type_register_errors),
 	T(type_register_enomem),
 	T(type_unregister_errors),

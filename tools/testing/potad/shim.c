@@ -1295,3 +1295,33 @@ static void __attribute__((constructor)) potad_shim_constructor(void)
 void potad_bench_debugfs(struct dentry *dir)
 {
 }
+
+/*
+ * mm/potad_zone.c needs struct zone and the buddy allocator.  Instead, a
+ * test may set potad_shim_zone to a %POTAD_ZONE instance: lookups that
+ * miss the directory then go to it, as they go to the page's zone in the
+ * kernel.
+ */
+struct potad *potad_shim_zone;
+
+struct potad *potad_zone_of(phys_addr_t phys)
+{
+	return READ_ONCE(potad_shim_zone);
+}
+
+void potad_zone_debugfs(struct dentry *dir)
+{
+}
+
+/* The zone API of mm/potad_debug.c's zalloc and zfree: no zones here. */
+struct potad_desc *potad_alloc_node(const struct potad_type *type,
+				    unsigned int shift, gfp_t gfp, int nid,
+				    void *owner)
+{
+	return ERR_PTR(-ENODEV);
+}
+
+int potad_free_mem(struct potad_desc *desc)
+{
+	return -EINVAL;
+}

@@ -44,6 +44,10 @@ extern const char *potad_last_warn_file;
 extern int potad_last_warn_line;
 extern char potad_last_warn_msg[256];
 
+/* The instance potad_zone_of() returns, for zone-instance tests. */
+struct potad;
+extern struct potad *potad_shim_zone;
+
 void potad_shim_init(void);
 __printf(4, 5)
 void potad_shim_warn(const char *file, int line, const char *func,

@@ -356,4 +356,145 @@ TEST(holes_and_odd_ranges)
 	ASSERT_EQ(0, cmd("destroy"));
 }
 
+/* A "Key: N kB" line of /proc/meminfo, or a "key N" one of /proc/vmstat. */
+static long long proc_value(const char *path, const char *key)
+{
+	char line[256], k[64];
+	long long v, ret = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld", k, &v) == 2 && !strcmp(k, key))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+/* Memory POTAD has handed out, in kB: PotadTotal - PotadFree. */
+static long long potad_used_kb(void)
+{
+	return proc_value("/proc/meminfo", "PotadTotal:") -
+	       proc_value("/proc/meminfo", "PotadFree:");
+}
+
+static long long event(const char *key)
+{
+	return proc_value("/proc/vmstat", key);
+}
+
+/* The physical address of the last zalloc, from "zlast PHYS BYTES". */
+static long long last_zone_block(void)
+{
+	char line[256];
+	long long phys = -1, bytes;
+	FILE *f = fopen(POTAD_TEST, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "zlast %llx %lld", &phys, &bytes) == 2)
+			break;
+	fclose(f);
+	return phys;
+}
+
+/* Shrinkers run: POTAD gives back every entirely free elastic block. */
+static int run_shrinkers(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	int ret = fd < 0 || write(fd, "2", 1) != 1 ? -1 : 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static int cmdline_has(const char *s)
+{
+	char buf[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return !!strstr(buf, s);
+}
+
+/*
+ * Every size from 4 KB to 1 GB (1 GB when booted with potad=1G): each
+ * allocation and free moves PotadTotal - PotadFree by exactly its size,
+ * and potad_alloc and potad_free by one, whatever refills and returns
+ * happen meanwhile.  The block is found by its address.
+ */
+TEST(zone_sizes_accounting)
+{
+	int shift, top = cmdline_has("potad=1G") ? 30 : 22;
+
+	if (access(POTAD_TEST, W_OK))
+		SKIP(return, "%s missing", POTAD_TEST);
+	ASSERT_LE(0, proc_value("/proc/meminfo", "PotadTotal:"));
+	for (shift = 12; shift <= top; shift++) {
+		long long used = potad_used_kb(), allocs = event("potad_alloc");
+		long long frees = event("potad_free"), phys;
+		unsigned long long block, bytes;
+
+		ASSERT_EQ(0, cmd("zalloc %d", shift)) TH_LOG("2^%d bytes", shift);
+		phys = last_zone_block();
+		ASSERT_LE(0, phys);
+		ASSERT_EQ(0, phys & ((1LL << shift) - 1));
+		ASSERT_EQ(used + (1LL << (shift - 10)), potad_used_kb());
+		ASSERT_EQ(allocs + 1, event("potad_alloc"));
+		ASSERT_EQ(1, find_block(phys + (1LL << shift) - 1, &block, &bytes));
+		ASSERT_EQ(phys, block);
+		ASSERT_EQ(1ULL << shift, bytes);
+		ASSERT_EQ(0, cmd("zfree %#llx", phys));
+		ASSERT_EQ(used, potad_used_kb());
+		ASSERT_EQ(frees + 1, event("potad_free"));
+		ASSERT_EQ(0, find_block(phys, &block, &bytes));
+	}
+	/* Beyond what any zone holds: ENOSPC; a block not ours: ENOENT. */
+	ASSERT_EQ(ENOSPC, cmd("zalloc 50"));
+	ASSERT_EQ(ENOENT, cmd("zfree 0x1000"));
+}
+
+#define DMA32_PAGES	(2 * 1024 + 1)	/* three MAX_PAGE_ORDER blocks */
+
+/*
+ * ZONE_DMA32 holds no reservation: filling it takes blocks from the buddy
+ * allocator (three refills for two blocks and a page).  Freeing it all
+ * gives one back on the way (above the high mark of two blocks) and keeps
+ * two, which the shrinker gives back.
+ */
+TEST(zone_refill_return_shrink)
+{
+	static long long phys[DMA32_PAGES];
+	long long refills, returns, total;
+	int i;
+
+	if (access(POTAD_TEST, W_OK))
+		SKIP(return, "%s missing", POTAD_TEST);
+	ASSERT_EQ(0, run_shrinkers());
+	total = proc_value("/proc/meminfo", "PotadTotal:");
+	refills = event("potad_refill");
+	returns = event("potad_return");
+	for (i = 0; i < DMA32_PAGES; i++) {
+		ASSERT_EQ(0, cmd("zalloc_dma32 12"));
+		phys[i] = last_zone_block();
+		ASSERT_GT(1LL << 32, phys[i]);
+	}
+	ASSERT_EQ(refills + 3, event("potad_refill"));
+	ASSERT_EQ(total + 3 * 4096, proc_value("/proc/meminfo", "PotadTotal:"));
+	for (i = 0; i < DMA32_PAGES; i++)
+		ASSERT_EQ(0, cmd("zfree %#llx", phys[i]));
+	ASSERT_EQ(returns + 1, event("potad_return"));
+	ASSERT_EQ(total + 2 * 4096, proc_value("/proc/meminfo", "PotadTotal:"));
+	ASSERT_EQ(0, run_shrinkers());
+	ASSERT_EQ(returns + 3, event("potad_return"));
+	ASSERT_EQ(total, proc_value("/proc/meminfo", "PotadTotal:"));
+}
+
 TEST_HARNESS_MAIN

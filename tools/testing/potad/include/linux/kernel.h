@@ -23,5 +23,10 @@
 /* Sleeping is not allowed under a spinlock: the shim checks it. */
 #define might_sleep()							\
 	potad_shim_might_sleep(__FILE__, __LINE__, "might_sleep()")
+#define might_sleep_if(cond)						\
+	do {								\
+		if (cond)						\
+			might_sleep();					\
+	} while (0)
 
 #endif /* _POTAD_SHIM_LINUX_KERNEL_H */
