@@ -2024,8 +2024,7 @@ static struct potad_desc *zone_alloc_ok(struct kunit *test,
 	KUNIT_EXPECT_PTR_EQ(test, d->potad, potad_zone(page_zone(page)));
 	KUNIT_EXPECT_EQ(test, potad_desc_bytes(d), BIT_ULL(shift));
 	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(potad_desc_phys(d), BIT_ULL(shift)));
-	KUNIT_EXPECT_PTR_EQ(test, potad_desc_virt(d),
-			    phys_to_virt(potad_desc_phys(d)));
+	KUNIT_EXPECT_PTR_EQ(test, potad_desc_virt(d), page_address(page));
 	KUNIT_EXPECT_PTR_EQ(test, d->owner, (void *)test);
 	KUNIT_EXPECT_PTR_EQ(test, lookup(potad_desc_phys(d) +
 					 BIT_ULL(shift) - 1), d);
@@ -2055,6 +2054,11 @@ static void potad_test_zone_api_gfp(struct kunit *test)
 						     gfps[i], first_online_node);
 		phys_addr_t phys = potad_desc_phys(d);
 
+		/* Not movable memory: never ZONE_MOVABLE, whatever the gfp. */
+		KUNIT_EXPECT_LE(test, page_zonenum(pfn_to_page(d->start)),
+				ZONE_NORMAL);
+		KUNIT_EXPECT_EQ(test, page_to_nid(pfn_to_page(d->start)),
+				first_online_node);
 		memset(potad_desc_virt(d), 0x5a, potad_desc_bytes(d));
 		KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
 		KUNIT_EXPECT_NULL(test, lookup(phys));
@@ -2063,8 +2067,8 @@ static void potad_test_zone_api_gfp(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, zone_event(POTAD_FREE) - frees, i);
 }
 
-/* The DMA32 zone instance, with nothing free in it or below: or skip. */
-static struct zone *zone_dry_dma32(struct kunit *test)
+/* Leave ZONE_DMA32 and below with no free POTAD memory, or skip. */
+static void zone_dry_dma32(struct kunit *test)
 {
 	struct zone *zone = NULL, *z;
 	struct potad_stats st;
@@ -2082,12 +2086,31 @@ static struct zone *zone_dry_dma32(struct kunit *test)
 	}
 	if (!zone)
 		kunit_skip(test, "no DMA32 zone");
-	return zone;
 }
 
 static void zone_restore_high(void *zone)
 {
 	potad_zone_set_high(zone, 2 * MAX_ORDER_NR_PAGES);
+}
+
+/*
+ * Set the high mark of zone @top and the zones below, where a refill for
+ * a gfp of that zone may land, until the end of the test.
+ */
+static void zone_set_high_upto(struct kunit *test, enum zone_type top,
+			       unsigned long high)
+{
+	struct zone *z;
+
+	for_each_populated_zone(z) {
+		if (zone_idx(z) > top)
+			continue;
+		potad_zone_set_high(z, high);
+		KUNIT_ASSERT_EQ(test,
+				kunit_add_action_or_reset(test,
+							  zone_restore_high,
+							  z), 0);
+	}
 }
 
 /*
@@ -2097,18 +2120,17 @@ static void zone_restore_high(void *zone)
  */
 static void potad_test_zone_refill_return(struct kunit *test)
 {
-	struct zone *zone = zone_dry_dma32(test);
-	unsigned long refills = zone_event(POTAD_REFILL);
-	unsigned long returns = zone_event(POTAD_RETURN);
+	unsigned long refills, returns;
 	struct potad_zone_info info0, info;
 	struct potad_desc *a, *b;
 	struct potad_stats st0, st;
 	struct zone *z;
 	phys_addr_t phys;
 
-	potad_zone_set_high(zone, 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, zone_restore_high,
-							zone), 0);
+	zone_dry_dma32(test);
+	refills = zone_event(POTAD_REFILL);
+	returns = zone_event(POTAD_RETURN);
+	zone_set_high_upto(test, ZONE_DMA32, 0);
 	a = zone_alloc_ok(test, PAGE_SHIFT, GFP_DMA32, NUMA_NO_NODE);
 	z = page_zone(pfn_to_page(a->start));
 	KUNIT_EXPECT_EQ(test, zone_event(POTAD_REFILL) - refills, 1);
@@ -2117,10 +2139,10 @@ static void potad_test_zone_refill_return(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, info0.elastic, MAX_ORDER_NR_PAGES);
 	KUNIT_EXPECT_EQ(test, st0.units_total, info0.reserved + MAX_ORDER_NR_PAGES);
 	KUNIT_EXPECT_EQ(test, st0.units_free, MAX_ORDER_NR_PAGES - 1);
-	/* Never a buddy page while POTAD has it. */
-	KUNIT_EXPECT_FALSE(test,
-			   PageBuddy(pfn_to_page(round_down(a->start,
-							    MAX_ORDER_NR_PAGES))));
+	KUNIT_EXPECT_EQ(test, info0.elastic_free, MAX_ORDER_NR_PAGES - 1);
+	/* While POTAD has it, a reserved page like the reservation's. */
+	KUNIT_EXPECT_TRUE(test, PageReserved(pfn_to_page(a->start)));
+	KUNIT_EXPECT_TRUE(test, PageReserved(pfn_to_page(a->start + 1)));
 
 	/* __GFP_ZERO: the same (lowest free) block again, dirtied first. */
 	b = zone_alloc_ok(test, PAGE_SHIFT + 2, GFP_DMA32, NUMA_NO_NODE);
@@ -2154,15 +2176,14 @@ static void potad_test_zone_refill_return(struct kunit *test)
  */
 static void potad_test_zone_high_shrinker(struct kunit *test)
 {
-	struct zone *zone = zone_dry_dma32(test);
-	unsigned long returns = zone_event(POTAD_RETURN);
 	struct potad_zone_info info;
+	unsigned long returns;
 	struct potad_desc *d;
 	struct zone *z;
 
-	potad_zone_set_high(zone, MAX_ORDER_NR_PAGES);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, zone_restore_high,
-							zone), 0);
+	zone_dry_dma32(test);
+	returns = zone_event(POTAD_RETURN);
+	zone_set_high_upto(test, ZONE_DMA32, MAX_ORDER_NR_PAGES);
 	d = zone_alloc_ok(test, PAGE_SHIFT + 3, GFP_DMA32, NUMA_NO_NODE);
 	z = page_zone(pfn_to_page(d->start));
 	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
@@ -2182,16 +2203,17 @@ static void potad_test_zone_high_shrinker(struct kunit *test)
 /* Refill and return where nothing may sleep: interrupts disabled. */
 static void potad_test_zone_atomic(struct kunit *test)
 {
-	struct zone *zone = zone_dry_dma32(test);
-	unsigned long refills = zone_event(POTAD_REFILL);
-	unsigned long returns = zone_event(POTAD_RETURN);
+	unsigned long refills, returns, flags;
 	struct potad_desc *d;
-	unsigned long flags;
 	int ret = -1;
 
-	potad_zone_set_high(zone, 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, zone_restore_high,
-							zone), 0);
+	/* Sleeping spinlocks and allocations with interrupts off: not on RT. */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "PREEMPT_RT");
+	zone_dry_dma32(test);
+	refills = zone_event(POTAD_REFILL);
+	returns = zone_event(POTAD_RETURN);
+	zone_set_high_upto(test, ZONE_DMA32, 0);
 	local_irq_save(flags);
 	d = potad_alloc_mem(&test_plain_type, PAGE_SHIFT,
 			    GFP_ATOMIC | GFP_DMA32, NULL);
@@ -2202,6 +2224,38 @@ static void potad_test_zone_atomic(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_EQ(test, zone_event(POTAD_REFILL) - refills, 1);
 	KUNIT_EXPECT_EQ(test, zone_event(POTAD_RETURN) - returns, 1);
+}
+
+/*
+ * The high mark counts free elastic memory, not the reservation's: with
+ * the 1 GB reservation all allocated, a 4 KB block takes a block from the
+ * buddy allocator, which goes back when the 4 KB block is freed.
+ */
+static void potad_test_zone_reserved_busy(struct kunit *test)
+{
+	const struct potad_reserved *r = NULL, *p;
+	unsigned long returns;
+	struct potad_desc *big, *d;
+	struct zone *zone;
+	unsigned int i;
+
+	for (i = 0; (p = potad_reserved_get(i)); i++)
+		if (p->size == SZ_1G)
+			r = p;
+	if (!r || potad_reserved_get(1))
+		kunit_skip(test, "needs exactly one 1 GB piece (potad=1G)");
+	zone = page_zone(pfn_to_page(PHYS_PFN(r->base)));
+	potad_zone_shrink_all();
+	big = zone_alloc_ok(test, 30, GFP_KERNEL, NUMA_NO_NODE);
+	zone_set_high_upto(test, ZONE_NORMAL, 0);
+	returns = zone_event(POTAD_RETURN);
+	d = potad_alloc_node(&test_plain_type, PAGE_SHIFT,
+			     GFP_KERNEL | __GFP_THISNODE, zone_to_nid(zone),
+			     NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_RETURN) - returns, 1);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(big), 0);
 }
 
 /* 1 GB through the zone API, from the reservation, by the gfp's zone. */
@@ -2231,6 +2285,7 @@ static struct kunit_case potad_zone_cases[] = {
 	KUNIT_CASE(potad_test_zone_high_shrinker),
 	KUNIT_CASE(potad_test_zone_atomic),
 	KUNIT_CASE(potad_test_zone_api_1g),
+	KUNIT_CASE(potad_test_zone_reserved_busy),
 	{}
 };
 

@@ -735,6 +735,34 @@ static bool potad_in_space(struct potad *pa, unsigned long start,
 	return true;
 }
 
+/**
+ * potad_overlaps() - Does an instance hold any of a range of units?
+ * @pa: The instance.
+ * @start: Absolute number of the first unit.
+ * @nr: Number of units.
+ *
+ * For the directory (mm/potad_lookup.c): memory a zone instance holds,
+ * which is not in the directory, must not be added to another instance.
+ *
+ * Context: Any context where a spinlock_t may be taken; takes the
+ * instance lock with interrupts disabled.
+ * Return: True if a range added to @pa overlaps [@start, @start + @nr).
+ */
+bool potad_overlaps(struct potad *pa, unsigned long start, unsigned long nr)
+{
+	unsigned long off, end, flags;
+	struct potad_range *r;
+
+	if (!nr || start >= pa->base + pa->span || start + nr <= pa->base)
+		return false;
+	off = max(start, pa->base) - pa->base;
+	end = min(start + nr, pa->base + pa->span) - pa->base;
+	spin_lock_irqsave(&pa->lock, flags);
+	r = __potad_range_after(pa, off);
+	spin_unlock_irqrestore(&pa->lock, flags);
+	return r && r->start < end;
+}
+
 /* Does @pa enter its memory in the directory (mm/potad_lookup.c)? */
 static inline bool potad_uses_directory(const struct potad *pa)
 {

@@ -34,6 +34,7 @@ void potad_desc_discard(const struct potad_type *type, struct potad_desc *desc);
 int potad_alloc_into(struct potad *pa, struct potad_desc *desc,
 		     const struct potad_type *type, unsigned int order,
 		     void *owner, gfp_t gfp);
+bool potad_overlaps(struct potad *pa, unsigned long start, unsigned long nr);
 
 /* mm/potad_lookup.c */
 /* Memory ranges of memory-space instances; under potad_list_lock. */

@@ -171,6 +171,35 @@ static bool potad_tree_clear(struct ma_state *mas, unsigned long first,
 /* The directory */
 
 /*
+ * Does a zone instance, which is not in the directory, hold any of the
+ * memory of units [start, start + nr) of @pa?  The zones of the first and
+ * last byte are asked: ranges that cross more than two zones are not
+ * added by anyone.  Warns once, naming the zone instance, if so.
+ */
+static bool potad_zone_holds(struct potad *pa, unsigned long start,
+			     unsigned long nr)
+{
+	phys_addr_t first = (phys_addr_t)start << pa->unit_shift;
+	phys_addr_t last = ((phys_addr_t)(start + nr) << pa->unit_shift) - 1;
+	struct potad *zone[2];
+	unsigned int i;
+
+	zone[0] = potad_zone_of(first);
+	zone[1] = potad_zone_of(last);
+	for (i = 0; i < 2; i++) {
+		if (!zone[i] || (i && zone[1] == zone[0]))
+			continue;
+		if (potad_overlaps(zone[i], PHYS_PFN(first),
+				   PHYS_PFN(last) - PHYS_PFN(first) + 1) &&
+		    WARN_ONCE(1, "potad: %s: memory %llx+%llx belongs to %s\n",
+			      pa->name, (u64)first, (u64)(last - first + 1),
+			      zone[i]->name))
+			return true;
+	}
+	return false;
+}
+
+/*
  * Check that no other range holds units [start, start + nr) of @pa, and
  * preallocate the directory store of potad_dir_finish().  Called with
  * potad_list_lock held.
@@ -196,6 +225,8 @@ int potad_dir_prepare_add(struct potad *pa, struct ma_state *mas,
 			      ((struct potad *)entry)->name))
 			return -EEXIST;
 	}
+	if (potad_zone_holds(pa, start, nr))
+		return -EEXIST;
 	mas_set_range(mas, first, last);
 	return mas_preallocate(mas, pa, GFP_KERNEL);
 }

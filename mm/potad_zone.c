@@ -39,6 +39,12 @@
  * the block is taken out of the instance first (potad_take_range()),
  * then freed.
  *
+ * Struct pages: every page a zone instance holds, free or handed out, is a
+ * reserved page with one reference, as the reservation's pages are from
+ * boot (see potad_hold_pages()).  Users that need other page state (the
+ * hugetlb folios of mm/potad_hugetlb.c) set it up on allocation and put
+ * it back before the free.
+ *
  * Accounting: reserved memory is not in MemTotal (like memory reserved
  * for boot-time gigantic pages); elastic memory is, and the buddy
  * allocator counts it as allocated, not free, while POTAD holds it.
@@ -93,7 +99,7 @@
 /* Pages of a block taken from the buddy allocator. */
 #define POTAD_ELASTIC_PAGES	MAX_ORDER_NR_PAGES
 
-/* Default high mark: free pages kept beyond the reservation. */
+/* Default high mark: free elastic pages kept. */
 #define POTAD_ZONE_HIGH		(2 * POTAD_ELASTIC_PAGES)
 
 /* Refills one allocation may make before it gives up. */
@@ -104,14 +110,20 @@
  * @pa: The instance; potad_zone() returns it.
  * @zone: The zone.
  * @reserved: Pages of the boot reservation added to @pa.
- * @high: Free pages @pa keeps beyond @reserved before it gives an
- *	entirely free elastic block back.
+ * @high: Free elastic pages @pa keeps; above that, elastic blocks go back
+ *	to the buddy allocator as soon as they are entirely free.
  * @elastic: One bit per MAX_PAGE_ORDER block of the span, from
- *	@elastic_base, set while the block is in @pa and came from the
- *	buddy allocator.
+ *	@elastic_base: set from just before the block is added to @pa until
+ *	it has been taken out again.
+ * @claimed: One bit per block, set while a CPU adds the block or takes it
+ *	out, so that no other CPU tries to take it out meanwhile.
  * @elastic_base: pfn >> MAX_PAGE_ORDER of bit 0 of @elastic.
- * @nr_bits: Bits in @elastic.
+ * @nr_bits: Bits in @elastic and @claimed.
+ * @shrink_cursor: Bit the shrinker's next scan starts at.
  * @nr_elastic: Pages held from the buddy allocator.
+ * @elastic_free: Free pages in elastic blocks (counted when their owner
+ *	frees them, even if a reference defers their return to the free
+ *	space).
  * @refills: Blocks taken from the buddy allocator.
  * @returns: Blocks given back.
  */
@@ -119,11 +131,14 @@ struct potad_zone_inst {
 	struct potad pa;
 	struct zone *zone;
 	unsigned long reserved;
-	unsigned long high;
+	long high;
 	unsigned long *elastic;
+	unsigned long *claimed;
 	unsigned long elastic_base;
 	unsigned long nr_bits;
+	unsigned long shrink_cursor;
 	atomic_long_t nr_elastic;
+	atomic_long_t elastic_free;
 	atomic_long_t refills;
 	atomic_long_t returns;
 };
@@ -403,6 +418,75 @@ static unsigned long potad_elastic_pfn(struct potad_zone_inst *zi,
 }
 
 /*
+ * Every page a zone instance holds looks like the reservation's pages do:
+ * PageReserved with a reference count of one, whether it is free in the
+ * instance or handed out as memory.  So pfn walkers (compaction, memory
+ * offlining, /proc/kpageflags) see pages nobody may touch, and a block is
+ * the same to its user wherever it came from.  These two convert a
+ * MAX_PAGE_ORDER block between that and what alloc_pages() gives and
+ * __free_pages() takes (a non-compound block: the first page holds the
+ * reference).
+ */
+static void potad_hold_pages(struct page *page)
+{
+	unsigned long i;
+
+	for (i = 0; i < POTAD_ELASTIC_PAGES; i++, page++) {
+		SetPageReserved(page);
+		if (i)
+			set_page_count(page, 1);
+	}
+}
+
+static void potad_unhold_pages(struct page *page)
+{
+	unsigned long i;
+
+	for (i = 0; i < POTAD_ELASTIC_PAGES; i++, page++) {
+		ClearPageReserved(page);
+		if (i)
+			set_page_count(page, 0);
+	}
+}
+
+/*
+ * Count the pages of [pfn, pfn + nr) that lie in elastic blocks as @sign
+ * free pages.  A block that holds allocated units cannot be taken out, and
+ * one not yet added holds none, so the bits read here are the bits read
+ * when the same units come back.
+ */
+static void potad_account_elastic(struct potad_zone_inst *zi,
+				  unsigned long pfn, unsigned long nr, long sign)
+{
+	unsigned long end = pfn + nr;
+	long delta = 0;
+
+	while (pfn < end) {
+		unsigned long bit = potad_elastic_bit(zi, pfn);
+		unsigned long next = min(end, potad_elastic_pfn(zi, bit + 1));
+
+		if (test_bit(bit, zi->elastic))
+			delta += next - pfn;
+		pfn = next;
+	}
+	if (delta)
+		atomic_long_add(sign * delta, &zi->elastic_free);
+}
+
+/*
+ * The gfp of a refill: the caller's reclaim, zone and node constraints,
+ * but never the emergency reserves (__GFP_HIGH, __GFP_MEMALLOC, and with
+ * __GFP_NOMEMALLOC no ALLOC_HIGHATOMIC for an atomic caller): a 4 KB
+ * request must not take 4 MB from them.  POTAD memory is not movable.
+ */
+static gfp_t potad_refill_gfp(gfp_t gfp)
+{
+	gfp &= GFP_RECLAIM_MASK | GFP_ZONEMASK | GFP_CONSTRAINT_MASK;
+	gfp &= ~(__GFP_MOVABLE | __GFP_HIGH | __GFP_MEMALLOC);
+	return gfp | __GFP_NOWARN | __GFP_NOMEMALLOC;
+}
+
+/*
  * Take a MAX_PAGE_ORDER block from the buddy allocator for an allocation
  * with @gfp on @nid, and add it to the instance of the zone it came from.
  * The instance lock is not held across the buddy allocator.  Returns
@@ -410,29 +494,41 @@ static unsigned long potad_elastic_pfn(struct potad_zone_inst *zi,
  */
 static struct potad_zone_inst *potad_refill(gfp_t gfp, int nid)
 {
-	/* POTAD memory is neither movable, nor charged, nor compound. */
-	gfp_t bgfp = (gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_MOVABLE |
-			      __GFP_ACCOUNT)) | __GFP_NOWARN;
 	struct potad_zone_inst *zi;
-	unsigned long pfn;
+	unsigned long pfn, bit;
 	struct page *page;
+	int ret;
 
-	page = alloc_pages_node(nid, bgfp, MAX_PAGE_ORDER);
+	page = alloc_pages_node(nid, potad_refill_gfp(gfp), MAX_PAGE_ORDER);
 	if (!page) {
 		count_vm_event(POTAD_REFILL_FAIL);
 		return NULL;
 	}
 	pfn = page_to_pfn(page);
 	zi = potad_zone_inst(page_zone(page));
-	if (!zi || potad_add_range_gfp(&zi->pa, pfn, POTAD_ELASTIC_PAGES,
-				       gfp & GFP_RECLAIM_MASK)) {
+	if (!zi) {
 		__free_pages(page, MAX_PAGE_ORDER);
 		count_vm_event(POTAD_REFILL_FAIL);
 		return NULL;
 	}
-	/* Only once it is in the instance may it be taken out again. */
-	set_bit(potad_elastic_bit(zi, pfn), zi->elastic);
+	bit = potad_elastic_bit(zi, pfn);
+	/* Fresh from the buddy allocator: nobody else can be at it. */
+	WARN_ON_ONCE(test_and_set_bit_lock(bit, zi->claimed));
+	set_bit(bit, zi->elastic);
+	potad_hold_pages(page);
+	ret = potad_add_range_gfp(&zi->pa, pfn, POTAD_ELASTIC_PAGES,
+				  gfp & GFP_RECLAIM_MASK);
+	if (ret) {
+		clear_bit(bit, zi->elastic);
+		clear_bit_unlock(bit, zi->claimed);
+		potad_unhold_pages(page);
+		__free_pages(page, MAX_PAGE_ORDER);
+		count_vm_event(POTAD_REFILL_FAIL);
+		return NULL;
+	}
+	atomic_long_add(POTAD_ELASTIC_PAGES, &zi->elastic_free);
 	atomic_long_add(POTAD_ELASTIC_PAGES, &zi->nr_elastic);
+	clear_bit_unlock(bit, zi->claimed);
 	atomic_long_inc(&zi->refills);
 	count_vm_event(POTAD_REFILL);
 	return zi;
@@ -440,32 +536,35 @@ static struct potad_zone_inst *potad_refill(gfp_t gfp, int nid)
 
 /*
  * Give the elastic block of @bit back to the buddy allocator if it is
- * entirely free.  Whoever clears the bit owns the attempt; the bit is set
- * again if the block cannot go.  True if it went back.
+ * entirely free and holds no retired page.  True if it went back.
  */
 static bool potad_return(struct potad_zone_inst *zi, unsigned long bit)
 {
 	unsigned long pfn = potad_elastic_pfn(zi, bit);
 
-	if (!test_and_clear_bit(bit, zi->elastic))
+	if (test_and_set_bit_lock(bit, zi->claimed))
 		return false;
-	if (potad_take_range(&zi->pa, pfn, POTAD_ELASTIC_PAGES,
+	if (!test_bit(bit, zi->elastic) ||
+	    potad_take_range(&zi->pa, pfn, POTAD_ELASTIC_PAGES,
 			     GFP_NOWAIT | __GFP_NOWARN)) {
-		set_bit(bit, zi->elastic);
+		clear_bit_unlock(bit, zi->claimed);
 		return false;
 	}
+	atomic_long_sub(POTAD_ELASTIC_PAGES, &zi->elastic_free);
 	atomic_long_sub(POTAD_ELASTIC_PAGES, &zi->nr_elastic);
+	clear_bit(bit, zi->elastic);
+	clear_bit_unlock(bit, zi->claimed);
 	atomic_long_inc(&zi->returns);
 	count_vm_event(POTAD_RETURN);
+	potad_unhold_pages(pfn_to_page(pfn));
 	__free_pages(pfn_to_page(pfn), MAX_PAGE_ORDER);
 	return true;
 }
 
-/* Free pages of @zi beyond its reservation and high mark? */
+/* More free elastic pages than the high mark? */
 static bool potad_above_high(struct potad_zone_inst *zi)
 {
-	return potad_peek(&zi->pa.stats.units_free) >
-	       zi->reserved + READ_ONCE(zi->high);
+	return atomic_long_read(&zi->elastic_free) > READ_ONCE(zi->high);
 }
 
 /*
@@ -505,10 +604,13 @@ static int potad_alloc_zonelist(struct potad_desc *desc,
 				unsigned int order, gfp_t gfp, int nid,
 				void *owner)
 {
-	struct zonelist *zonelist = node_zonelist(nid, gfp);
+	struct zonelist *zonelist;
 	struct zoneref *z;
 	struct zone *zone;
 
+	/* Not movable memory: ZONE_MOVABLE is for movable allocations. */
+	gfp &= ~__GFP_MOVABLE;
+	zonelist = node_zonelist(nid, gfp);
 	for_each_zone_zonelist(zone, z, zonelist, gfp_zone(gfp)) {
 		struct potad_zone_inst *zi = potad_zone_inst(zone);
 		int ret;
@@ -534,18 +636,23 @@ static int potad_alloc_zonelist(struct potad_desc *desc,
  *	are not implemented yet.
  * @gfp: Chooses the zones as for alloc_pages(), following the zonelist of
  *	@nid: %GFP_KERNEL, %GFP_DMA32, %GFP_ATOMIC, %GFP_NOWAIT ...;
- *	%__GFP_ZERO zeroes the block, %__GFP_NOWARN silences the failure
- *	message.  The reclaim flags apply to the descriptor, the index
- *	and refills from the buddy allocator.  %__GFP_MOVABLE is ignored
- *	(POTAD memory is not movable); %__GFP_NOFAIL is not supported.
+ *	%__GFP_ZERO zeroes the block (so does init_on_alloc), %__GFP_NOWARN
+ *	silences the failure message.  The reclaim flags apply to the
+ *	descriptor, the index and refills from the buddy allocator, which
+ *	never dip into the emergency reserves.  %__GFP_MOVABLE is ignored
+ *	(POTAD memory is not movable); %__GFP_NOFAIL is not supported;
+ *	%__GFP_ACCOUNT is not charged.
  * @nid: Preferred node, or %NUMA_NO_NODE for the nearest one.
  * @owner: Stored in the descriptor.
  *
  * Takes the smallest free block of at least 2^@shift bytes in the first
  * zone instance of the zonelist that has one.  If none has, and the
  * block is no larger than MAX_PAGE_ORDER pages, takes a MAX_PAGE_ORDER
- * block from the buddy allocator with @gfp and tries again.  The block
- * is found by potad_lookup() until it is freed with potad_free_mem().
+ * block from the buddy allocator with @gfp and tries again: so even a
+ * 4 KB request fails when the buddy allocator cannot find or compact a
+ * free MAX_PAGE_ORDER block.  The block is found by potad_lookup() until
+ * it is freed with potad_free_mem().  Zeroing a large block with a @gfp
+ * that cannot sleep takes as long as it takes, without rescheduling.
  *
  * Context: Any context where a spinlock_t may be taken, if @gfp does not
  * sleep (process context with %GFP_KERNEL); takes and releases instance
@@ -555,8 +662,8 @@ static int potad_alloc_zonelist(struct potad_desc *desc,
  * %POTAD_MIN_UNIT_SHIFT or beyond BITS_PER_LONG, or %__GFP_NOFAIL (caller
  * bugs, warned about once); -EOPNOTSUPP for a block smaller than a page;
  * -ENOMEM if the descriptor or the index could not be allocated; -ENOSPC
- * if no zone can give such a block, with a one-line message unless
- * %__GFP_NOWARN.
+ * if no zone can give such a block (a refill the buddy allocator refused
+ * included), with a one-line message unless %__GFP_NOWARN.
  */
 struct potad_desc *potad_alloc_node(const struct potad_type *type,
 				    unsigned int shift, gfp_t gfp, int nid,
@@ -578,8 +685,10 @@ struct potad_desc *potad_alloc_node(const struct potad_type *type,
 	if (nid == NUMA_NO_NODE)
 		nid = numa_mem_id();
 	desc = potad_desc_new(type, gfp & GFP_RECLAIM_MASK);
-	if (IS_ERR(desc))
+	if (IS_ERR(desc)) {
+		count_vm_event(POTAD_ALLOC_FAIL);
 		return desc;
+	}
 	if (order > potad_zones_max_order) {
 		ret = -ENOSPC;
 		goto fail;
@@ -595,7 +704,9 @@ struct potad_desc *potad_alloc_node(const struct potad_type *type,
 	}
 	if (ret)
 		goto fail;
-	if (gfp & __GFP_ZERO)
+	zi = container_of(desc->potad, struct potad_zone_inst, pa);
+	potad_account_elastic(zi, desc->start, potad_desc_units(desc), -1);
+	if (want_init_on_alloc(gfp))
 		potad_clear_block(desc, gfp);
 	count_vm_event(POTAD_ALLOC);
 	return desc;
@@ -618,19 +729,25 @@ EXPORT_SYMBOL_GPL(potad_alloc_node);
  * instance is above its high mark.  A block referenced with
  * potad_desc_tryget() is freed when the last reference goes.
  *
+ * A descriptor freed already is gone (slab memory, released after a
+ * grace period): freeing it again is a use-after-free for KASAN to
+ * report, as for kfree().
+ *
  * Context: As potad_free(); never sleeps.
- * Return: 0; -EINVAL for a descriptor not from potad_alloc_node() or
- * already freed (caller bugs, warned about once; nothing changes).
+ * Return: 0; -EINVAL for a descriptor not from potad_alloc_node(), or one
+ * found dead (caller bugs, warned about once; nothing changes).
  */
 int potad_free_mem(struct potad_desc *desc)
 {
 	struct potad *pa = desc ? READ_ONCE(desc->potad) : NULL;
+	struct potad_zone_inst *zi;
 	unsigned long start, nr;
 	int ret;
 
 	if (WARN_ONCE(!pa || !(pa->flags & POTAD_ZONE),
 		      "potad: freeing a block not from a zone instance\n"))
 		return -EINVAL;
+	zi = container_of(pa, struct potad_zone_inst, pa);
 	/* @desc may be gone once potad_free() returns. */
 	start = desc->start;
 	nr = potad_desc_units(desc);
@@ -638,8 +755,8 @@ int potad_free_mem(struct potad_desc *desc)
 	if (ret)
 		return ret;
 	count_vm_event(POTAD_FREE);
-	potad_return_freed(container_of(pa, struct potad_zone_inst, pa), start,
-			   nr);
+	potad_account_elastic(zi, start, nr, 1);
+	potad_return_freed(zi, start, nr);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(potad_free_mem);
@@ -661,6 +778,7 @@ int potad_zone_get_info(struct zone *zone, struct potad_zone_info *info)
 	info->reserved = zi->reserved;
 	info->elastic = atomic_long_read(&zi->nr_elastic);
 	info->high = READ_ONCE(zi->high);
+	info->elastic_free = max(0L, atomic_long_read(&zi->elastic_free));
 	info->refills = atomic_long_read(&zi->refills);
 	info->returns = atomic_long_read(&zi->returns);
 	return 0;
@@ -670,9 +788,9 @@ EXPORT_SYMBOL_GPL(potad_zone_get_info);
 /**
  * potad_zone_set_high() - Set a zone instance's high mark.
  * @zone: A zone.
- * @high: Free pages to keep beyond the reservation.
+ * @high: Free elastic pages to keep (at most LONG_MAX).
  *
- * Lowering it does not give anything back by itself: the next free of an
+ * Lowering it does not give anything back by itself: the next free in an
  * elastic block, or the shrinker, does.
  *
  * Context: Any context.
@@ -684,22 +802,32 @@ long potad_zone_set_high(struct zone *zone, unsigned long high)
 
 	if (!zi)
 		return -ENODEV;
-	return xchg(&zi->high, high);
+	return xchg(&zi->high, min_t(unsigned long, high, LONG_MAX));
 }
 EXPORT_SYMBOL_GPL(potad_zone_set_high);
 
-/* Give back up to @nr pages of entirely free elastic blocks of @zi. */
+/*
+ * Give back up to @nr pages of entirely free elastic blocks of @zi, from
+ * its cursor on and around once at most.
+ */
 static unsigned long potad_zone_shrink(struct potad_zone_inst *zi,
 				       unsigned long nr)
 {
-	unsigned long bit, freed = 0;
+	unsigned long cursor = READ_ONCE(zi->shrink_cursor), bit, freed = 0;
+	int pass;
 
-	for_each_set_bit(bit, zi->elastic, zi->nr_bits) {
-		if (freed >= nr)
-			break;
-		if (potad_return(zi, bit))
-			freed += POTAD_ELASTIC_PAGES;
-		cond_resched();
+	for (pass = 0; pass < 2; pass++) {
+		bit = pass ? 0 : cursor;
+		for_each_set_bit_from(bit, zi->elastic,
+				      pass ? cursor : zi->nr_bits) {
+			if (potad_return(zi, bit))
+				freed += POTAD_ELASTIC_PAGES;
+			cond_resched();
+			if (freed >= nr) {
+				WRITE_ONCE(zi->shrink_cursor, bit + 1);
+				return freed;
+			}
+		}
 	}
 	return freed;
 }
@@ -711,12 +839,14 @@ static unsigned long potad_shrink_count(struct shrinker *shrinker,
 	unsigned long count = 0;
 	unsigned int i;
 
-	/* Elastic pages, and at most the free ones: a bound, not exact. */
+	/*
+	 * Free elastic pages, in whole blocks: only entirely free blocks can
+	 * go, and less than a block's worth cannot fill one.
+	 */
 	for (i = 0; i < potad_nr_zones; i++) {
 		zi = potad_zone_list[i];
-		count += min_t(unsigned long,
-			       atomic_long_read(&zi->nr_elastic),
-			       potad_peek(&zi->pa.stats.units_free));
+		count += round_down(max(0L, atomic_long_read(&zi->elastic_free)),
+				    POTAD_ELASTIC_PAGES);
 	}
 	return count ?: SHRINK_EMPTY;
 }
@@ -728,12 +858,12 @@ static unsigned long potad_shrink_scan(struct shrinker *shrinker,
 	unsigned long freed = 0;
 	unsigned int i;
 
-	for (i = 0; i < potad_nr_zones; i++) {
+	for (i = 0; i < potad_nr_zones && freed < sc->nr_to_scan; i++) {
 		zi = potad_zone_list[i];
-		if (freed >= sc->nr_to_scan)
-			break;
 		freed += potad_zone_shrink(zi, sc->nr_to_scan - freed);
 	}
+	/* Pages back in the buddy allocator are reclaim's progress. */
+	mm_account_reclaimed_pages(freed);
 	return freed ?: SHRINK_STOP;
 }
 
@@ -753,6 +883,7 @@ unsigned long potad_zone_shrink_all(void)
 
 	for (i = 0; i < potad_nr_zones; i++) {
 		zi = potad_zone_list[i];
+		WRITE_ONCE(zi->shrink_cursor, 0);
 		freed += potad_zone_shrink(zi, ULONG_MAX);
 	}
 	return freed;
@@ -765,13 +896,14 @@ EXPORT_SYMBOL_GPL(potad_zone_shrink_all);
  *
  * PotadTotal: the memory the zone instances hold (the reservation and
  * what they took from the buddy allocator); PotadFree: how much of it is
- * free.
+ * free; PotadReserved: the reservation's part of PotadTotal, the part
+ * that is not in MemTotal.
  *
  * Context: Process context.
  */
 void potad_report_meminfo(struct seq_file *m)
 {
-	unsigned long total = 0, free = 0;
+	unsigned long total = 0, free = 0, reserved = 0;
 	struct potad_zone_inst *zi;
 	unsigned int i;
 
@@ -779,9 +911,12 @@ void potad_report_meminfo(struct seq_file *m)
 		zi = potad_zone_list[i];
 		total += potad_peek(&zi->pa.stats.units_total);
 		free += potad_peek(&zi->pa.stats.units_free);
+		reserved += zi->reserved;
 	}
 	seq_printf(m, "PotadTotal:     %8lu kB\n", total << (PAGE_SHIFT - 10));
 	seq_printf(m, "PotadFree:      %8lu kB\n", free << (PAGE_SHIFT - 10));
+	seq_printf(m, "PotadReserved:  %8lu kB\n",
+		   reserved << (PAGE_SHIFT - 10));
 }
 
 /* debugfs "zones": each zone instance, its memory and free blocks. */
@@ -803,10 +938,10 @@ static int potad_zones_show(struct seq_file *m, void *v)
 		seq_printf(m, "%s pfn %#lx-%#lx max_order %u\n", zi->pa.name,
 			   zi->zone->zone_start_pfn,
 			   zone_end_pfn(zi->zone) - 1, st->max_order);
-		seq_printf(m, "  pages %lu free %lu allocated %lu reserved %lu elastic %lu high %lu\n",
+		seq_printf(m, "  pages %lu free %lu allocated %lu reserved %lu elastic %lu elastic_free %lu high %lu\n",
 			   st->units_total, st->units_free,
 			   st->units_allocated, info.reserved, info.elastic,
-			   info.high);
+			   info.elastic_free, info.high);
 		seq_printf(m, "  refills %lu returns %lu\n", info.refills,
 			   info.returns);
 		seq_puts(m, "  free blocks by order:");
@@ -854,7 +989,8 @@ static int __init potad_zone_setup(struct zone *zone)
 	zi->elastic_base = zone->zone_start_pfn >> MAX_PAGE_ORDER;
 	zi->nr_bits = ((end - 1) >> MAX_PAGE_ORDER) - zi->elastic_base + 1;
 	zi->elastic = bitmap_zalloc(zi->nr_bits, GFP_KERNEL);
-	if (!zi->elastic)
+	zi->claimed = bitmap_zalloc(zi->nr_bits, GFP_KERNEL);
+	if (!zi->elastic || !zi->claimed)
 		goto nomem;
 	ret = potad_init(&zi->pa, name, POTAD_MEMORY | POTAD_ZONE, PAGE_SHIFT,
 			 base, end - base, order);
@@ -869,8 +1005,10 @@ static int __init potad_zone_setup(struct zone *zone)
 nomem:
 	ret = -ENOMEM;
 fail:
-	if (zi)
+	if (zi) {
 		bitmap_free(zi->elastic);
+		bitmap_free(zi->claimed);
+	}
 	kfree(name);
 	kfree(zi);
 	return ret;

@@ -380,14 +380,16 @@ struct potad_reserved {
  * struct potad_zone_info - What a zone instance holds.
  * @reserved: Pages of the boot reservation (potad=), never given back.
  * @elastic: Pages taken from the buddy allocator and not yet given back.
- * @high: Free pages the instance keeps beyond @reserved before it gives
- *	entirely free elastic blocks back.
+ * @elastic_free: Free pages among @elastic.
+ * @high: Free elastic pages the instance keeps before it gives entirely
+ *	free elastic blocks back.
  * @refills: MAX_PAGE_ORDER blocks taken from the buddy allocator.
  * @returns: Blocks given back to it.
  */
 struct potad_zone_info {
 	unsigned long reserved;
 	unsigned long elastic;
+	unsigned long elastic_free;
 	unsigned long high;
 	unsigned long refills;
 	unsigned long returns;

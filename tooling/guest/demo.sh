@@ -56,3 +56,39 @@ step lookup 0x400000200000
 step free 0x400000010
 step lookup 0x400000010000
 step destroy
+
+# Real memory: the zone instances, with the potad= reservation.
+zstep() {
+	echo "demo: $*"
+	echo "$*" > $t
+	sed -n 's/^zlast \(0x[0-9a-f]*\) \([0-9]*\)/demo:   -> block at \1, \2 bytes/p' $t
+}
+meminfo() {
+	grep '^Potad' /proc/meminfo | sed 's/^/demo:   /'
+	grep '^potad_' /proc/vmstat | tr '\n' ' ' | sed 's/^/demo:   /; s/$/\n/'
+}
+echo "demo: zone instances (real memory):"
+cat $d/zones
+meminfo
+# 1 GB from the reservation, far beyond MAX_PAGE_ORDER (with potad=1G).
+if grep -q 'potad=1G' /proc/cmdline; then
+	zstep zalloc 30
+	p1g=$(sed -n 's/^zlast \(0x[0-9a-f]*\) .*/\1/p' $t)
+	step lookup $((p1g + 12345))
+	meminfo
+	zstep zfree $p1g
+fi
+# 4 KB from ZONE_DMA32, which holds no reservation: a refill from the buddy.
+zstep zalloc_dma32 12
+p4k=$(sed -n 's/^zlast \(0x[0-9a-f]*\) .*/\1/p' $t)
+step lookup $p4k
+echo "demo: after the refill:"
+cat $d/zones | grep -A3 DMA32
+meminfo
+zstep zfree $p4k
+echo 2 > /proc/sys/vm/drop_caches
+echo "demo: after drop_caches (the shrinker gave the block back):"
+cat $d/zones | grep -A3 DMA32
+meminfo
+echo "demo: 512 B blocks are not implemented yet:"
+echo zalloc 9 > $t 2>/dev/null || echo "demo:   -> zalloc 9 refused (not implemented yet)"

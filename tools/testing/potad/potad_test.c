@@ -1162,7 +1162,7 @@ static void test_zone_instance(void)
 {
 	DEFINE_SPINLOCK(outer);
 	struct potad pa, other;
-	struct potad_desc *d;
+	struct potad_desc *d, *e;
 	struct potad_stats st;
 
 	types_setup();
@@ -1181,12 +1181,22 @@ static void test_zone_instance(void)
 	CHECK(potad_lookup(17) == d);
 	CHECK(!potad_lookup(4096));
 	rcu_read_unlock();
-	/* A directory instance elsewhere is found in the directory. */
-	REQUIRE_EQ(potad_init(&other, "dir", POTAD_MEMORY, 12, 1024, 1024, 10), 0);
+	/*
+	 * A directory instance elsewhere is found in the directory, before
+	 * the zone; one over memory the zone holds is refused.
+	 */
+	REQUIRE_EQ(potad_init(&other, "dir", POTAD_MEMORY, 12, 0, 2048, 10), 0);
+	EXPECT_FAIL(&other, potad_add_range(&other, 200, 100), -EEXIST, 1);
+	EXPECT_FAIL(&other, potad_add_range(&other, 700, 1024), -EEXIST, 1);
 	REQUIRE_EQ(potad_add_range(&other, 1024, 1024), 0);
+	e = alloc_big(&other, 0);
+	REQUIRE(!IS_ERR(e));
+	REQUIRE_EQ(e->start, 1024);
 	rcu_read_lock();
-	CHECK(!potad_lookup(1024 * 4096));
+	CHECK(potad_lookup(1024 * 4096 + 5) == e);
+	CHECK(potad_lookup(17) == d);
 	rcu_read_unlock();
+	CHECK_EQ(potad_free(&other, e), 0);
 	/* ... whose ranges need a gfp that sleeps. */
 	EXPECT_FAIL(&other, potad_withdraw_range_gfp(&other, 1024, 1, GFP_ATOMIC),
 		    -EINVAL, 1);
