@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the guest initramfs: static busybox, init, demo, kselftest.
+# Build the guest initramfs: static busybox, init, demo, kselftests.
 # Usage: mkinitramfs.sh KSRC BUILD OUT
 set -euo pipefail
 ksrc=$1 build=$2 out=$3
@@ -13,8 +13,19 @@ mkdir -p "$sel"
 make -s -C "$ksrc/tools/testing/selftests/potad" OUTPUT="$sel" \
 	LDFLAGS=-static >/dev/null
 
+# The kernel's own hugetlb tests from tools/testing/selftests/mm, against
+# the tree's UAPI headers (installed in build/uapi: Debian's are older).
+make -s -C "$ksrc" O="$build/uapi" ARCH=x86_64 HOSTCC="ccache gcc" headers
+mkdir -p "$sel/mm"
+for t in map_hugetlb hugepage-vmemmap; do
+	gcc -static -O2 -I"$ksrc/tools/testing/selftests" \
+		-isystem "$build/uapi/usr/include" -o "$sel/mm/$t" \
+		"$ksrc/tools/testing/selftests/mm/$t.c" \
+		"$ksrc/tools/testing/selftests/mm/vm_util.c"
+done
+
 rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,kselftest/potad}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,kselftest/potad,kselftest/mm}
 cp /bin/busybox "$root/bin/busybox"
 if ldd "$root/bin/busybox" 2>&1 | grep -q '=>'; then
 	echo "initramfs: /bin/busybox is not static (install busybox-static)" >&2
@@ -24,6 +35,8 @@ ln -s busybox "$root/bin/sh"
 install -m 755 "$here/guest/init" "$root/init"
 install -m 755 "$here/guest/demo.sh" "$root/demo.sh"
 install -m 755 "$sel/potad_debugfs" "$root/kselftest/potad/"
+install -m 755 "$sel"/mm/* "$root/kselftest/mm/"
+install -m 755 "$here/guest/mm-hugetlb.sh" "$root/kselftest/mm/"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
 	gzip -9 > "$out.tmp"
 mv "$out.tmp" "$out"

@@ -8,6 +8,8 @@ Stages, each printing its own result:
   build      W=1 + sparse (C=2) on the POTAD objects, then the bzImage
   kunit      lib/test_potad.c at boot in the guest, KTAP via kunit.py parse
   kselftest  tools/testing/selftests/potad in the guest, TAP
+  mm-hugetlb the kernel's own map_hugetlb and hugepage-vmemmap
+             (selftests/mm) on 1 GB pages taken from POTAD
   guest      the console has no panic/oops/WARNING/KASAN/lockdep report
   params     bad potad= arguments: one line each, nothing reserved, the
              boot goes on
@@ -32,6 +34,7 @@ REPO, BUILD = map(os.path.abspath, sys.argv[1:3])
 KSRC = os.path.join(BUILD, "linux")
 TAP = re.compile(r"^\s*(not ok|ok) \d+ (?:- )?(.*?)(\s+#\s*(SKIP|skip).*)?$")
 POTAD_OBJS = ["mm/potad.o", "mm/potad_lookup.o", "mm/potad_zone.o",
+              "mm/potad_hugetlb.o",
               "mm/potad_debug.o", "mm/potad_bench.o",
               "lib/test_potad.o"]
 SOURCE_EXT = (".c", ".h", ".rst")
@@ -280,6 +283,19 @@ def stage_guest():
         if not p and not f:
             f, bad = 1, ["kselftest printed no results"]
         report("kselftest", p, f, s, None, bad)
+
+    # The kernel's own hugetlb selftests on POTAD's 1 GB pages.
+    m = re.search(r"POTAD-MM-SELFTEST-BEGIN(.*?)POTAD-MM-SELFTEST-END rc=(\d+)",
+                  text, re.S)
+    if not m:
+        report("mm-hugetlb", 0, 1, 0, None, ["mm selftests did not run"])
+    else:
+        p, f, s, bad = count_tap(m.group(1))
+        if int(m.group(2)) and not f:
+            f, bad = 1, ["mm-hugetlb.sh exited %s" % m.group(2)]
+        if not p and not f:
+            f, bad = 1, ["mm selftests printed no results"]
+        report("mm-hugetlb", p, f, s, None, bad)
 
     problems = checklog.problems(text)
     report("guest", 0 if problems else 1, 1 if problems else 0, 0, t0,

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot the POTAD kernel under QEMU (TCG, 2 CPUs) and check the console.
 # Usage: vm.sh run|test|bench|off BZIMAGE INITRAMFS LOG
-# run:  the demo only (KUnit disabled); test: KUnit at boot, demo, kselftest;
+# run:  the demo only (KUnit disabled); test: KUnit at boot, demo,
+# kselftests (both with 6 GB and potad=1G);
 # bench: the lookup benchmark for POTAD_BENCH_SIZES live blocks (KUnit
 # disabled, 6 GB of guest memory unless POTAD_VM_MEM says otherwise);
 # off: a CONFIG_POTAD=n kernel boots and shows no trace of POTAD (booted
@@ -16,18 +17,25 @@ here=$(cd "$(dirname "$0")" && pwd)
 timeout=${POTAD_VM_TIMEOUT:-900}
 mem=${POTAD_VM_MEM:-2G}
 [ "$mode" = bench ] && mem=${POTAD_VM_MEM:-6G}
-# test: 1 GB reserved for the zone instances, a 1 GB block beyond
+# run, test: 1 GB reserved for the zone instances, a 1 GB block beyond
 # MAX_PAGE_ORDER.  Below 4 GB the initrd, ACPI tables and the PCI hole
 # leave no aligned gigabyte free, and memblock's early allocations take
 # the top of memory: 6 GB leave [4 GB, 6 GB) free for potad=.
-[ "$mode" = test ] && mem=${POTAD_VM_MEM:-6G}
+[ "$mode" = test ] || [ "$mode" = run ] && mem=${POTAD_VM_MEM:-6G}
 
 # TCG: the TSC follows the host clock while the jiffies lag behind it, so
 # the clocksource watchdog would drop the TSC for jiffies, which stop with
 # the tick in idle and leave sleepers waiting for ever.
 append="console=ttyS0 panic=-1 tsc=reliable potad.mode=$mode"
 [ "$mode" != test ] && append="$append kunit.enable=0"
-[ "$mode" = test ] || [ "$mode" = off ] && append="$append potad=1G"
+# potad=1G in every mode but bench, unless POTAD_VM_APPEND brings its own
+# potad= (the bad-argument test).
+case "${POTAD_VM_APPEND:-}" in
+*potad=*) ;;
+*) [ "$mode" != bench ] && append="$append potad=1G" ;;
+esac
+# The kernel's hugetlb selftests use the default size: make it POTAD's 1 GB.
+[ "$mode" = test ] && append="$append default_hugepagesz=1G"
 [ "$mode" = bench ] &&
 	append="$append potad.bench=${POTAD_BENCH_SIZES:-1000,1000000,10000000}"
 append="$append ${POTAD_VM_APPEND:-}"

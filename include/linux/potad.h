@@ -457,6 +457,27 @@ static inline void potad_report_meminfo(struct seq_file *m)
 }
 #endif
 
+/* Gigantic hugetlb folios (mm/potad_hugetlb.c), for mm/hugetlb.c */
+struct folio;
+
+#ifdef CONFIG_POTAD_HUGETLB
+struct folio *potad_hugetlb_alloc_folio(int order, gfp_t gfp, int nid,
+					nodemask_t *nodemask);
+bool potad_hugetlb_free_folio(struct folio *folio);
+#elif defined(CONFIG_HUGETLB_PAGE)
+static inline struct folio *potad_hugetlb_alloc_folio(int order, gfp_t gfp,
+						      int nid,
+						      nodemask_t *nodemask)
+{
+	return NULL;
+}
+
+static inline bool potad_hugetlb_free_folio(struct folio *folio)
+{
+	return false;
+}
+#endif
+
 /**
  * potad_alloc_mem() - Allocate a naturally aligned block of memory.
  * @type: A registered descriptor type without %POTAD_TYPE_CALLER_MEM.

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "../kselftest_harness.h"
 
@@ -495,6 +496,136 @@ TEST(zone_refill_return_shrink)
 	ASSERT_EQ(0, run_shrinkers());
 	ASSERT_EQ(returns + 3, event("potad_return"));
 	ASSERT_EQ(total, proc_value("/proc/meminfo", "PotadTotal:"));
+}
+
+/* The type name of the block holding @phys, and the block; 0 if none. */
+static int lookup_type(unsigned long long phys, char *type,
+		       unsigned long long *block, unsigned long long *bytes)
+{
+	char line[256], owner[64];
+	unsigned long long p = 0, size;
+	int ret = -1;
+	FILE *f;
+
+	if (cmd("lookup %#llx", phys))
+		return -1;
+	f = fopen(POTAD_TEST, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "lookup ", 7))
+			continue;
+		if (strstr(line, " none"))
+			ret = 0;
+		else if (sscanf(line,
+				"lookup %llx type %63s size %llu block %llx %llu owner %63s",
+				&p, type, &size, block, bytes, owner) == 6)
+			ret = p == phys ? 1 : -1;
+	}
+	fclose(f);
+	return ret;
+}
+
+#define HUGE_1G_DIR	"/sys/kernel/mm/hugepages/hugepages-1048576kB"
+#define SZ_1G		(1024ULL * 1024 * 1024)
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB	(30 << 26)
+#endif
+
+static long long read_long(const char *path)
+{
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+/* Physical address behind @addr, from /proc/self/pagemap (root). */
+static long long virt_to_phys(void *addr)
+{
+	unsigned long long entry;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	off_t off = (unsigned long)addr / 4096 * sizeof(entry);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = pread(fd, &entry, sizeof(entry), off) == sizeof(entry);
+	close(fd);
+	if (!ok || !(entry >> 63))
+		return -1;
+	return (long long)(entry & ((1ULL << 55) - 1)) * 4096 +
+	       ((unsigned long)addr & 4095);
+}
+
+/*
+ * With potad=1G: raising nr_hugepages of 1 GB pages takes the folio from
+ * POTAD (PotadFree drops by 1 GB, and the folio's memory is a
+ * potad_hugetlb block in the index); a mapping of it works; lowering
+ * nr_hugepages gives it back to POTAD.
+ */
+TEST(hugetlb_1g_from_potad)
+{
+	unsigned long long block, bytes;
+	long long used, phys;
+	char type[64] = "";
+	char *p;
+
+	if (access(POTAD_TEST, W_OK) || access(HUGE_1G_DIR, W_OK))
+		SKIP(return, "no debugfs test file or no 1 GB huge pages");
+	if (!cmdline_has("potad=1G"))
+		SKIP(return, "not booted with potad=1G");
+	ASSERT_EQ(0, read_long(HUGE_1G_DIR "/nr_hugepages"));
+	used = potad_used_kb();
+	ASSERT_EQ(0, write_str(HUGE_1G_DIR "/nr_hugepages", "1"));
+	ASSERT_EQ(1, read_long(HUGE_1G_DIR "/nr_hugepages"));
+	ASSERT_EQ(1, read_long(HUGE_1G_DIR "/free_hugepages"));
+	ASSERT_EQ(used + (long long)(SZ_1G >> 10), potad_used_kb());
+
+	p = mmap(NULL, SZ_1G, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	p[SZ_1G - 1] = 2;
+	ASSERT_EQ(0, read_long(HUGE_1G_DIR "/free_hugepages"));
+	phys = virt_to_phys(p);
+	ASSERT_LT(0, phys);
+	ASSERT_EQ(0, phys & (SZ_1G - 1));
+	ASSERT_EQ(phys + SZ_1G - 1, virt_to_phys(p + SZ_1G - 1));
+	ASSERT_EQ(1, lookup_type(phys + 12345, type, &block, &bytes));
+	ASSERT_STREQ("potad_hugetlb", type);
+	ASSERT_EQ(phys, block);
+	ASSERT_EQ(SZ_1G, bytes);
+	ASSERT_EQ(1, p[0]);
+	ASSERT_EQ(2, p[SZ_1G - 1]);
+	ASSERT_EQ(0, munmap(p, SZ_1G));
+
+	ASSERT_EQ(0, write_str(HUGE_1G_DIR "/nr_hugepages", "0"));
+	ASSERT_EQ(0, read_long(HUGE_1G_DIR "/nr_hugepages"));
+	ASSERT_EQ(used, potad_used_kb());
+	ASSERT_EQ(0, lookup_type(phys, type, &block, &bytes));
+	/* And again: the same block comes back from POTAD. */
+	ASSERT_EQ(0, write_str(HUGE_1G_DIR "/nr_hugepages", "1"));
+	ASSERT_EQ(used + (long long)(SZ_1G >> 10), potad_used_kb());
+	ASSERT_EQ(0, write_str(HUGE_1G_DIR "/nr_hugepages", "0"));
+	ASSERT_EQ(used, potad_used_kb());
 }
 
 TEST_HARNESS_MAIN
