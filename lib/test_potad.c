@@ -1786,15 +1786,11 @@ static void potad_test_bad_zone_api(struct kunit *test)
 						      PAGE_SHIFT, GFP_KERNEL,
 						      NULL)),
 			-EINVAL);
-	/* Not a caller bug: more than any zone holds, or not there yet. */
+	/* Not a caller bug: more than any zone holds. */
 	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_alloc_mem(&test_plain_type, 62,
 						      GFP_KERNEL | __GFP_NOWARN,
 						      NULL)),
 			-ENOSPC);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_alloc_mem(&test_plain_type,
-						      PAGE_SHIFT - 1,
-						      GFP_KERNEL, NULL)),
-			-EOPNOTSUPP);
 	/* A block of another instance is not the zone API's to free. */
 	d = alloc_ok(test, pa, 2);
 	potad_get_stats(pa, &before);
@@ -2015,16 +2011,23 @@ static struct potad_desc *zone_alloc_ok(struct kunit *test,
 {
 	struct potad_desc *d = potad_alloc_node(&test_plain_type, shift, gfp,
 						nid, test);
+	struct potad *pa;
 	struct page *page;
 
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(d), "2^%u bytes, %pGg: %ld",
 			       shift, &gfp, PTR_ERR(d));
-	page = pfn_to_page(d->start);
+	page = pfn_to_page(PHYS_PFN(potad_desc_phys(d)));
 	KUNIT_EXPECT_LE(test, page_zonenum(page), gfp_zone(gfp));
-	KUNIT_EXPECT_PTR_EQ(test, d->potad, potad_zone(page_zone(page)));
+	/* The zone's instance, or below a page its sub-page instance. */
+	pa = potad_zone(page_zone(page));
+	if (shift < PAGE_SHIFT)
+		pa = potad_zone_sub(pa);
+	KUNIT_EXPECT_PTR_EQ(test, d->potad, pa);
 	KUNIT_EXPECT_EQ(test, potad_desc_bytes(d), BIT_ULL(shift));
 	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(potad_desc_phys(d), BIT_ULL(shift)));
-	KUNIT_EXPECT_PTR_EQ(test, potad_desc_virt(d), page_address(page));
+	KUNIT_EXPECT_PTR_EQ(test, potad_desc_virt(d),
+			    page_address(page) +
+			    offset_in_page(potad_desc_phys(d)));
 	KUNIT_EXPECT_PTR_EQ(test, d->owner, (void *)test);
 	KUNIT_EXPECT_PTR_EQ(test, lookup(potad_desc_phys(d) +
 					 BIT_ULL(shift) - 1), d);
@@ -2258,6 +2261,54 @@ static void potad_test_zone_reserved_busy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, potad_free_mem(big), 0);
 }
 
+/*
+ * 512 B to 2 KB: blocks of the zone's sub-page instance, nested in 64 KB
+ * chunks of the zone instance; found by their address (through the
+ * chunk), distinct from their neighbours, real memory; the chunks go back
+ * to the zone instance once entirely free and shrunk.
+ */
+static void potad_test_zone_subpage(struct kunit *test)
+{
+	const unsigned int nr = 129;	/* a 64 KB chunk holds 128 */
+	struct potad_desc **d;
+	struct potad_zone_info info;
+	struct zone *z;
+	unsigned int i, shift;
+
+	potad_zone_shrink_all();
+	for (shift = 9; shift < PAGE_SHIFT; shift++) {
+		struct potad_desc *b = zone_alloc_ok(test, shift, GFP_KERNEL,
+						     NUMA_NO_NODE);
+
+		KUNIT_EXPECT_EQ(test, b->potad->unit_shift, 9);
+		KUNIT_EXPECT_PTR_EQ(test, lookup(potad_desc_phys(b)), b);
+		memset(potad_desc_virt(b), 0xa5, potad_desc_bytes(b));
+		KUNIT_EXPECT_EQ(test, potad_free_mem(b), 0);
+		KUNIT_EXPECT_NULL(test, lookup(potad_desc_phys(b)));
+	}
+	d = kunit_kcalloc(test, nr, sizeof(*d), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	for (i = 0; i < nr; i++)
+		d[i] = zone_alloc_ok(test, 9, GFP_KERNEL | __GFP_ZERO,
+				     NUMA_NO_NODE);
+	z = page_zone(pfn_to_page(PHYS_PFN(potad_desc_phys(d[0]))));
+	potad_zone_get_info(z, &info);
+	KUNIT_EXPECT_GE(test, info.sub_chunks, 2);
+	/* Neighbours are told apart, and zeroed as asked. */
+	for (i = 0; i < nr; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, lookup(potad_desc_phys(d[i]) + 511),
+				    d[i]);
+		KUNIT_EXPECT_NULL(test, memchr_inv(potad_desc_virt(d[i]), 0,
+						   512));
+	}
+	for (i = 0; i < nr; i++)
+		KUNIT_EXPECT_EQ(test, potad_free_mem(d[i]), 0);
+	potad_zone_shrink_all();
+	potad_zone_get_info(z, &info);
+	KUNIT_EXPECT_EQ(test, info.sub_chunks, 0);
+	KUNIT_EXPECT_EQ(test, info.sub_units, 0);
+}
+
 /* 1 GB through the zone API, from the reservation, by the gfp's zone. */
 static void potad_test_zone_api_1g(struct kunit *test)
 {
@@ -2286,6 +2337,7 @@ static struct kunit_case potad_zone_cases[] = {
 	KUNIT_CASE(potad_test_zone_atomic),
 	KUNIT_CASE(potad_test_zone_api_1g),
 	KUNIT_CASE(potad_test_zone_reserved_busy),
+	KUNIT_CASE(potad_test_zone_subpage),
 	{}
 };
 

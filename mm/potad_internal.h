@@ -84,6 +84,9 @@ struct potad_request {
 
 int potad_parse_request(const char *s, struct potad_request *req);
 struct potad *potad_zone_of(phys_addr_t phys);
+struct potad *potad_zone_sub(struct potad *pa);
+/* Chunks of a zone's sub-page instance, in the zone instance's index. */
+extern struct potad_type potad_subpage_type;
 void potad_zone_debugfs(struct dentry *dir);
 
 #endif /* _MM_POTAD_INTERNAL_H */

@@ -31,10 +31,14 @@
  * holds, and a lookup that finds no instance in the directory asks the
  * zone of the page (potad_zone_of()).  So the directory does not grow
  * with the memory a zone instance takes from the buddy allocator, and
- * ranges of a zone instance change without potad_list_lock.
+ * ranges of a zone instance change without potad_list_lock.  Blocks
+ * below a page live in a 512 B-unit instance nested in the zone's, whose
+ * 64 KB chunks are %potad_subpage_type blocks of the zone instance: a
+ * lookup that finds such a chunk looks it up again in the nested index.
  *
  * A lookup is two mtree_load()s (for zone memory, the directory's, a
- * struct page read and the index's); the descriptor itself is not read.
+ * struct page read and the index's); the descriptor itself is read only
+ * for zone memory, to tell a sub-page chunk (then a third mtree_load()).
  *
  * Memory for the index: an allocation stores its entry under the instance
  * lock with GFP_NOWAIT; if no node is available it gives the block back,
@@ -596,7 +600,16 @@ struct potad_desc *potad_lookup(phys_addr_t phys)
 	 * caller reads it anyway, and potad_desc_tryget() checks it.
 	 */
 	desc = mtree_load(&pa->index, phys >> pa->unit_shift);
-	return xa_is_value(desc) ? NULL : desc;
+	if (xa_is_value(desc))
+		return NULL;
+	/* A chunk of the zone's sub-page instance: look inside. */
+	if (unlikely(desc && desc->type == &potad_subpage_type)) {
+		pa = potad_zone_sub(pa);
+		desc = mtree_load(&pa->index, phys >> pa->unit_shift);
+		if (xa_is_value(desc))
+			return NULL;
+	}
+	return desc;
 }
 EXPORT_SYMBOL_GPL(potad_lookup);
 
@@ -644,6 +657,16 @@ struct potad_desc *potad_lookup_get(phys_addr_t phys)
 		spin_lock_irqsave(&pa->lock, flags);
 		desc = __potad_index_get(pa, phys >> pa->unit_shift);
 		spin_unlock_irqrestore(&pa->lock, flags);
+	}
+	/* A chunk of the zone's sub-page instance: pinned while we look. */
+	if (desc && desc->type == &potad_subpage_type) {
+		struct potad_desc *chunk = desc;
+
+		pa = potad_zone_sub(pa);
+		spin_lock_irqsave(&pa->lock, flags);
+		desc = __potad_index_get(pa, phys >> pa->unit_shift);
+		spin_unlock_irqrestore(&pa->lock, flags);
+		potad_desc_put(chunk);
 	}
 	rcu_read_unlock();
 	return desc;

@@ -51,8 +51,14 @@
  * /proc/meminfo shows PotadTotal and PotadFree over both; /proc/vmstat
  * counts allocations, frees, failures, refills and returns.
  *
- * Not here yet (see the per-zone POTAD issue): blocks smaller than a page
- * (512 B..2 KB), memory hotplug, hugetlb's gigantic pages.
+ * Blocks smaller than a page (512 B..2 KB) come from a sub-page instance
+ * per zone, of 512 B units, nested in the zone instance: it takes 64 KB
+ * blocks ("chunks") from it and gives them back as the zone instance does
+ * with the buddy allocator (struct potad_pool does both).  Small blocks
+ * are taken from free blocks no larger than MAX_PAGE_ORDER first, then
+ * from a refill, and only then by splitting a reservation block.
+ *
+ * Not here yet (see the per-zone POTAD issue): memory hotplug.
  *
  * Locking: the table of zone instances is written once, by the initcall,
  * before anything can look at it, and only read afterwards.  The
@@ -62,11 +68,12 @@
  * to give it back, so only one CPU tries.
  *
  * Cost: potad_zone() is two array indexes.  An allocation tries the
- * instances of its zonelist in order, skipping those without enough free
- * units without taking their lock; a refill adds one range node unless
- * the block extends a range.  A free of an elastic block tests one bit.
- * Each zone instance costs the core's metadata for the zone's span
- * (about 2 bits per 4 KB unit) and one bit per MAX_PAGE_ORDER block.
+ * instances of its zonelist in order, skipping those without a free block
+ * of a fitting order without taking their lock; a refill adds one range
+ * node unless the chunk extends a range.  A free tests one bit per chunk
+ * it covers.  Each zone instance costs the core's metadata for the zone's
+ * span (about 2 bits per 4 KB unit), its sub-page instance 2 bits per
+ * 512 B unit of the same span (about 0.05% of it), and two bits per chunk.
  */
 
 #define pr_fmt(fmt) "potad: " fmt
@@ -105,42 +112,90 @@
 /* Refills one allocation may make before it gives up. */
 #define POTAD_REFILL_TRIES	3
 
-/**
- * struct potad_zone_inst - The POTAD instance of a zone.
- * @pa: The instance; potad_zone() returns it.
- * @zone: The zone.
- * @reserved: Pages of the boot reservation added to @pa.
- * @high: Free elastic pages @pa keeps; above that, elastic blocks go back
- *	to the buddy allocator as soon as they are entirely free.
- * @elastic: One bit per MAX_PAGE_ORDER block of the span, from
- *	@elastic_base: set from just before the block is added to @pa until
- *	it has been taken out again.
- * @claimed: One bit per block, set while a CPU adds the block or takes it
- *	out, so that no other CPU tries to take it out meanwhile.
- * @elastic_base: pfn >> MAX_PAGE_ORDER of bit 0 of @elastic.
- * @nr_bits: Bits in @elastic and @claimed.
- * @shrink_cursor: Bit the shrinker's next scan starts at.
- * @nr_elastic: Pages held from the buddy allocator.
- * @elastic_free: Free pages in elastic blocks (counted when their owner
- *	frees them, even if a reference defers their return to the free
- *	space).
- * @refills: Blocks taken from the buddy allocator.
- * @returns: Blocks given back.
+/*
+ * Blocks below a page: an instance of 512 B units per zone, nested in
+ * the zone instance, which gives it 64 KB blocks (chunks) of its own.
  */
-struct potad_zone_inst {
+#define POTAD_SUB_SHIFT		POTAD_MIN_UNIT_SHIFT
+#define POTAD_SUB_CHUNK_SHIFT	16
+#define POTAD_SUB_PAGE_SHIFT	(PAGE_SHIFT - POTAD_SUB_SHIFT)
+/* Default high mark of a sub-page instance, in 512 B units: two chunks. */
+#define POTAD_SUB_HIGH		(2 * BIT(POTAD_SUB_CHUNK_SHIFT - POTAD_SUB_SHIFT))
+
+struct potad_pool;
+
+/**
+ * struct potad_pool_ops - Where a pool's chunks come from.
+ * @get: Get a chunk for an allocation with @gfp on @nid; return the pool
+ *	it belongs to and its first unit in *@start, or NULL.
+ * @put: Give back the chunk at @start, taken out of @pool already.
+ * @events: Count refills and returns in /proc/vmstat.
+ */
+struct potad_pool_ops {
+	struct potad_pool *(*get)(gfp_t gfp, int nid, unsigned long *start);
+	void (*put)(struct potad_pool *pool, unsigned long start);
+	bool events;
+};
+
+/**
+ * struct potad_pool - An instance that grows and shrinks by chunks.
+ * @pa: The instance.
+ * @zi: The zone instance it belongs to.
+ * @ops: Where its chunks come from.
+ * @chunk_shift: log2 of the units in a chunk.
+ * @high: Free units in chunks the pool keeps; above that, chunks go back
+ *	as soon as they are entirely free.
+ * @held: One bit per chunk-aligned piece of the span, from @bit_base:
+ *	set from just before a chunk there is added to @pa until it has been
+ *	taken out again.
+ * @claimed: One bit per piece, set while a CPU tries to take the chunk
+ *	out, so that no other CPU tries at the same time.
+ * @bit_base: First unit of the span >> @chunk_shift: bit 0.
+ * @nr_bits: Bits in @held and @claimed.
+ * @shrink_cursor: Bit the shrinker's next scan starts at.
+ * @nr_held: Units in chunks held.
+ * @held_free: Free units in chunks held (counted when their owner frees
+ *	them, even if a reference defers their return to the free space).
+ * @refills: Chunks taken.
+ * @returns: Chunks given back.
+ */
+struct potad_pool {
 	struct potad pa;
-	struct zone *zone;
-	unsigned long reserved;
+	struct potad_zone_inst *zi;
+	const struct potad_pool_ops *ops;
+	unsigned int chunk_shift;
 	long high;
-	unsigned long *elastic;
+	unsigned long *held;
 	unsigned long *claimed;
-	unsigned long elastic_base;
+	unsigned long bit_base;
 	unsigned long nr_bits;
 	unsigned long shrink_cursor;
-	atomic_long_t nr_elastic;
-	atomic_long_t elastic_free;
+	atomic_long_t nr_held;
+	atomic_long_t held_free;
 	atomic_long_t refills;
 	atomic_long_t returns;
+};
+
+/**
+ * struct potad_zone_inst - The POTAD instances of a zone.
+ * @main: The zone instance, 4 KB units; potad_zone() returns its @pa.
+ *	Its chunks are MAX_PAGE_ORDER blocks from the buddy allocator.
+ * @sub: The sub-page instance, 512 B units; its chunks are 64 KB blocks
+ *	of @main.
+ * @zone: The zone.
+ * @reserved: Pages of the boot reservation added to @main.
+ */
+struct potad_zone_inst {
+	struct potad_pool main;
+	struct potad_pool sub;
+	struct zone *zone;
+	unsigned long reserved;
+};
+
+/* The descriptor type of a sub-page instance's chunks in the zone's. */
+struct potad_type potad_subpage_type = {
+	.name = "potad_subpage",
+	.size = sizeof(struct potad_desc),
 };
 
 /* The reservation, as asked for on the command line. */
@@ -368,7 +423,7 @@ struct potad *potad_zone(struct zone *zone)
 {
 	struct potad_zone_inst *zi = potad_zones[zone_to_nid(zone)][zone_idx(zone)];
 
-	return zi ? &zi->pa : NULL;
+	return zi ? &zi->main.pa : NULL;
 }
 EXPORT_SYMBOL_GPL(potad_zone);
 
@@ -395,6 +450,21 @@ struct potad *potad_zone_of(phys_addr_t phys)
 	return page ? potad_zone(page_zone(page)) : NULL;
 }
 
+/**
+ * potad_zone_sub() - The sub-page instance nested in a zone instance.
+ * @pa: A zone instance, from potad_zone_of().
+ *
+ * For potad_lookup(), which finds a %potad_subpage_type block in @pa.
+ *
+ * Context: Any context.
+ * Return: The sub-page instance.
+ */
+struct potad *potad_zone_sub(struct potad *pa)
+{
+	return &container_of(pa, struct potad_pool, pa)->zi->sub.pa;
+}
+EXPORT_SYMBOL_IF_KUNIT(potad_zone_sub);
+
 /*
  * A counter of an instance read without its lock: for decisions that the
  * locked operation checks again, and for reports.
@@ -404,17 +474,17 @@ static unsigned long potad_peek(const unsigned long *counter)
 	return data_race(*counter); /* a hint: the lock decides */
 }
 
-/* The elastic bit of the MAX_PAGE_ORDER block holding @pfn. */
-static unsigned long potad_elastic_bit(struct potad_zone_inst *zi,
-				       unsigned long pfn)
+/* The bit of the chunk-aligned piece holding @unit. */
+static unsigned long potad_pool_bit(struct potad_pool *pool,
+				    unsigned long unit)
 {
-	return (pfn >> MAX_PAGE_ORDER) - zi->elastic_base;
+	return (unit >> pool->chunk_shift) - pool->bit_base;
 }
 
-static unsigned long potad_elastic_pfn(struct potad_zone_inst *zi,
-				       unsigned long bit)
+static unsigned long potad_pool_unit(struct potad_pool *pool,
+				     unsigned long bit)
 {
-	return (zi->elastic_base + bit) << MAX_PAGE_ORDER;
+	return (pool->bit_base + bit) << pool->chunk_shift;
 }
 
 /*
@@ -450,34 +520,154 @@ static void potad_unhold_pages(struct page *page)
 }
 
 /*
- * Count the pages of [pfn, pfn + nr) that lie in elastic blocks as @sign
- * free pages.  A block that holds allocated units cannot be taken out, and
- * one not yet added holds none, so the bits read here are the bits read
- * when the same units come back.
+ * Count the units of [unit, unit + nr) that lie in held chunks as @sign
+ * free units.  A chunk that holds allocated units cannot be taken out,
+ * and one not yet added holds none, so the bits read here are the bits
+ * read when the same units come back.
  */
-static void potad_account_elastic(struct potad_zone_inst *zi,
-				  unsigned long pfn, unsigned long nr, long sign)
+static void potad_pool_account(struct potad_pool *pool, unsigned long unit,
+			       unsigned long nr, long sign)
 {
-	unsigned long end = pfn + nr;
+	unsigned long end = unit + nr;
 	long delta = 0;
 
-	while (pfn < end) {
-		unsigned long bit = potad_elastic_bit(zi, pfn);
-		unsigned long next = min(end, potad_elastic_pfn(zi, bit + 1));
+	while (unit < end) {
+		unsigned long bit = potad_pool_bit(pool, unit);
+		unsigned long next = min(end, potad_pool_unit(pool, bit + 1));
 
-		if (test_bit(bit, zi->elastic))
-			delta += next - pfn;
-		pfn = next;
+		if (test_bit(bit, pool->held))
+			delta += next - unit;
+		unit = next;
 	}
 	if (delta)
-		atomic_long_add(sign * delta, &zi->elastic_free);
+		atomic_long_add(sign * delta, &pool->held_free);
 }
 
 /*
- * The gfp of a refill: the caller's reclaim, zone and node constraints,
- * but never the emergency reserves (__GFP_HIGH, __GFP_MEMALLOC, and with
- * __GFP_NOMEMALLOC no ALLOC_HIGHATOMIC for an atomic caller): a 4 KB
- * request must not take 4 MB from them.  POTAD memory is not movable.
+ * Get a chunk with @ops for an allocation with @gfp on @nid and add it to
+ * the pool it belongs to.  No instance lock is held across @ops->get().
+ * Returns that pool, or NULL.
+ */
+static struct potad_pool *potad_pool_refill(const struct potad_pool_ops *ops,
+					    gfp_t gfp, int nid)
+{
+	struct potad_pool *pool;
+	unsigned long start, bit;
+
+	pool = ops->get(gfp, nid, &start);
+	if (!pool)
+		goto fail;
+	bit = potad_pool_bit(pool, start);
+	/*
+	 * Held before it is added, so that allocations from it are counted;
+	 * a CPU giving chunks back may see the bit before the range is in
+	 * the instance, and potad_take_range() then fails quietly.  One that
+	 * takes it out before the counts below are added leaves them right
+	 * once they are.
+	 */
+	set_bit(bit, pool->held);
+	if (potad_add_range_gfp(&pool->pa, start, BIT(pool->chunk_shift),
+				gfp & GFP_RECLAIM_MASK)) {
+		clear_bit(bit, pool->held);
+		ops->put(pool, start);
+		goto fail;
+	}
+	atomic_long_add(BIT(pool->chunk_shift), &pool->held_free);
+	atomic_long_add(BIT(pool->chunk_shift), &pool->nr_held);
+	atomic_long_inc(&pool->refills);
+	if (ops->events)
+		count_vm_event(POTAD_REFILL);
+	return pool;
+fail:
+	if (ops->events)
+		count_vm_event(POTAD_REFILL_FAIL);
+	return NULL;
+}
+
+/*
+ * Give the chunk of @bit back if it is entirely free and holds no retired
+ * unit.  True if it went back.
+ */
+static bool potad_pool_return(struct potad_pool *pool, unsigned long bit)
+{
+	unsigned long start = potad_pool_unit(pool, bit);
+
+	if (test_and_set_bit_lock(bit, pool->claimed))
+		return false;
+	if (!test_bit(bit, pool->held) ||
+	    potad_take_range(&pool->pa, start, BIT(pool->chunk_shift),
+			     GFP_NOWAIT | __GFP_NOWARN)) {
+		clear_bit_unlock(bit, pool->claimed);
+		return false;
+	}
+	atomic_long_sub(BIT(pool->chunk_shift), &pool->held_free);
+	atomic_long_sub(BIT(pool->chunk_shift), &pool->nr_held);
+	clear_bit(bit, pool->held);
+	clear_bit_unlock(bit, pool->claimed);
+	atomic_long_inc(&pool->returns);
+	if (pool->ops->events)
+		count_vm_event(POTAD_RETURN);
+	pool->ops->put(pool, start);
+	return true;
+}
+
+/* More free units in chunks than the high mark? */
+static bool potad_pool_above_high(struct potad_pool *pool)
+{
+	return atomic_long_read(&pool->held_free) > READ_ONCE(pool->high);
+}
+
+/*
+ * After a free of [unit, unit + nr): give back the chunks it touched that
+ * are entirely free now, while above the high mark.
+ */
+static void potad_pool_return_freed(struct potad_pool *pool,
+				    unsigned long unit, unsigned long nr)
+{
+	unsigned long bit = potad_pool_bit(pool, unit);
+	unsigned long last = potad_pool_bit(pool, unit + nr - 1);
+
+	for (; bit <= last; bit++) {
+		if (!test_bit(bit, pool->held))
+			continue;
+		if (!potad_pool_above_high(pool))
+			return;
+		potad_pool_return(pool, bit);
+	}
+}
+
+/*
+ * Give back up to @nr units of entirely free chunks of @pool, from its
+ * cursor on and around once at most.
+ */
+static unsigned long potad_pool_shrink(struct potad_pool *pool,
+				       unsigned long nr)
+{
+	unsigned long cursor = READ_ONCE(pool->shrink_cursor), bit, freed = 0;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		bit = pass ? 0 : cursor;
+		for_each_set_bit_from(bit, pool->held,
+				      pass ? cursor : pool->nr_bits) {
+			if (potad_pool_return(pool, bit))
+				freed += BIT(pool->chunk_shift);
+			cond_resched();
+			if (freed >= nr) {
+				WRITE_ONCE(pool->shrink_cursor, bit + 1);
+				return freed;
+			}
+		}
+	}
+	return freed;
+}
+
+/*
+ * The gfp of a refill from the buddy allocator: the caller's reclaim, zone
+ * and node constraints, but never the emergency reserves (__GFP_HIGH,
+ * __GFP_MEMALLOC, and with __GFP_NOMEMALLOC no ALLOC_HIGHATOMIC for an
+ * atomic caller): a 4 KB request must not take 4 MB from them.  POTAD
+ * memory is not movable.
  */
 static gfp_t potad_refill_gfp(gfp_t gfp)
 {
@@ -486,111 +676,83 @@ static gfp_t potad_refill_gfp(gfp_t gfp)
 	return gfp | __GFP_NOWARN | __GFP_NOMEMALLOC;
 }
 
-/*
- * Take a MAX_PAGE_ORDER block from the buddy allocator for an allocation
- * with @gfp on @nid, and add it to the instance of the zone it came from.
- * The instance lock is not held across the buddy allocator.  Returns
- * that instance, or NULL.
- */
-static struct potad_zone_inst *potad_refill(gfp_t gfp, int nid)
+/* Zone instances: MAX_PAGE_ORDER blocks from the buddy allocator. */
+static struct potad_pool *potad_main_get(gfp_t gfp, int nid,
+					 unsigned long *start)
 {
 	struct potad_zone_inst *zi;
-	unsigned long pfn, bit;
 	struct page *page;
-	int ret;
 
 	page = alloc_pages_node(nid, potad_refill_gfp(gfp), MAX_PAGE_ORDER);
-	if (!page) {
-		count_vm_event(POTAD_REFILL_FAIL);
+	if (!page)
 		return NULL;
-	}
-	pfn = page_to_pfn(page);
 	zi = potad_zone_inst(page_zone(page));
 	if (!zi) {
 		__free_pages(page, MAX_PAGE_ORDER);
-		count_vm_event(POTAD_REFILL_FAIL);
 		return NULL;
 	}
-	bit = potad_elastic_bit(zi, pfn);
-	/* Fresh from the buddy allocator: nobody else can be at it. */
-	WARN_ON_ONCE(test_and_set_bit_lock(bit, zi->claimed));
-	set_bit(bit, zi->elastic);
 	potad_hold_pages(page);
-	ret = potad_add_range_gfp(&zi->pa, pfn, POTAD_ELASTIC_PAGES,
-				  gfp & GFP_RECLAIM_MASK);
-	if (ret) {
-		clear_bit(bit, zi->elastic);
-		clear_bit_unlock(bit, zi->claimed);
-		potad_unhold_pages(page);
-		__free_pages(page, MAX_PAGE_ORDER);
-		count_vm_event(POTAD_REFILL_FAIL);
+	*start = page_to_pfn(page);
+	return &zi->main;
+}
+
+static void potad_main_put(struct potad_pool *pool, unsigned long start)
+{
+	potad_unhold_pages(pfn_to_page(start));
+	__free_pages(pfn_to_page(start), MAX_PAGE_ORDER);
+}
+
+static const struct potad_pool_ops potad_main_ops = {
+	.get = potad_main_get,
+	.put = potad_main_put,
+	.events = true,
+};
+
+/* Sub-page instances: 64 KB blocks of the zone instances. */
+static struct potad_pool *potad_sub_get(gfp_t gfp, int nid,
+					unsigned long *start)
+{
+	struct potad_desc *chunk;
+	struct potad_pool *main;
+
+	chunk = potad_alloc_node(&potad_subpage_type, POTAD_SUB_CHUNK_SHIFT,
+				 (gfp & ~__GFP_ZERO) | __GFP_NOWARN, nid, NULL);
+	if (IS_ERR(chunk))
 		return NULL;
-	}
-	atomic_long_add(POTAD_ELASTIC_PAGES, &zi->elastic_free);
-	atomic_long_add(POTAD_ELASTIC_PAGES, &zi->nr_elastic);
-	clear_bit_unlock(bit, zi->claimed);
-	atomic_long_inc(&zi->refills);
-	count_vm_event(POTAD_REFILL);
-	return zi;
+	main = container_of(chunk->potad, struct potad_pool, pa);
+	*start = chunk->start << POTAD_SUB_PAGE_SHIFT;
+	return &main->zi->sub;
 }
 
-/*
- * Give the elastic block of @bit back to the buddy allocator if it is
- * entirely free and holds no retired page.  True if it went back.
- */
-static bool potad_return(struct potad_zone_inst *zi, unsigned long bit)
+static void potad_sub_put(struct potad_pool *pool, unsigned long start)
 {
-	unsigned long pfn = potad_elastic_pfn(zi, bit);
+	struct potad *main = &pool->zi->main.pa;
+	struct potad_desc *chunk;
 
-	if (test_and_set_bit_lock(bit, zi->claimed))
-		return false;
-	if (!test_bit(bit, zi->elastic) ||
-	    potad_take_range(&zi->pa, pfn, POTAD_ELASTIC_PAGES,
-			     GFP_NOWAIT | __GFP_NOWARN)) {
-		clear_bit_unlock(bit, zi->claimed);
-		return false;
-	}
-	atomic_long_sub(POTAD_ELASTIC_PAGES, &zi->elastic_free);
-	atomic_long_sub(POTAD_ELASTIC_PAGES, &zi->nr_elastic);
-	clear_bit(bit, zi->elastic);
-	clear_bit_unlock(bit, zi->claimed);
-	atomic_long_inc(&zi->returns);
-	count_vm_event(POTAD_RETURN);
-	potad_unhold_pages(pfn_to_page(pfn));
-	__free_pages(pfn_to_page(pfn), MAX_PAGE_ORDER);
-	return true;
+	/* Allocated, and only the CPU that claimed it frees it: it stays. */
+	rcu_read_lock();
+	chunk = mtree_load(&main->index, start >> POTAD_SUB_PAGE_SHIFT);
+	rcu_read_unlock();
+	if (WARN_ON_ONCE(!chunk || xa_is_value(chunk) ||
+			 chunk->type != &potad_subpage_type))
+		return;
+	potad_free_mem(chunk);
 }
 
-/* More free elastic pages than the high mark? */
-static bool potad_above_high(struct potad_zone_inst *zi)
-{
-	return atomic_long_read(&zi->elastic_free) > READ_ONCE(zi->high);
-}
-
-/*
- * After a free of [pfn, pfn + nr): give back the elastic blocks it
- * touched that are entirely free now, while above the high mark.
- */
-static void potad_return_freed(struct potad_zone_inst *zi, unsigned long pfn,
-			       unsigned long nr)
-{
-	unsigned long bit = potad_elastic_bit(zi, pfn);
-	unsigned long last = potad_elastic_bit(zi, pfn + nr - 1);
-
-	for (; bit <= last; bit++) {
-		if (!test_bit(bit, zi->elastic))
-			continue;
-		if (!potad_above_high(zi))
-			return;
-		potad_return(zi, bit);
-	}
-}
+static const struct potad_pool_ops potad_sub_ops = {
+	.get = potad_sub_get,
+	.put = potad_sub_put,
+};
 
 /* Zero the block, a page at a time, rescheduling if @gfp may sleep. */
 static void potad_clear_block(struct potad_desc *desc, gfp_t gfp)
 {
 	unsigned long i, n = potad_desc_units(desc);
 
+	if (desc->potad->unit_shift < PAGE_SHIFT) {
+		memset(potad_desc_virt(desc), 0, potad_desc_bytes(desc));
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		clear_highpage(pfn_to_page(desc->start + i));
 		if (gfpflags_allow_blocking(gfp) && i % 1024 == 1023)
@@ -598,11 +760,27 @@ static void potad_clear_block(struct potad_desc *desc, gfp_t gfp)
 	}
 }
 
-/* One pass over the zonelist, without refilling: 0 or -ENOSPC, ... */
+/* Has @pa a free block of an order in [@order, @top]?  A hint, unlocked. */
+static bool potad_has_free(struct potad *pa, unsigned int order,
+			   unsigned int top)
+{
+	unsigned int k;
+
+	for (k = order; k <= min(top, pa->max_order); k++)
+		if (potad_peek(&pa->stats.nr_free[k]))
+			return true;
+	return false;
+}
+
+/*
+ * One pass over the zonelist, without refilling, in the zone instances
+ * or (@sub) their sub-page instances, using only instances with a free
+ * block of at most order @top: 0, -ENOSPC, ...
+ */
 static int potad_alloc_zonelist(struct potad_desc *desc,
 				const struct potad_type *type,
 				unsigned int order, gfp_t gfp, int nid,
-				void *owner)
+				void *owner, bool sub, unsigned int top)
 {
 	struct zonelist *zonelist;
 	struct zoneref *z;
@@ -613,13 +791,16 @@ static int potad_alloc_zonelist(struct potad_desc *desc,
 	zonelist = node_zonelist(nid, gfp);
 	for_each_zone_zonelist(zone, z, zonelist, gfp_zone(gfp)) {
 		struct potad_zone_inst *zi = potad_zone_inst(zone);
+		struct potad *pa;
 		int ret;
 
-		/* Not worth the lock: too small, or too little free. */
-		if (!zi || order > zi->pa.max_order ||
-		    potad_peek(&zi->pa.stats.units_free) < BIT(order))
+		if (!zi)
 			continue;
-		ret = potad_alloc_into(&zi->pa, desc, type, order, owner,
+		pa = sub ? &zi->sub.pa : &zi->main.pa;
+		/* Not worth the lock: no free block of a fitting order. */
+		if (order > pa->max_order || !potad_has_free(pa, order, top))
+			continue;
+		ret = potad_alloc_into(pa, desc, type, order, owner,
 				       gfp & GFP_RECLAIM_MASK);
 		if (ret != -ENOSPC)
 			return ret;
@@ -630,10 +811,9 @@ static int potad_alloc_zonelist(struct potad_desc *desc,
 /**
  * potad_alloc_node() - Allocate a naturally aligned block of memory.
  * @type: A registered descriptor type without %POTAD_TYPE_CALLER_MEM.
- * @shift: The block is 2^@shift bytes, and aligned to that.  From
- *	PAGE_SHIFT up to the largest block a zone instance can hold (1 GB
- *	and beyond from the potad= reservation).  Blocks smaller than a page
- *	are not implemented yet.
+ * @shift: The block is 2^@shift bytes, and aligned to that.  From 512 B
+ *	(%POTAD_MIN_UNIT_SHIFT) up to the largest block a zone instance can
+ *	hold (1 GB and beyond from the potad= reservation).
  * @gfp: Chooses the zones as for alloc_pages(), following the zonelist of
  *	@nid: %GFP_KERNEL, %GFP_DMA32, %GFP_ATOMIC, %GFP_NOWAIT ...;
  *	%__GFP_ZERO zeroes the block (so does init_on_alloc), %__GFP_NOWARN
@@ -646,13 +826,16 @@ static int potad_alloc_zonelist(struct potad_desc *desc,
  * @owner: Stored in the descriptor.
  *
  * Takes the smallest free block of at least 2^@shift bytes in the first
- * zone instance of the zonelist that has one.  If none has, and the
- * block is no larger than MAX_PAGE_ORDER pages, takes a MAX_PAGE_ORDER
- * block from the buddy allocator with @gfp and tries again: so even a
- * 4 KB request fails when the buddy allocator cannot find or compact a
- * free MAX_PAGE_ORDER block.  The block is found by potad_lookup() until
- * it is freed with potad_free_mem().  Zeroing a large block with a @gfp
- * that cannot sleep takes as long as it takes, without rescheduling.
+ * zone instance of the zonelist that has one.  A block of at most
+ * MAX_PAGE_ORDER pages is taken from free blocks no larger than that if
+ * there are any; else a MAX_PAGE_ORDER block is taken from the buddy
+ * allocator with @gfp; only if that fails is a larger block (the
+ * potad= reservation's) split for it.  Blocks smaller than a page come the same
+ * way from the sub-page instance of each zone (512 B units), which takes
+ * 64 KB blocks from its zone instance.  The block is found by
+ * potad_lookup() until it is freed with potad_free_mem().  Zeroing a
+ * large block with a @gfp that cannot sleep takes as long as it takes,
+ * without rescheduling.
  *
  * Context: Any context where a spinlock_t may be taken, if @gfp does not
  * sleep (process context with %GFP_KERNEL); takes and releases instance
@@ -660,17 +843,19 @@ static int potad_alloc_zonelist(struct potad_desc *desc,
  * Return: The descriptor; potad_desc_phys() and potad_desc_virt() give
  * the block's addresses.  ERR_PTR(-EINVAL) for a bad @type, @shift below
  * %POTAD_MIN_UNIT_SHIFT or beyond BITS_PER_LONG, or %__GFP_NOFAIL (caller
- * bugs, warned about once); -EOPNOTSUPP for a block smaller than a page;
- * -ENOMEM if the descriptor or the index could not be allocated; -ENOSPC
- * if no zone can give such a block (a refill the buddy allocator refused
- * included), with a one-line message unless %__GFP_NOWARN.
+ * bugs, warned about once); -ENOMEM if the descriptor or the index could
+ * not be allocated; -ENOSPC if no zone can give such a block (a refill
+ * the buddy allocator refused included), with a one-line message unless
+ * %__GFP_NOWARN.
  */
 struct potad_desc *potad_alloc_node(const struct potad_type *type,
 				    unsigned int shift, gfp_t gfp, int nid,
 				    void *owner)
 {
+	const struct potad_pool_ops *ops = &potad_main_ops;
 	unsigned int order, tries = 0;
-	struct potad_zone_inst *zi;
+	bool sub = false, refillable;
+	struct potad_pool *pool;
 	struct potad_desc *desc;
 	int ret;
 
@@ -679,9 +864,13 @@ struct potad_desc *potad_alloc_node(const struct potad_type *type,
 		      "potad: bad allocation of 2^%u bytes, gfp %pGg\n", shift,
 		      &gfp))
 		return ERR_PTR(-EINVAL);
-	if (shift < PAGE_SHIFT)
-		return ERR_PTR(-EOPNOTSUPP);
-	order = shift - PAGE_SHIFT;
+	if (shift < PAGE_SHIFT) {
+		sub = true;
+		ops = &potad_sub_ops;
+		order = shift - POTAD_SUB_SHIFT;
+	} else {
+		order = shift - PAGE_SHIFT;
+	}
 	if (nid == NUMA_NO_NODE)
 		nid = numa_mem_id();
 	desc = potad_desc_new(type, gfp & GFP_RECLAIM_MASK);
@@ -689,23 +878,34 @@ struct potad_desc *potad_alloc_node(const struct potad_type *type,
 		count_vm_event(POTAD_ALLOC_FAIL);
 		return desc;
 	}
-	if (order > potad_zones_max_order) {
+	if (!sub && order > potad_zones_max_order) {
 		ret = -ENOSPC;
 		goto fail;
 	}
-	ret = potad_alloc_zonelist(desc, type, order, gfp, nid, owner);
-	while (ret == -ENOSPC && order <= MAX_PAGE_ORDER &&
-	       tries++ < POTAD_REFILL_TRIES) {
-		zi = potad_refill(gfp, nid);
-		if (!zi)
+	/*
+	 * A block that a refill could give comes from blocks no larger than
+	 * a refill first, then from a refill, and only then from splitting a
+	 * larger block: the reservation keeps its large blocks for what only
+	 * they can serve.
+	 */
+	refillable = sub || order <= MAX_PAGE_ORDER;
+	ret = potad_alloc_zonelist(desc, type, order, gfp, nid, owner, sub,
+				   refillable && !sub ? MAX_PAGE_ORDER :
+				   POTAD_NR_ORDERS);
+	while (ret == -ENOSPC && refillable && tries++ < POTAD_REFILL_TRIES) {
+		pool = potad_pool_refill(ops, gfp, nid);
+		if (!pool)
 			break;
-		ret = potad_alloc_into(&zi->pa, desc, type, order, owner,
+		ret = potad_alloc_into(&pool->pa, desc, type, order, owner,
 				       gfp & GFP_RECLAIM_MASK);
 	}
+	if (ret == -ENOSPC && refillable && !sub)
+		ret = potad_alloc_zonelist(desc, type, order, gfp, nid, owner,
+					   false, POTAD_NR_ORDERS);
 	if (ret)
 		goto fail;
-	zi = container_of(desc->potad, struct potad_zone_inst, pa);
-	potad_account_elastic(zi, desc->start, potad_desc_units(desc), -1);
+	pool = container_of(desc->potad, struct potad_pool, pa);
+	potad_pool_account(pool, desc->start, potad_desc_units(desc), -1);
 	if (want_init_on_alloc(gfp))
 		potad_clear_block(desc, gfp);
 	count_vm_event(POTAD_ALLOC);
@@ -714,8 +914,8 @@ fail:
 	potad_desc_discard(type, desc);
 	count_vm_event(POTAD_ALLOC_FAIL);
 	if (ret == -ENOSPC && !(gfp & __GFP_NOWARN))
-		pr_warn_ratelimited("no free block of %llu KB for %s on node %d, gfp %pGg\n",
-				    BIT_ULL(shift) >> 10, type->name, nid, &gfp);
+		pr_warn_ratelimited("no free block of %llu bytes for %s on node %d, gfp %pGg\n",
+				    BIT_ULL(shift), type->name, nid, &gfp);
 	return ERR_PTR(ret);
 }
 EXPORT_SYMBOL_GPL(potad_alloc_node);
@@ -724,10 +924,11 @@ EXPORT_SYMBOL_GPL(potad_alloc_node);
  * potad_free_mem() - Free a block from potad_alloc_node().
  * @desc: Its descriptor.
  *
- * potad_free() on the block's zone instance; then the elastic blocks it
- * covered that are entirely free go back to the buddy allocator while the
- * instance is above its high mark.  A block referenced with
- * potad_desc_tryget() is freed when the last reference goes.
+ * potad_free() on the block's instance; then the chunks it covered that
+ * are entirely free go back (to the buddy allocator, or from a sub-page
+ * instance to its zone instance) while the instance is above its high
+ * mark.  A block referenced with potad_desc_tryget() is freed when the
+ * last reference goes.
  *
  * A descriptor freed already is gone (slab memory, released after a
  * grace period): freeing it again is a use-after-free for KASAN to
@@ -740,23 +941,29 @@ EXPORT_SYMBOL_GPL(potad_alloc_node);
 int potad_free_mem(struct potad_desc *desc)
 {
 	struct potad *pa = desc ? READ_ONCE(desc->potad) : NULL;
-	struct potad_zone_inst *zi;
+	struct potad_pool *pool;
 	unsigned long start, nr;
 	int ret;
 
 	if (WARN_ONCE(!pa || !(pa->flags & POTAD_ZONE),
 		      "potad: freeing a block not from a zone instance\n"))
 		return -EINVAL;
-	zi = container_of(pa, struct potad_zone_inst, pa);
+	pool = container_of(pa, struct potad_pool, pa);
 	/* @desc may be gone once potad_free() returns. */
 	start = desc->start;
 	nr = potad_desc_units(desc);
+	/*
+	 * Counted before the units are free: until then no chunk they are
+	 * in can be taken out, so the bits are those of the allocation.
+	 */
+	potad_pool_account(pool, start, nr, 1);
 	ret = potad_free(pa, desc);
-	if (ret)
+	if (ret) {
+		potad_pool_account(pool, start, nr, -1);
 		return ret;
+	}
 	count_vm_event(POTAD_FREE);
-	potad_account_elastic(zi, start, nr, 1);
-	potad_return_freed(zi, start, nr);
+	potad_pool_return_freed(pool, start, nr);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(potad_free_mem);
@@ -776,11 +983,15 @@ int potad_zone_get_info(struct zone *zone, struct potad_zone_info *info)
 	if (!zi)
 		return -ENODEV;
 	info->reserved = zi->reserved;
-	info->elastic = atomic_long_read(&zi->nr_elastic);
-	info->high = READ_ONCE(zi->high);
-	info->elastic_free = max(0L, atomic_long_read(&zi->elastic_free));
-	info->refills = atomic_long_read(&zi->refills);
-	info->returns = atomic_long_read(&zi->returns);
+	info->elastic = atomic_long_read(&zi->main.nr_held);
+	info->high = READ_ONCE(zi->main.high);
+	info->elastic_free = max(0L, atomic_long_read(&zi->main.held_free));
+	info->refills = atomic_long_read(&zi->main.refills);
+	info->returns = atomic_long_read(&zi->main.returns);
+	info->sub_units = potad_peek(&zi->sub.pa.stats.units_total);
+	info->sub_free = potad_peek(&zi->sub.pa.stats.units_free);
+	info->sub_chunks = atomic_long_read(&zi->sub.refills) -
+			   atomic_long_read(&zi->sub.returns);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(potad_zone_get_info);
@@ -791,7 +1002,8 @@ EXPORT_SYMBOL_GPL(potad_zone_get_info);
  * @high: Free elastic pages to keep (at most LONG_MAX).
  *
  * Lowering it does not give anything back by itself: the next free in an
- * elastic block, or the shrinker, does.
+ * elastic block, or the shrinker, does.  The sub-page instance keeps its
+ * own high mark of two 64 KB chunks.
  *
  * Context: Any context.
  * Return: The previous high mark, or -ENODEV if @zone has no instance.
@@ -802,52 +1014,30 @@ long potad_zone_set_high(struct zone *zone, unsigned long high)
 
 	if (!zi)
 		return -ENODEV;
-	return xchg(&zi->high, min_t(unsigned long, high, LONG_MAX));
+	return xchg(&zi->main.high, min_t(unsigned long, high, LONG_MAX));
 }
 EXPORT_SYMBOL_GPL(potad_zone_set_high);
 
-/*
- * Give back up to @nr pages of entirely free elastic blocks of @zi, from
- * its cursor on and around once at most.
- */
-static unsigned long potad_zone_shrink(struct potad_zone_inst *zi,
-				       unsigned long nr)
+/* Pages of the free units in chunks of @pool, in whole chunks. */
+static unsigned long potad_pool_count(struct potad_pool *pool)
 {
-	unsigned long cursor = READ_ONCE(zi->shrink_cursor), bit, freed = 0;
-	int pass;
+	long free = max(0L, atomic_long_read(&pool->held_free));
+	unsigned int to_pages = pool->pa.unit_shift < PAGE_SHIFT ?
+				PAGE_SHIFT - pool->pa.unit_shift : 0;
 
-	for (pass = 0; pass < 2; pass++) {
-		bit = pass ? 0 : cursor;
-		for_each_set_bit_from(bit, zi->elastic,
-				      pass ? cursor : zi->nr_bits) {
-			if (potad_return(zi, bit))
-				freed += POTAD_ELASTIC_PAGES;
-			cond_resched();
-			if (freed >= nr) {
-				WRITE_ONCE(zi->shrink_cursor, bit + 1);
-				return freed;
-			}
-		}
-	}
-	return freed;
+	return round_down(free, BIT(pool->chunk_shift)) >> to_pages;
 }
 
 static unsigned long potad_shrink_count(struct shrinker *shrinker,
 					struct shrink_control *sc)
 {
-	struct potad_zone_inst *zi;
 	unsigned long count = 0;
 	unsigned int i;
 
-	/*
-	 * Free elastic pages, in whole blocks: only entirely free blocks can
-	 * go, and less than a block's worth cannot fill one.
-	 */
-	for (i = 0; i < potad_nr_zones; i++) {
-		zi = potad_zone_list[i];
-		count += round_down(max(0L, atomic_long_read(&zi->elastic_free)),
-				    POTAD_ELASTIC_PAGES);
-	}
+	/* Only entirely free chunks can go: less than one cannot fill one. */
+	for (i = 0; i < potad_nr_zones; i++)
+		count += potad_pool_count(&potad_zone_list[i]->sub) +
+			 potad_pool_count(&potad_zone_list[i]->main);
 	return count ?: SHRINK_EMPTY;
 }
 
@@ -860,7 +1050,10 @@ static unsigned long potad_shrink_scan(struct shrinker *shrinker,
 
 	for (i = 0; i < potad_nr_zones && freed < sc->nr_to_scan; i++) {
 		zi = potad_zone_list[i];
-		freed += potad_zone_shrink(zi, sc->nr_to_scan - freed);
+		/* Sub-page chunks first: they may leave main blocks free. */
+		freed += potad_pool_shrink(&zi->sub, ULONG_MAX) >>
+			 POTAD_SUB_PAGE_SHIFT;
+		freed += potad_pool_shrink(&zi->main, sc->nr_to_scan - freed);
 	}
 	/* Pages back in the buddy allocator are reclaim's progress. */
 	mm_account_reclaimed_pages(freed);
@@ -868,9 +1061,11 @@ static unsigned long potad_shrink_scan(struct shrinker *shrinker,
 }
 
 /**
- * potad_zone_shrink_all() - Give back every entirely free elastic block.
+ * potad_zone_shrink_all() - Give back every entirely free chunk.
  *
- * What the shrinker does under memory pressure, for every zone at once.
+ * What the shrinker does under memory pressure, for every zone at once:
+ * entirely free chunks of the sub-page instances go back to their zone
+ * instances, then entirely free elastic blocks to the buddy allocator.
  *
  * Context: Process context, may sleep.
  * Return: Pages given back to the buddy allocator.
@@ -883,8 +1078,10 @@ unsigned long potad_zone_shrink_all(void)
 
 	for (i = 0; i < potad_nr_zones; i++) {
 		zi = potad_zone_list[i];
-		WRITE_ONCE(zi->shrink_cursor, 0);
-		freed += potad_zone_shrink(zi, ULONG_MAX);
+		WRITE_ONCE(zi->sub.shrink_cursor, 0);
+		potad_pool_shrink(&zi->sub, ULONG_MAX);
+		WRITE_ONCE(zi->main.shrink_cursor, 0);
+		freed += potad_pool_shrink(&zi->main, ULONG_MAX);
 	}
 	return freed;
 }
@@ -896,25 +1093,28 @@ EXPORT_SYMBOL_GPL(potad_zone_shrink_all);
  *
  * PotadTotal: the memory the zone instances hold (the reservation and
  * what they took from the buddy allocator); PotadFree: how much of it is
- * free; PotadReserved: the reservation's part of PotadTotal, the part
- * that is not in MemTotal.
+ * free, free sub-page units included; PotadReserved: the reservation's
+ * part of PotadTotal, the part that is not in MemTotal.
  *
  * Context: Process context.
  */
 void potad_report_meminfo(struct seq_file *m)
 {
-	unsigned long total = 0, free = 0, reserved = 0;
+	unsigned long total = 0, free = 0, sub_free = 0, reserved = 0;
 	struct potad_zone_inst *zi;
 	unsigned int i;
 
 	for (i = 0; i < potad_nr_zones; i++) {
 		zi = potad_zone_list[i];
-		total += potad_peek(&zi->pa.stats.units_total);
-		free += potad_peek(&zi->pa.stats.units_free);
+		total += potad_peek(&zi->main.pa.stats.units_total);
+		free += potad_peek(&zi->main.pa.stats.units_free);
+		sub_free += potad_peek(&zi->sub.pa.stats.units_free);
 		reserved += zi->reserved;
 	}
 	seq_printf(m, "PotadTotal:     %8lu kB\n", total << (PAGE_SHIFT - 10));
-	seq_printf(m, "PotadFree:      %8lu kB\n", free << (PAGE_SHIFT - 10));
+	seq_printf(m, "PotadFree:      %8lu kB\n",
+		   (free << (PAGE_SHIFT - 10)) +
+		   (sub_free >> (10 - POTAD_SUB_SHIFT)));
 	seq_printf(m, "PotadReserved:  %8lu kB\n",
 		   reserved << (PAGE_SHIFT - 10));
 }
@@ -925,18 +1125,17 @@ static int potad_zones_show(struct seq_file *m, void *v)
 	struct potad_zone_info info;
 	struct potad_zone_inst *zi;
 	struct potad_stats *st;
-	unsigned int k;
-	unsigned int i;
+	unsigned int i, k;
 
 	st = kmalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		return -ENOMEM;
 	for (i = 0; i < potad_nr_zones; i++) {
 		zi = potad_zone_list[i];
-		potad_get_stats(&zi->pa, st);
+		potad_get_stats(&zi->main.pa, st);
 		potad_zone_get_info(zi->zone, &info);
-		seq_printf(m, "%s pfn %#lx-%#lx max_order %u\n", zi->pa.name,
-			   zi->zone->zone_start_pfn,
+		seq_printf(m, "%s pfn %#lx-%#lx max_order %u\n",
+			   zi->main.pa.name, zi->zone->zone_start_pfn,
 			   zone_end_pfn(zi->zone) - 1, st->max_order);
 		seq_printf(m, "  pages %lu free %lu allocated %lu reserved %lu elastic %lu elastic_free %lu high %lu\n",
 			   st->units_total, st->units_free,
@@ -945,6 +1144,12 @@ static int potad_zones_show(struct seq_file *m, void *v)
 		seq_printf(m, "  refills %lu returns %lu\n", info.refills,
 			   info.returns);
 		seq_puts(m, "  free blocks by order:");
+		for (k = 0; k <= st->max_order; k++)
+			seq_printf(m, " %lu", st->nr_free[k]);
+		seq_putc(m, '\n');
+		potad_get_stats(&zi->sub.pa, st);
+		seq_printf(m, "  subpage 512B units %lu free %lu chunks %lu free blocks by order:",
+			   st->units_total, st->units_free, info.sub_chunks);
 		for (k = 0; k <= st->max_order; k++)
 			seq_printf(m, " %lu", st->nr_free[k]);
 		seq_putc(m, '\n');
@@ -966,10 +1171,54 @@ void potad_zone_debugfs(struct dentry *dir)
 }
 
 /*
- * Set up the instance of @zone.  Its base must be aligned to its largest
- * order: the space starts at the zone's start rounded down to the largest
- * power of two the zone spans (units below the zone are never added, and
- * cost at most the zone's own metadata again).
+ * Set up @pool over units [base, base + span) with @order its largest
+ * order and chunks of 2^@chunk_shift units.  Its base must be aligned to
+ * its largest order.
+ */
+static int __init potad_pool_setup(struct potad_pool *pool,
+				   struct potad_zone_inst *zi, const char *name,
+				   unsigned int unit_shift, unsigned long base,
+				   unsigned long span, unsigned int order,
+				   unsigned int chunk_shift,
+				   const struct potad_pool_ops *ops, long high)
+{
+	int ret;
+
+	pool->zi = zi;
+	pool->ops = ops;
+	pool->chunk_shift = chunk_shift;
+	pool->high = high;
+	pool->bit_base = base >> chunk_shift;
+	pool->nr_bits = ((base + span - 1) >> chunk_shift) - pool->bit_base + 1;
+	pool->held = bitmap_zalloc(pool->nr_bits, GFP_KERNEL);
+	pool->claimed = bitmap_zalloc(pool->nr_bits, GFP_KERNEL);
+	if (!pool->held || !pool->claimed) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = potad_init(&pool->pa, name, POTAD_MEMORY | POTAD_ZONE, unit_shift,
+			 base, span, order);
+	if (!ret)
+		return 0;
+fail:
+	bitmap_free(pool->held);
+	bitmap_free(pool->claimed);
+	return ret;
+}
+
+static void __init potad_pool_teardown(struct potad_pool *pool)
+{
+	potad_destroy(&pool->pa);
+	bitmap_free(pool->held);
+	bitmap_free(pool->claimed);
+}
+
+/*
+ * Set up the instances of @zone.  The zone instance's base must be aligned
+ * to its largest order: the space starts at the zone's start rounded down
+ * to the largest power of two the zone spans (units below the zone are
+ * never added, and cost at most the zone's own metadata again).  The
+ * sub-page instance spans the same memory in 512 B units.
  */
 static int __init potad_zone_setup(struct zone *zone)
 {
@@ -978,37 +1227,38 @@ static int __init potad_zone_setup(struct zone *zone)
 				   fls_long(end - zone->zone_start_pfn)) - 1;
 	unsigned long base = round_down(zone->zone_start_pfn, BIT(order));
 	struct potad_zone_inst *zi;
-	char *name;
-	int ret;
+	char *name, *sub_name;
+	int ret = -ENOMEM;
 
 	zi = kzalloc(sizeof(*zi), GFP_KERNEL);
 	name = kasprintf(GFP_KERNEL, "zone-%d-%s", zone_to_nid(zone),
 			 zone->name);
-	if (!zi || !name)
-		goto nomem;
-	zi->elastic_base = zone->zone_start_pfn >> MAX_PAGE_ORDER;
-	zi->nr_bits = ((end - 1) >> MAX_PAGE_ORDER) - zi->elastic_base + 1;
-	zi->elastic = bitmap_zalloc(zi->nr_bits, GFP_KERNEL);
-	zi->claimed = bitmap_zalloc(zi->nr_bits, GFP_KERNEL);
-	if (!zi->elastic || !zi->claimed)
-		goto nomem;
-	ret = potad_init(&zi->pa, name, POTAD_MEMORY | POTAD_ZONE, PAGE_SHIFT,
-			 base, end - base, order);
+	sub_name = kasprintf(GFP_KERNEL, "zone-%d-%s-512", zone_to_nid(zone),
+			     zone->name);
+	if (!zi || !name || !sub_name)
+		goto fail;
+	ret = potad_pool_setup(&zi->main, zi, name, PAGE_SHIFT, base,
+			       end - base, order, MAX_PAGE_ORDER,
+			       &potad_main_ops, POTAD_ZONE_HIGH);
 	if (ret)
 		goto fail;
+	ret = potad_pool_setup(&zi->sub, zi, sub_name, POTAD_SUB_SHIFT,
+			       base << POTAD_SUB_PAGE_SHIFT,
+			       (end - base) << POTAD_SUB_PAGE_SHIFT,
+			       POTAD_SUB_CHUNK_SHIFT - POTAD_SUB_SHIFT,
+			       POTAD_SUB_CHUNK_SHIFT - POTAD_SUB_SHIFT,
+			       &potad_sub_ops, POTAD_SUB_HIGH);
+	if (ret) {
+		potad_pool_teardown(&zi->main);
+		goto fail;
+	}
 	zi->zone = zone;
-	zi->high = POTAD_ZONE_HIGH;
 	potad_zones[zone_to_nid(zone)][zone_idx(zone)] = zi;
 	potad_zone_list[potad_nr_zones++] = zi;
-	potad_zones_max_order = max(potad_zones_max_order, zi->pa.max_order);
+	potad_zones_max_order = max(potad_zones_max_order, zi->main.pa.max_order);
 	return 0;
-nomem:
-	ret = -ENOMEM;
 fail:
-	if (zi) {
-		bitmap_free(zi->elastic);
-		bitmap_free(zi->claimed);
-	}
+	kfree(sub_name);
 	kfree(name);
 	kfree(zi);
 	return ret;
@@ -1022,6 +1272,8 @@ static int __init potad_zones_init(void)
 
 	if (potad_request.total && !potad_reserve_called)
 		pr_warn("potad= is not supported on this architecture, nothing reserved\n");
+	if (potad_type_register(&potad_subpage_type))
+		pr_warn("no sub-page type: blocks below a page will fail\n");
 	for_each_populated_zone(zone) {
 		int ret = potad_zone_setup(zone);
 
@@ -1046,8 +1298,8 @@ static int __init potad_zones_init(void)
 				stop = min(end, ALIGN(stop + 1, pageblock_nr_pages));
 			} while (stop < end && page_zone(pfn_to_page(stop)) == z);
 
-			ret = zi ? potad_add_range(&zi->pa, pfn, stop - pfn) :
-				   -ENODEV;
+			ret = zi ? potad_add_range(&zi->main.pa, pfn,
+						   stop - pfn) : -ENODEV;
 			if (ret)
 				pr_warn("reserved %#llx-%#llx not added to zone %s: %d\n",
 					(u64)PFN_PHYS(pfn), (u64)PFN_PHYS(stop) - 1,
@@ -1061,6 +1313,8 @@ static int __init potad_zones_init(void)
 	}
 	shrinker = shrinker_alloc(0, "potad-zones");
 	if (shrinker) {
+		/* Whole blocks go back: ask for one at a time. */
+		shrinker->batch = POTAD_ELASTIC_PAGES;
 		shrinker->count_objects = potad_shrink_count;
 		shrinker->scan_objects = potad_shrink_scan;
 		shrinker_register(shrinker);

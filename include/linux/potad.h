@@ -385,6 +385,9 @@ struct potad_reserved {
  *	free elastic blocks back.
  * @refills: MAX_PAGE_ORDER blocks taken from the buddy allocator.
  * @returns: Blocks given back to it.
+ * @sub_units: 512 B units the zone's sub-page instance holds.
+ * @sub_free: Free units among @sub_units.
+ * @sub_chunks: 64 KB blocks the sub-page instance holds.
  */
 struct potad_zone_info {
 	unsigned long reserved;
@@ -393,6 +396,9 @@ struct potad_zone_info {
 	unsigned long high;
 	unsigned long refills;
 	unsigned long returns;
+	unsigned long sub_units;
+	unsigned long sub_free;
+	unsigned long sub_chunks;
 };
 
 struct seq_file;
@@ -464,6 +470,7 @@ struct folio;
 struct folio *potad_hugetlb_alloc_folio(int order, gfp_t gfp, int nid,
 					nodemask_t *nodemask);
 bool potad_hugetlb_free_folio(struct folio *folio);
+bool potad_hugetlb_folio(struct folio *folio);
 #elif defined(CONFIG_HUGETLB_PAGE)
 static inline struct folio *potad_hugetlb_alloc_folio(int order, gfp_t gfp,
 						      int nid,
@@ -473,6 +480,11 @@ static inline struct folio *potad_hugetlb_alloc_folio(int order, gfp_t gfp,
 }
 
 static inline bool potad_hugetlb_free_folio(struct folio *folio)
+{
+	return false;
+}
+
+static inline bool potad_hugetlb_folio(struct folio *folio)
 {
 	return false;
 }

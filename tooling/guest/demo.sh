@@ -90,5 +90,9 @@ echo 2 > /proc/sys/vm/drop_caches
 echo "demo: after drop_caches (the shrinker gave the block back):"
 cat $d/zones | grep -A3 DMA32
 meminfo
-echo "demo: 512 B blocks are not implemented yet:"
-echo zalloc 9 > $t 2>/dev/null || echo "demo:   -> zalloc 9 refused (not implemented yet)"
+# 512 B: a block of the zone's sub-page instance, in a 64 KB chunk.
+zstep zalloc 9
+p512=$(sed -n 's/^zlast \(0x[0-9a-f]*\) .*/\1/p' $t)
+step lookup $((p512 + 511))
+cat $d/zones | grep -B4 'subpage 512B units [1-9]'
+zstep zfree $p512

@@ -1314,6 +1314,14 @@ void potad_zone_debugfs(struct dentry *dir)
 {
 }
 
+/* No zones, so no sub-page chunks: never matched, never descended into. */
+struct potad_type potad_subpage_type = { .name = "potad_subpage" };
+
+struct potad *potad_zone_sub(struct potad *pa)
+{
+	return NULL;
+}
+
 /* The zone API of mm/potad_debug.c's zalloc and zfree: no zones here. */
 struct potad_desc *potad_alloc_node(const struct potad_type *type,
 				    unsigned int shift, gfp_t gfp, int nid,
