@@ -912,6 +912,11 @@ static int potad_withdraw(struct potad *pa, unsigned long start,
 		goto out;
 	spin_lock_irqsave(&pa->lock, flags);
 	r = __potad_range_holding(pa, off, end);
+	/* Giving back races with adding and with other givers: no bug. */
+	if (!r && keep_retired) {
+		ret = -ENOENT;
+		goto unlock;
+	}
 	if (WARN_ONCE(!r, "potad: %s: withdrawing %lx+%lx not added\n",
 		      pa->name, start, nr)) {
 		ret = -EINVAL;
@@ -1009,10 +1014,13 @@ EXPORT_SYMBOL_GPL(potad_withdraw_range_gfp);
  * As potad_withdraw_range_gfp(), but only if every unit of the range is
  * free: a retired unit (a poisoned page) must not go back to where the
  * space came from, so a range holding one is refused.  The zone
- * instances give memory back to the buddy allocator this way.
+ * instances give memory back to the buddy allocator this way.  A range
+ * that is not (or no longer, or not yet) added is not a bug here: whoever
+ * gives memory back may race with whoever adds it or gives it back too.
  *
  * Context: As potad_add_range_gfp().
- * Return: As potad_withdraw_range_gfp(), and -EBUSY if a unit is retired.
+ * Return: As potad_withdraw_range_gfp(), -EBUSY if a unit is retired, and
+ * -ENOENT, without a warning, if the range is not inside added ranges.
  */
 int potad_take_range(struct potad *pa, unsigned long start, unsigned long nr,
 		     gfp_t gfp)

@@ -9,8 +9,14 @@
  * hugetlb_cma and before alloc_contig_pages(), and potad_hugetlb_free_folio()
  * when it gives one back: a folio that came from POTAD goes back to POTAD,
  * never to the buddy allocator.  Boot with potad=<size> to have blocks that
- * large: the zone instances only hold blocks beyond MAX_PAGE_ORDER from the
- * reservation.
+ * large: beyond MAX_PAGE_ORDER, the zone instances hold the reservation's
+ * blocks, and only by chance (adjacent elastic blocks that merged) others.
+ * hugetlb must not demote such a folio (potad_hugetlb_folio()): its
+ * pieces would be freed one by one, and not to POTAD.
+ *
+ * Memory failure: a page hugetlb marked poisoned (PG_hwpoison on the raw
+ * page once the folio is freed) is retired in POTAD before the block goes
+ * back, and keeps its mark, so that it is never handed out again.
  *
  * Page state: a zone instance's pages are reserved pages with one
  * reference each (mm/potad_zone.c).  A folio is made of them as
@@ -103,31 +109,83 @@ static void potad_hugetlb_reset_page(struct page *page, unsigned long pfn)
 	SetPageReserved(page);
 }
 
-/**
- * potad_hugetlb_free_folio() - Give a gigantic folio back to POTAD.
- * @folio: A folio hugetlb is done with: no longer a hugetlb folio, one
- *	reference.
- *
- * Context: Any context free_huge_folio() may run in; does not sleep.
- * Return: True if the folio was POTAD's and went back to it; false if
- * it is not POTAD's, for the caller to free it as usual.
- */
-bool potad_hugetlb_free_folio(struct folio *folio)
+/* The POTAD block of @folio, if @folio is a whole potad_hugetlb block. */
+static struct potad_desc *potad_hugetlb_desc(struct folio *folio)
 {
-	unsigned long pfn = folio_pfn(folio), i, nr = folio_nr_pages(folio);
+	unsigned long pfn = folio_pfn(folio);
 	struct potad_desc *desc;
 
 	rcu_read_lock();
 	desc = potad_lookup_pfn(pfn);
 	if (desc && (desc->type != &potad_hugetlb_type || desc->start != pfn ||
-		     potad_desc_units(desc) != nr))
+		     potad_desc_units(desc) != folio_nr_pages(folio)))
 		desc = NULL;
 	rcu_read_unlock();
+	/* An allocated block: @desc stays until potad_free_mem(). */
+	return desc;
+}
+
+/**
+ * potad_hugetlb_folio() - Is this gigantic folio POTAD's?
+ * @folio: A hugetlb folio.
+ *
+ * hugetlb must not demote POTAD's folios: the pieces could not go back.
+ *
+ * Context: Any context.
+ * Return: True if @folio came from potad_hugetlb_alloc_folio().
+ */
+bool potad_hugetlb_folio(struct folio *folio)
+{
+	return potad_hugetlb_desc(folio);
+}
+
+/**
+ * potad_hugetlb_free_folio() - Give a gigantic folio back to POTAD.
+ * @folio: A folio hugetlb is done with: no longer a hugetlb folio, one
+ *	reference, poisoned raw pages marked PG_hwpoison.
+ *
+ * Poisoned pages are retired, so that POTAD never hands them out again.
+ * A folio that cannot be given back safely (another reference, or no
+ * memory to record a poisoned page) is leaked, with a warning, as hugetlb
+ * leaks a folio whose poisoned pages it does not know.
+ *
+ * Context: Any context free_huge_folio() may run in; does not sleep.
+ * Return: True if the folio was POTAD's (and went back to it, or was
+ * leaked); false if it is not POTAD's, for the caller to free it as usual.
+ */
+bool potad_hugetlb_free_folio(struct folio *folio)
+{
+	unsigned long pfn = folio_pfn(folio), i, nr = folio_nr_pages(folio);
+	struct potad_desc *desc = potad_hugetlb_desc(folio);
+
 	if (!desc)
 		return false;
-	/* The block is allocated, so @desc stays until potad_free_mem(). */
-	for (i = 0; i < nr; i++)
-		potad_hugetlb_reset_page(pfn_to_page(pfn + i), pfn + i);
+	/* Someone else still holds a reference: the pages are not ours. */
+	if (WARN_ONCE(!folio_ref_freeze(folio, 1),
+		      "potad: hugetlb folio at pfn %lx still referenced, leaked\n",
+		      pfn))
+		return true;
+	/* Poisoned pages first: without memory to record them, leak it all. */
+	for (i = 0; i < nr; i++) {
+		int ret;
+
+		if (!PageHWPoison(pfn_to_page(pfn + i)))
+			continue;
+		ret = potad_retire(desc->potad, pfn + i,
+				   GFP_ATOMIC | __GFP_NOWARN, NULL);
+		if (WARN_ONCE(ret && ret != -EALREADY,
+			      "potad: poisoned pfn %lx not retired (%d), hugetlb folio leaked\n",
+			      pfn + i, ret))
+			return true;
+	}
+	for (i = 0; i < nr; i++) {
+		struct page *page = pfn_to_page(pfn + i);
+		bool poisoned = PageHWPoison(page);
+
+		potad_hugetlb_reset_page(page, pfn + i);
+		if (poisoned)
+			SetPageHWPoison(page);
+	}
 	WARN_ON_ONCE(potad_free_mem(desc));
 	return true;
 }

@@ -429,7 +429,9 @@ static int cmdline_has(const char *s)
  * Every size from 4 KB to 1 GB (1 GB when booted with potad=1G): each
  * allocation and free moves PotadTotal - PotadFree by exactly its size,
  * and potad_alloc and potad_free by one, whatever refills and returns
- * happen meanwhile.  The block is found by its address.
+ * happen meanwhile.  The block is found by its address.  Then 512 B to
+ * 2 KB, which /proc/meminfo's kB cannot show exactly: found by address,
+ * and gone once freed (the chunk they come from is an allocation too).
  */
 TEST(zone_sizes_accounting)
 {
@@ -455,6 +457,22 @@ TEST(zone_sizes_accounting)
 		ASSERT_EQ(0, cmd("zfree %#llx", phys));
 		ASSERT_EQ(used, potad_used_kb());
 		ASSERT_EQ(frees + 1, event("potad_free"));
+		ASSERT_EQ(0, find_block(phys, &block, &bytes));
+	}
+	/* 512 B to 2 KB: the sub-page instances, found through their chunk. */
+	for (shift = 9; shift < 12; shift++) {
+		long long allocs = event("potad_alloc"), phys;
+		unsigned long long block, bytes;
+
+		ASSERT_EQ(0, cmd("zalloc %d", shift)) TH_LOG("2^%d bytes", shift);
+		phys = last_zone_block();
+		ASSERT_LE(0, phys);
+		ASSERT_EQ(0, phys & ((1LL << shift) - 1));
+		ASSERT_LE(allocs + 1, event("potad_alloc"));
+		ASSERT_EQ(1, find_block(phys + (1LL << shift) - 1, &block, &bytes));
+		ASSERT_EQ(phys, block);
+		ASSERT_EQ(1ULL << shift, bytes);
+		ASSERT_EQ(0, cmd("zfree %#llx", phys));
 		ASSERT_EQ(0, find_block(phys, &block, &bytes));
 	}
 	/* Beyond what any zone holds: ENOSPC; a block not ours: ENOENT. */
@@ -578,8 +596,8 @@ static long long virt_to_phys(void *addr)
 /*
  * With potad=1G: raising nr_hugepages of 1 GB pages takes the folio from
  * POTAD (PotadFree drops by 1 GB, and the folio's memory is a
- * potad_hugetlb block in the index); a mapping of it works; lowering
- * nr_hugepages gives it back to POTAD.
+ * potad_hugetlb block in the index); a mapping of it works; it is not
+ * demoted to 2 MB pages; lowering nr_hugepages gives it back to POTAD.
  */
 TEST(hugetlb_1g_from_potad)
 {
@@ -616,6 +634,11 @@ TEST(hugetlb_1g_from_potad)
 	ASSERT_EQ(1, p[0]);
 	ASSERT_EQ(2, p[SZ_1G - 1]);
 	ASSERT_EQ(0, munmap(p, SZ_1G));
+
+	/* Never demoted: 2 MB pieces could not go back to POTAD. */
+	write_str(HUGE_1G_DIR "/demote", "1");
+	ASSERT_EQ(1, read_long(HUGE_1G_DIR "/nr_hugepages"));
+	ASSERT_EQ(0, read_long("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"));
 
 	ASSERT_EQ(0, write_str(HUGE_1G_DIR "/nr_hugepages", "0"));
 	ASSERT_EQ(0, read_long(HUGE_1G_DIR "/nr_hugepages"));
