@@ -25,6 +25,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -116,7 +117,8 @@ def checkpatch(args):
     return rc == 0 and not msgs, msgs
 
 
-def stage_checkpatch():
+def stage_checkpatch(done=None):
+    """checkpatch on every item; with @done, only compute into it."""
     t0 = time.time()
     p = f = 0
     bad = []
@@ -134,7 +136,10 @@ def stage_checkpatch():
         else:
             f += 1
             bad += msgs[:10]
-    report("checkpatch", p, f, 0, t0, bad)
+    if done is not None:
+        done.update(p=p, f=f, t0=t0, bad=bad)
+    else:
+        report("checkpatch", p, f, 0, t0, bad)
 
 
 def stage_build():
@@ -180,6 +185,21 @@ BAD_PARAMS = [
     ("potad=1:1G", "cannot parse potad=1:1G, nothing reserved"),
     ("potad=100G", "is more than half the free memory"),
 ]
+
+
+def tap_section(text, marker, name):
+    """Report the TAP between POTAD-<marker>-BEGIN and -END rc=N."""
+    m = re.search(r"POTAD-%s-BEGIN(.*?)POTAD-%s-END rc=(\d+)"
+                  % (marker, marker), text, re.S)
+    if not m:
+        report(name, 0, 1, 0, None, ["%s did not run" % name])
+        return
+    p, f, s, bad = count_tap(m.group(1))
+    if int(m.group(2)) and not f:
+        f, bad = 1, ["%s exited %s" % (name, m.group(2))]
+    if not p and not f:
+        f, bad = 1, ["%s printed no results" % name]
+    report(name, p, f, s, None, bad)
 
 
 def stage_params():
@@ -271,31 +291,10 @@ def stage_guest():
         f, bad = 1, ["no KUnit results in build/test.log (parse rc %d)" % krc]
     report("kunit", p, f, s, t1, bad)
 
-    # kselftest: TAP between the markers.
-    m = re.search(r"POTAD-KSELFTEST-BEGIN(.*?)POTAD-KSELFTEST-END rc=(\d+)",
-                  text, re.S)
-    if not m:
-        report("kselftest", 0, 1, 0, None, ["kselftest did not run"])
-    else:
-        p, f, s, bad = count_tap(m.group(1))
-        if int(m.group(2)) and not f:
-            f, bad = 1, ["kselftest exited %s" % m.group(2)]
-        if not p and not f:
-            f, bad = 1, ["kselftest printed no results"]
-        report("kselftest", p, f, s, None, bad)
-
-    # The kernel's own hugetlb selftests on POTAD's 1 GB pages.
-    m = re.search(r"POTAD-MM-SELFTEST-BEGIN(.*?)POTAD-MM-SELFTEST-END rc=(\d+)",
-                  text, re.S)
-    if not m:
-        report("mm-hugetlb", 0, 1, 0, None, ["mm selftests did not run"])
-    else:
-        p, f, s, bad = count_tap(m.group(1))
-        if int(m.group(2)) and not f:
-            f, bad = 1, ["mm-hugetlb.sh exited %s" % m.group(2)]
-        if not p and not f:
-            f, bad = 1, ["mm selftests printed no results"]
-        report("mm-hugetlb", p, f, s, None, bad)
+    # kselftest, and the kernel's own hugetlb selftests on POTAD's 1 GB
+    # pages: TAP between the markers.
+    tap_section(text, "KSELFTEST", "kselftest")
+    tap_section(text, "MM-SELFTEST", "mm-hugetlb")
 
     problems = checklog.problems(text)
     report("guest", 0 if problems else 1, 1 if problems else 0, 0, t0,
@@ -311,10 +310,18 @@ def main():
         report("tree", 0, 1)
         print("%d passed, %d failed" % (totals["passed"], totals["failed"]))
         return 1
+    # checkpatch (one perl process at a time) runs beside the harness.
+    cp = {}
+    cp_thread = threading.Thread(target=stage_checkpatch, args=(cp,))
+    cp_thread.start()
     print("== harness", flush=True)
     stage_harness()
-    print("== checkpatch", flush=True)
-    stage_checkpatch()
+    cp_thread.join()
+    print("== checkpatch (run beside the harness)", flush=True)
+    if cp:
+        report("checkpatch", cp["p"], cp["f"], 0, cp["t0"], cp["bad"])
+    else:
+        report("checkpatch", 0, 1, 0, None, ["checkpatch did not finish"])
     print("== build", flush=True)
     if stage_build():
         print("== guest (kunit, kselftest, console)", flush=True)

@@ -36,12 +36,14 @@ check "$(cat $hp/nr_hugepages)" 1 "nr_hugepages of 1 GB raised to 1"
 check "$(potad_used)" $((used0 + 1048576)) "the 1 GB page came from POTAD"
 for t in "map_hugetlb 1024 30" "hugepage-vmemmap"; do
 	n=$((n + 1))
+	t0=$(date +%s)
 	if /kselftest/mm/$t > /tmp/mm.out 2>&1; then
 		echo "ok $n mm/$t"
 	else
 		echo "not ok $n mm/$t"
 		fail=1
 	fi
+	echo "# mm/$t took $(($(date +%s) - t0)) s"
 	sed 's/^/# /' /tmp/mm.out
 done
 echo 0 > $hp/nr_hugepages
