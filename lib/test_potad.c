@@ -2091,6 +2091,11 @@ static void zone_dry_dma32(struct kunit *test)
 		kunit_skip(test, "no DMA32 zone");
 }
 
+static void zone_free_action(void *desc)
+{
+	potad_free_mem(desc);
+}
+
 static void zone_restore_high(void *zone)
 {
 	potad_zone_set_high(zone, 2 * MAX_ORDER_NR_PAGES);
@@ -2250,6 +2255,9 @@ static void potad_test_zone_reserved_busy(struct kunit *test)
 	zone = page_zone(pfn_to_page(PHYS_PFN(r->base)));
 	potad_zone_shrink_all();
 	big = zone_alloc_ok(test, 30, GFP_KERNEL, NUMA_NO_NODE);
+	/* Freed even if an assertion below ends the test. */
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, zone_free_action,
+							big), 0);
 	zone_set_high_upto(test, ZONE_NORMAL, 0);
 	returns = zone_event(POTAD_RETURN);
 	d = potad_alloc_node(&test_plain_type, PAGE_SHIFT,
@@ -2258,7 +2266,6 @@ static void potad_test_zone_reserved_busy(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
 	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
 	KUNIT_EXPECT_EQ(test, zone_event(POTAD_RETURN) - returns, 1);
-	KUNIT_EXPECT_EQ(test, potad_free_mem(big), 0);
 }
 
 /*

@@ -930,9 +930,10 @@ EXPORT_SYMBOL_GPL(potad_alloc_node);
  * mark.  A block referenced with potad_desc_tryget() is freed when the
  * last reference goes.
  *
- * A descriptor freed already is gone (slab memory, released after a
- * grace period): freeing it again is a use-after-free for KASAN to
- * report, as for kfree().
+ * With init_on_free the block is zeroed first, as pages freed to the buddy
+ * allocator are.  A descriptor freed already is gone (slab memory,
+ * released after a grace period): freeing it again is a use-after-free
+ * for KASAN to report, as for kfree().
  *
  * Context: As potad_free(); never sleeps.
  * Return: 0; -EINVAL for a descriptor not from potad_alloc_node(), or one
@@ -952,6 +953,9 @@ int potad_free_mem(struct potad_desc *desc)
 	/* @desc may be gone once potad_free() returns. */
 	start = desc->start;
 	nr = potad_desc_units(desc);
+	/* As the buddy allocator does with init_on_free, without sleeping. */
+	if (want_init_on_free() && desc->state == POTAD_DESC_LIVE)
+		potad_clear_block(desc, GFP_NOWAIT);
 	/*
 	 * Counted before the units are free: until then no chunk they are
 	 * in can be taken out, so the bits are those of the allocation.

@@ -224,20 +224,30 @@ def stage_params():
     report("params", p, len(bad), 0, t0, bad[:20])
 
 
-def stage_off():
-    """The same kernel with CONFIG_POTAD=n: builds and boots."""
+OFF_KOBJ = os.path.join(BUILD, "kbuild-off")
+
+
+def build_off(result):
+    """Build the CONFIG_POTAD=n kernel; (rc, output, start) in @result."""
     t0 = time.time()
     frag = os.path.join(BUILD, "potad-off.config")
     with open(os.path.join(REPO, "tooling/potad.config")) as f:
         lines = [l for l in f if not re.match(r"CONFIG_POTAD\w*=", l)]
     with open(frag, "w") as f:
         f.writelines(lines + ["CONFIG_POTAD=n\n"])
-    kobj = os.path.join(BUILD, "kbuild-off")
-    rc, out = sh(["make", "-s", "kernel", "KOBJ=" + kobj,
+    rc, out = sh(["make", "-s", "kernel", "KOBJ=" + OFF_KOBJ,
                   "POTAD_CONFIG=" + frag], log="off-kernel.log", cwd=REPO)
-    if rc:
-        report("off", 0, 1, 0, t0, out.strip().splitlines()[-10:])
+    result.update(rc=rc, out=out, t0=t0)
+
+
+def stage_off(built):
+    """The same kernel with CONFIG_POTAD=n (built by build_off()) boots."""
+    t0 = built.get("t0")
+    if built.get("rc", 1):
+        report("off", 0, 1, 0, t0,
+               built.get("out", "not built").strip().splitlines()[-10:])
         return
+    kobj = OFF_KOBJ
     log = os.path.join(BUILD, "off.log")
     bz = os.path.join(kobj, "arch/x86/boot/bzImage")
     sh([os.path.join(REPO, "tooling/vm.sh"), "off", bz,
@@ -249,9 +259,12 @@ def stage_off():
     report("off", 0 if bad else 2, 1 if bad else 0, 0, t0, bad[:20])
 
 
-def stage_guest():
+def stage_guest(booting=None):
+    """Build the initramfs, call @booting(), boot the test guest, check it."""
     t0 = time.time()
     rc, out = sh(["make", "-s", "initramfs"], log="initramfs.log", cwd=REPO)
+    if booting:
+        booting()
     if rc:
         report("guest", 0, 1, 0, t0, out.strip().splitlines()[-5:])
         return
@@ -324,12 +337,18 @@ def main():
         report("checkpatch", 0, 1, 0, None, ["checkpatch did not finish"])
     print("== build", flush=True)
     if stage_build():
+        # The CONFIG_POTAD=n kernel builds while the guest runs: the only
+        # build then (the main kernel and the initramfs are done).
+        off = {}
+        off_thread = threading.Thread(target=build_off, args=(off,))
         print("== guest (kunit, kselftest, console)", flush=True)
-        stage_guest()
+        stage_guest(booting=off_thread.start)
         print("== params (bad potad= arguments)", flush=True)
         stage_params()
-        print("== off (CONFIG_POTAD=n: build and boot)", flush=True)
-        stage_off()
+        off_thread.join()
+        print("== off (CONFIG_POTAD=n: built beside the guest, booted)",
+              flush=True)
+        stage_off(off)
     else:
         report("guest", 0, 1, 0, None, ["not booted: the build failed"])
     print("make test: %.0fs" % (time.time() - t0))
