@@ -411,6 +411,11 @@ const struct potad_reserved *potad_reserved_get(unsigned int i)
 }
 EXPORT_SYMBOL_GPL(potad_reserved_get);
 
+static struct potad_zone_inst *potad_zone_inst(struct zone *zone)
+{
+	return potad_zones[zone_to_nid(zone)][zone_idx(zone)];
+}
+
 /**
  * potad_zone() - The POTAD instance of a zone.
  * @zone: A zone.
@@ -421,16 +426,11 @@ EXPORT_SYMBOL_GPL(potad_reserved_get);
  */
 struct potad *potad_zone(struct zone *zone)
 {
-	struct potad_zone_inst *zi = potad_zones[zone_to_nid(zone)][zone_idx(zone)];
+	struct potad_zone_inst *zi = potad_zone_inst(zone);
 
 	return zi ? &zi->main.pa : NULL;
 }
 EXPORT_SYMBOL_GPL(potad_zone);
-
-static struct potad_zone_inst *potad_zone_inst(struct zone *zone)
-{
-	return potad_zones[zone_to_nid(zone)][zone_idx(zone)];
-}
 
 /**
  * potad_zone_of() - The zone instance for a physical address.
@@ -1054,9 +1054,12 @@ static unsigned long potad_shrink_scan(struct shrinker *shrinker,
 
 	for (i = 0; i < potad_nr_zones && freed < sc->nr_to_scan; i++) {
 		zi = potad_zone_list[i];
-		/* Sub-page chunks first: they may leave main blocks free. */
-		freed += potad_pool_shrink(&zi->sub, ULONG_MAX) >>
-			 POTAD_SUB_PAGE_SHIFT;
+		/*
+		 * Sub-page chunks first: they may leave main blocks free.  They
+		 * go back to the zone instance, not to the buddy allocator, so
+		 * only what the main pool gives back counts as freed.
+		 */
+		potad_pool_shrink(&zi->sub, ULONG_MAX);
 		freed += potad_pool_shrink(&zi->main, sc->nr_to_scan - freed);
 	}
 	/* Pages back in the buddy allocator are reclaim's progress. */
