@@ -2316,6 +2316,141 @@ static void potad_test_zone_subpage(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, info.sub_units, 0);
 }
 
+/*
+ * Entirely free elastic blocks next to each other merge into a block above
+ * MAX_PAGE_ORDER: a small allocation takes from it rather than refilling
+ * from the buddy allocator.
+ */
+static void potad_test_zone_merged_elastic(struct kunit *test)
+{
+	const unsigned int nr = 32;
+	struct potad_desc **d, *pair[2] = {}, *s;
+	unsigned long refills, lo;
+	struct potad_stats st;
+	struct potad *pa;
+	unsigned int i, j, k;
+
+	zone_dry_dma32(test);
+	zone_set_high_upto(test, ZONE_DMA32, LONG_MAX);
+	d = kunit_kcalloc(test, nr, sizeof(*d), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	for (i = 0; i < nr && !pair[0]; i++) {
+		d[i] = zone_alloc_ok(test, PAGE_SHIFT + MAX_PAGE_ORDER,
+				     GFP_DMA32, NUMA_NO_NODE);
+		for (j = 0; j < i; j++) {
+			if ((d[j]->start ^ d[i]->start) != MAX_ORDER_NR_PAGES ||
+			    d[j]->potad != d[i]->potad)
+				continue;
+			pair[0] = d[j];
+			pair[1] = d[i];
+			d[j] = NULL;
+			d[i] = NULL;
+			break;
+		}
+	}
+	/* The others go back to the buddy allocator, the pair stays. */
+	for (j = 0; j < i; j++)
+		if (d[j])
+			KUNIT_EXPECT_EQ(test, potad_free_mem(d[j]), 0);
+	potad_zone_shrink_all();
+	if (!pair[0])
+		kunit_skip(test, "no two adjacent blocks in %u refills", nr);
+	pa = pair[0]->potad;
+	lo = min(pair[0]->start, pair[1]->start);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(pair[0]), 0);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(pair[1]), 0);
+	potad_get_stats(pa, &st);
+	for (k = 0; k <= MAX_PAGE_ORDER; k++)
+		KUNIT_ASSERT_EQ_MSG(test, st.nr_free[k], 0, "order %u", k);
+	KUNIT_ASSERT_EQ(test, st.nr_free[MAX_PAGE_ORDER + 1], 1);
+
+	refills = zone_event(POTAD_REFILL);
+	s = zone_alloc_ok(test, PAGE_SHIFT, GFP_DMA32, NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_REFILL) - refills, 0);
+	KUNIT_EXPECT_PTR_EQ(test, s->potad, pa);
+	KUNIT_EXPECT_GE(test, s->start, lo);
+	KUNIT_EXPECT_LT(test, s->start, lo + 2 * MAX_ORDER_NR_PAGES);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(s), 0);
+	potad_zone_shrink_all();
+}
+
+/*
+ * A block freed while someone holds a reference stays theirs: not zeroed
+ * under init_on_free, not reused.  The last reference gives it back,
+ * zeroed under init_on_free, and gives back the elastic block it leaves
+ * entirely free, as a free would.
+ */
+static void potad_test_zone_free_referenced(struct kunit *test)
+{
+	struct potad_desc *a, *b, *h;
+	struct potad_zone_info info;
+	unsigned long returns;
+	phys_addr_t phys;
+	struct zone *z;
+	void *virt;
+
+	zone_dry_dma32(test);
+	zone_set_high_upto(test, ZONE_DMA32, LONG_MAX);
+	a = zone_alloc_ok(test, PAGE_SHIFT + 1, GFP_DMA32, NUMA_NO_NODE);
+	z = page_zone(pfn_to_page(a->start));
+	phys = potad_desc_phys(a);
+	virt = potad_desc_virt(a);
+	memset(virt, 0x5a, SZ_8K);
+	h = potad_lookup_get(phys);
+	KUNIT_ASSERT_PTR_EQ(test, h, a);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(a), 0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(virt, 0x5a, SZ_8K));
+	KUNIT_EXPECT_NULL(test, lookup(phys));
+	b = zone_alloc_ok(test, PAGE_SHIFT + 1, GFP_DMA32, NUMA_NO_NODE);
+	KUNIT_EXPECT_NE(test, potad_desc_phys(b), phys);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(b), 0);
+	potad_desc_put(h);
+	if (want_init_on_free())
+		KUNIT_EXPECT_NULL(test, memchr_inv(virt, 0, SZ_8K));
+
+	/* Now at a high mark of 0: the last put, not the free, returns it. */
+	zone_set_high_upto(test, ZONE_DMA32, 0);
+	returns = zone_event(POTAD_RETURN);
+	a = zone_alloc_ok(test, PAGE_SHIFT + 1, GFP_DMA32, NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, potad_desc_phys(a), phys);
+	h = potad_lookup_get(phys);
+	KUNIT_ASSERT_PTR_EQ(test, h, a);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(a), 0);
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_RETURN) - returns, 0);
+	potad_zone_get_info(z, &info);
+	KUNIT_EXPECT_EQ(test, info.elastic, MAX_ORDER_NR_PAGES);
+	potad_desc_put(h);
+	KUNIT_EXPECT_EQ(test, zone_event(POTAD_RETURN) - returns, 1);
+	potad_zone_get_info(z, &info);
+	KUNIT_EXPECT_EQ(test, info.elastic, 0);
+}
+
+/*
+ * Under init_on_free a freed block is zeroed, but not its poisoned pages,
+ * which the buddy allocator never writes either.
+ */
+static void potad_test_zone_free_poisoned(struct kunit *test)
+{
+	struct potad_desc *d;
+	struct page *page;
+	void *virt;
+
+	if (!want_init_on_free())
+		kunit_skip(test, "boot with init_on_free=1");
+	zone_dry_dma32(test);
+	zone_set_high_upto(test, ZONE_DMA32, LONG_MAX);
+	d = zone_alloc_ok(test, PAGE_SHIFT + 1, GFP_DMA32, NUMA_NO_NODE);
+	page = pfn_to_page(d->start);
+	virt = potad_desc_virt(d);
+	memset(virt, 0x5a, SZ_8K);
+	SetPageHWPoison(page + 1);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(virt, 0, PAGE_SIZE));
+	KUNIT_EXPECT_NULL(test, memchr_inv(virt + PAGE_SIZE, 0x5a, PAGE_SIZE));
+	ClearPageHWPoison(page + 1);
+	potad_zone_shrink_all();
+}
+
 /* 1 GB through the zone API, from the reservation, by the gfp's zone. */
 static void potad_test_zone_api_1g(struct kunit *test)
 {
@@ -2345,6 +2480,9 @@ static struct kunit_case potad_zone_cases[] = {
 	KUNIT_CASE(potad_test_zone_api_1g),
 	KUNIT_CASE(potad_test_zone_reserved_busy),
 	KUNIT_CASE(potad_test_zone_subpage),
+	KUNIT_CASE(potad_test_zone_merged_elastic),
+	KUNIT_CASE(potad_test_zone_free_referenced),
+	KUNIT_CASE(potad_test_zone_free_poisoned),
 	{}
 };
 

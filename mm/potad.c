@@ -375,11 +375,13 @@ static void __potad_take(struct potad *pa, unsigned long boff,
 	}
 }
 
-static unsigned long __potad_take_any(struct potad *pa, unsigned int order)
+/* Take a block of @order from the smallest free block of at most @top. */
+static unsigned long __potad_take_any(struct potad *pa, unsigned int order,
+				      unsigned int top)
 {
 	unsigned int k;
 
-	for (k = order; k <= pa->max_order; k++) {
+	for (k = order; k <= min(top, pa->max_order); k++) {
 		unsigned long off;
 
 		if (!pa->stats.nr_free[k])
@@ -1155,14 +1157,17 @@ static int potad_check_alloc(struct potad *pa, const struct potad_type *type,
 }
 
 /*
- * Allocate a block for @desc; arguments already checked.  The index entry
+ * Allocate a block for @desc; arguments already checked.  With %POTAD_ANY
+ * the block comes from the smallest free block of an order up to @top.
+ * The index entry
  * of a memory space is stored in the same critical section; if that needs
  * a maple-tree node GFP_NOWAIT cannot get, the block goes back, and nodes
  * are allocated with @gfp without the lock before trying again.
  */
 static int __potad_alloc(struct potad *pa, struct potad_desc *desc,
 			 const struct potad_type *type, unsigned long start,
-			 unsigned int order, void *owner, gfp_t gfp)
+			 unsigned int order, unsigned int top, void *owner,
+			 gfp_t gfp)
 {
 	MA_STATE(mas, &pa->index, 0, 0);
 	unsigned long off, boff, flags;
@@ -1173,7 +1178,7 @@ retry:
 	ret = 0;
 	spin_lock_irqsave(&pa->lock, flags);
 	if (start == POTAD_ANY) {
-		off = __potad_take_any(pa, order);
+		off = __potad_take_any(pa, order, top);
 		if (off == NOT_FOUND)
 			ret = -ENOSPC;
 	} else {
@@ -1260,20 +1265,22 @@ void potad_desc_discard(const struct potad_type *type, struct potad_desc *desc)
  * @desc: The descriptor, unused.
  * @type: Its type.
  * @order: As for potad_alloc().
+ * @top: Split no free block of an order above this one.
  * @owner: As for potad_alloc().
  * @gfp: For the index.
  *
  * Context: As potad_alloc().
- * Return: 0 or as potad_alloc(); on error @desc is still unused.
+ * Return: 0 or as potad_alloc() (-ENOSPC also when the only free blocks
+ * are above @top); on error @desc is still unused.
  */
 int potad_alloc_into(struct potad *pa, struct potad_desc *desc,
 		     const struct potad_type *type, unsigned int order,
-		     void *owner, gfp_t gfp)
+		     unsigned int top, void *owner, gfp_t gfp)
 {
 	int ret = potad_check_alloc(pa, type, POTAD_ANY, order, false);
 
-	return ret ?: __potad_alloc(pa, desc, type, POTAD_ANY, order, owner,
-				    gfp);
+	return ret ?: __potad_alloc(pa, desc, type, POTAD_ANY, order, top,
+				    owner, gfp);
 }
 
 static struct potad_desc *potad_alloc_slab(struct potad *pa,
@@ -1291,8 +1298,8 @@ static struct potad_desc *potad_alloc_slab(struct potad *pa,
 	obj = kmem_cache_zalloc(type->cache, gfp);
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
-	ret = __potad_alloc(pa, obj + type->offset, type, start, order, owner,
-			    gfp);
+	ret = __potad_alloc(pa, obj + type->offset, type, start, order,
+			    POTAD_NR_ORDERS, owner, gfp);
 	if (ret) {
 		kmem_cache_free(type->cache, obj);
 		return ERR_PTR(ret);
@@ -1392,8 +1399,8 @@ int potad_alloc_desc(struct potad *pa, struct potad_desc *desc,
 		      pa->name))
 		return -EINVAL;
 	ret = potad_check_alloc(pa, type, start, order, true);
-	return ret ? ret : __potad_alloc(pa, desc, type, start, order, owner,
-					 gfp);
+	return ret ? ret : __potad_alloc(pa, desc, type, start, order,
+					 POTAD_NR_ORDERS, owner, gfp);
 }
 EXPORT_SYMBOL_GPL(potad_alloc_desc);
 
@@ -1706,29 +1713,19 @@ static bool potad_desc_put_many(struct potad_desc *desc)
 	return true;
 }
 
-/**
- * potad_desc_put() - Drop a reference on a descriptor.
- * @desc: The descriptor, referenced by potad_desc_tryget(),
- *	potad_lookup_get() or potad_retire().
- *
- * When only the owner's reference is left, the units the owner freed
- * meanwhile go back to the free space.  If the block was freed entirely
- * and this is the last reference, its units go back and the descriptor
- * is released.
- *
- * Context: Any context where a spinlock_t may be taken; takes and releases
- * the instance lock with interrupts disabled when it drops the count to
- * one or to zero, not otherwise.
+/*
+ * potad_desc_put() when the count may drop to one or zero, under the lock.
+ * For mm/potad_zone.c, which does more around the last put of a freed
+ * block.  True if this was the last reference: the units are back and the
+ * descriptor is released.
  */
-void potad_desc_put(struct potad_desc *desc)
+bool potad_desc_put_locked(struct potad_desc *desc)
 {
 	const struct potad_type *type = desc->type;
 	struct potad *pa = desc->potad;
 	bool release = false;
 	unsigned long flags;
 
-	if (potad_desc_put_many(desc))
-		return;
 	spin_lock_irqsave(&pa->lock, flags);
 	/* The owner's reference goes with the free, never with a put. */
 	if (WARN_ONCE(desc->state == POTAD_DESC_LIVE &&
@@ -1736,7 +1733,7 @@ void potad_desc_put(struct potad_desc *desc)
 		      "potad: %s: put of a reference never taken on block %lx\n",
 		      pa->name, desc->start)) {
 		spin_unlock_irqrestore(&pa->lock, flags);
-		return;
+		return false;
 	}
 	if (refcount_dec_and_test(&desc->refs)) {
 		/* Left by a whole free while referenced (see there). */
@@ -1749,9 +1746,36 @@ void potad_desc_put(struct potad_desc *desc)
 	}
 	spin_unlock_irqrestore(&pa->lock, flags);
 	if (!release)
-		return;
+		return false;
 	potad_release_desc(pa, desc);
 	potad_unpin_dead(pa, type);
+	return true;
+}
+
+/**
+ * potad_desc_put() - Drop a reference on a descriptor.
+ * @desc: The descriptor, referenced by potad_desc_tryget(),
+ *	potad_lookup_get() or potad_retire().
+ *
+ * When only the owner's reference is left, the units the owner freed
+ * meanwhile go back to the free space.  If the block was freed entirely
+ * and this is the last reference, its units go back and the descriptor
+ * is released (for a zone instance's block, as potad_free_mem() does:
+ * zeroed under init_on_free, and chunks it leaves free may go back).
+ *
+ * Context: Any context where a spinlock_t may be taken; takes and releases
+ * the instance lock with interrupts disabled when it drops the count to
+ * one or to zero, not otherwise.
+ */
+void potad_desc_put(struct potad_desc *desc)
+{
+	if (potad_desc_put_many(desc))
+		return;
+	if ((desc->potad->flags & POTAD_ZONE) &&
+	    READ_ONCE(desc->state) == POTAD_DESC_DEAD)
+		potad_zone_put_dead(desc);
+	else
+		potad_desc_put_locked(desc);
 }
 EXPORT_SYMBOL_GPL(potad_desc_put);
 

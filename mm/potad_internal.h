@@ -33,8 +33,9 @@ struct potad_desc *potad_desc_new(const struct potad_type *type, gfp_t gfp);
 void potad_desc_discard(const struct potad_type *type, struct potad_desc *desc);
 int potad_alloc_into(struct potad *pa, struct potad_desc *desc,
 		     const struct potad_type *type, unsigned int order,
-		     void *owner, gfp_t gfp);
+		     unsigned int top, void *owner, gfp_t gfp);
 bool potad_overlaps(struct potad *pa, unsigned long start, unsigned long nr);
+bool potad_desc_put_locked(struct potad_desc *desc);
 
 /* mm/potad_lookup.c */
 /* Memory ranges of memory-space instances; under potad_list_lock. */
@@ -85,6 +86,7 @@ struct potad_request {
 int potad_parse_request(const char *s, struct potad_request *req);
 struct potad *potad_zone_of(phys_addr_t phys);
 struct potad *potad_zone_sub(struct potad *pa);
+void potad_zone_put_dead(struct potad_desc *desc);
 /* Chunks of a zone's sub-page instance, in the zone instance's index. */
 extern struct potad_type potad_subpage_type;
 void potad_zone_debugfs(struct dentry *dir);

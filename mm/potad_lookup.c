@@ -595,15 +595,17 @@ struct potad_desc *potad_lookup(phys_addr_t phys)
 	if (!pa)
 		return NULL;
 	/*
-	 * The descriptor is not read here: it is another cache miss, and a
-	 * block found in the index was live when its entry was read.  The
-	 * caller reads it anyway, and potad_desc_tryget() checks it.
+	 * A block found in the index was live when its entry was read; its
+	 * state is not checked here (the caller reads the descriptor, and
+	 * potad_desc_tryget() checks it).  Only in a zone instance is its
+	 * type read: it may be a chunk of the sub-page instance.
 	 */
 	desc = mtree_load(&pa->index, phys >> pa->unit_shift);
 	if (xa_is_value(desc))
 		return NULL;
 	/* A chunk of the zone's sub-page instance: look inside. */
-	if (unlikely(desc && desc->type == &potad_subpage_type)) {
+	if (unlikely(desc && (pa->flags & POTAD_ZONE) &&
+		     desc->type == &potad_subpage_type)) {
 		pa = potad_zone_sub(pa);
 		desc = mtree_load(&pa->index, phys >> pa->unit_shift);
 		if (xa_is_value(desc))

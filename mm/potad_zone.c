@@ -744,17 +744,28 @@ static const struct potad_pool_ops potad_sub_ops = {
 	.put = potad_sub_put,
 };
 
-/* Zero the block, a page at a time, rescheduling if @gfp may sleep. */
-static void potad_clear_block(struct potad_desc *desc, gfp_t gfp)
+/*
+ * Zero the first @nr units of the block, a page at a time, rescheduling
+ * if @gfp may sleep.  Poisoned pages are left alone, as the buddy
+ * allocator leaves them: touching them may raise a machine check.
+ */
+static void potad_clear_block(struct potad_desc *desc, unsigned long nr,
+			      gfp_t gfp)
 {
-	unsigned long i, n = potad_desc_units(desc);
+	unsigned long i;
 
 	if (desc->potad->unit_shift < PAGE_SHIFT) {
-		memset(potad_desc_virt(desc), 0, potad_desc_bytes(desc));
+		void *virt = potad_desc_virt(desc);
+
+		if (!PageHWPoison(virt_to_page(virt)))
+			memset(virt, 0, nr << desc->potad->unit_shift);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		clear_highpage(pfn_to_page(desc->start + i));
+	for (i = 0; i < nr; i++) {
+		struct page *page = pfn_to_page(desc->start + i);
+
+		if (!PageHWPoison(page))
+			clear_highpage(page);
 		if (gfpflags_allow_blocking(gfp) && i % 1024 == 1023)
 			cond_resched();
 	}
@@ -773,9 +784,34 @@ static bool potad_has_free(struct potad *pa, unsigned int order,
 }
 
 /*
+ * The largest order of free block an allocation of @order that a refill
+ * could serve may split in @pool, or -1 to skip the instance: @top if it
+ * has a free block of an order in [@order, @top] (a hint, unlocked).
+ * Entirely free chunks next to each other merge into blocks above @top:
+ * if there may be some (two chunks' worth of held units free, and a free
+ * block above @top), any order, where the smallest fitting block is the
+ * merged one unless a smaller piece of the reservation is free.
+ */
+static int potad_fit_top(struct potad_pool *pool, unsigned int order,
+			 unsigned int top)
+{
+	struct potad *pa = &pool->pa;
+
+	if (order > pa->max_order)
+		return -1;
+	if (potad_has_free(pa, order, top))
+		return top;
+	if (top < pa->max_order &&
+	    atomic_long_read(&pool->held_free) >= 2 * BIT(pool->chunk_shift) &&
+	    potad_has_free(pa, top + 1, pa->max_order))
+		return POTAD_NR_ORDERS;
+	return -1;
+}
+
+/*
  * One pass over the zonelist, without refilling, in the zone instances
- * or (@sub) their sub-page instances, using only instances with a free
- * block of at most order @top: 0, -ENOSPC, ...
+ * or (@sub) their sub-page instances, splitting free blocks of at most
+ * order @top (see potad_fit_top()): 0, -ENOSPC, ...
  */
 static int potad_alloc_zonelist(struct potad_desc *desc,
 				const struct potad_type *type,
@@ -791,16 +827,17 @@ static int potad_alloc_zonelist(struct potad_desc *desc,
 	zonelist = node_zonelist(nid, gfp);
 	for_each_zone_zonelist(zone, z, zonelist, gfp_zone(gfp)) {
 		struct potad_zone_inst *zi = potad_zone_inst(zone);
-		struct potad *pa;
-		int ret;
+		struct potad_pool *pool;
+		int ret, fit;
 
 		if (!zi)
 			continue;
-		pa = sub ? &zi->sub.pa : &zi->main.pa;
+		pool = sub ? &zi->sub : &zi->main;
 		/* Not worth the lock: no free block of a fitting order. */
-		if (order > pa->max_order || !potad_has_free(pa, order, top))
+		fit = potad_fit_top(pool, order, top);
+		if (fit < 0)
 			continue;
-		ret = potad_alloc_into(pa, desc, type, order, owner,
+		ret = potad_alloc_into(&pool->pa, desc, type, order, fit, owner,
 				       gfp & GFP_RECLAIM_MASK);
 		if (ret != -ENOSPC)
 			return ret;
@@ -875,7 +912,8 @@ struct potad_desc *potad_alloc_node(const struct potad_type *type,
 		nid = numa_mem_id();
 	desc = potad_desc_new(type, gfp & GFP_RECLAIM_MASK);
 	if (IS_ERR(desc)) {
-		count_vm_event(POTAD_ALLOC_FAIL);
+		if (type != &potad_subpage_type)
+			count_vm_event(POTAD_ALLOC_FAIL);
 		return desc;
 	}
 	if (!sub && order > potad_zones_max_order) {
@@ -896,7 +934,8 @@ struct potad_desc *potad_alloc_node(const struct potad_type *type,
 		pool = potad_pool_refill(ops, gfp, nid);
 		if (!pool)
 			break;
-		ret = potad_alloc_into(&pool->pa, desc, type, order, owner,
+		ret = potad_alloc_into(&pool->pa, desc, type, order,
+				       POTAD_NR_ORDERS, owner,
 				       gfp & GFP_RECLAIM_MASK);
 	}
 	if (ret == -ENOSPC && refillable && !sub)
@@ -906,13 +945,17 @@ struct potad_desc *potad_alloc_node(const struct potad_type *type,
 		goto fail;
 	pool = container_of(desc->potad, struct potad_pool, pa);
 	potad_pool_account(pool, desc->start, potad_desc_units(desc), -1);
+	/* A chunk is not a user's block: its sub-page blocks are zeroed. */
+	if (type == &potad_subpage_type)
+		return desc;
 	if (want_init_on_alloc(gfp))
-		potad_clear_block(desc, gfp);
+		potad_clear_block(desc, potad_desc_units(desc), gfp);
 	count_vm_event(POTAD_ALLOC);
 	return desc;
 fail:
 	potad_desc_discard(type, desc);
-	count_vm_event(POTAD_ALLOC_FAIL);
+	if (type != &potad_subpage_type)
+		count_vm_event(POTAD_ALLOC_FAIL);
 	if (ret == -ENOSPC && !(gfp & __GFP_NOWARN))
 		pr_warn_ratelimited("no free block of %llu bytes for %s on node %d, gfp %pGg\n",
 				    BIT_ULL(shift), type->name, nid, &gfp);
@@ -944,6 +987,7 @@ int potad_free_mem(struct potad_desc *desc)
 	struct potad *pa = desc ? READ_ONCE(desc->potad) : NULL;
 	struct potad_pool *pool;
 	unsigned long start, nr;
+	bool chunk;
 	int ret;
 
 	if (WARN_ONCE(!pa || !(pa->flags & POTAD_ZONE),
@@ -953,9 +997,17 @@ int potad_free_mem(struct potad_desc *desc)
 	/* @desc may be gone once potad_free() returns. */
 	start = desc->start;
 	nr = potad_desc_units(desc);
-	/* As the buddy allocator does with init_on_free, without sleeping. */
-	if (want_init_on_free() && desc->state == POTAD_DESC_LIVE)
-		potad_clear_block(desc, GFP_NOWAIT);
+	chunk = desc->type == &potad_subpage_type;
+	/*
+	 * As the buddy allocator does with init_on_free, without sleeping;
+	 * a chunk's sub-page blocks were zeroed one by one.  A block someone
+	 * else holds a reference on is zeroed when that goes, in
+	 * potad_zone_put_dead(): its units stay allocated until then.
+	 */
+	if (want_init_on_free() && !chunk &&
+	    READ_ONCE(desc->state) == POTAD_DESC_LIVE &&
+	    refcount_read(&desc->refs) == 1)
+		potad_clear_block(desc, nr, GFP_NOWAIT);
 	/*
 	 * Counted before the units are free: until then no chunk they are
 	 * in can be taken out, so the bits are those of the allocation.
@@ -966,11 +1018,34 @@ int potad_free_mem(struct potad_desc *desc)
 		potad_pool_account(pool, start, nr, -1);
 		return ret;
 	}
-	count_vm_event(POTAD_FREE);
+	if (!chunk)
+		count_vm_event(POTAD_FREE);
 	potad_pool_return_freed(pool, start, nr);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(potad_free_mem);
+
+/*
+ * potad_desc_put() of a zone instance's block freed while referenced.  The
+ * last reference gives the units back: zeroed first under init_on_free
+ * (potad_free_mem() left them), and then, as after potad_free_mem(), the
+ * chunks they leave entirely free may go back.  Only the holder of the
+ * last reference sees a count of one on a dead block: a racing
+ * potad_desc_tryget() raises it only for a moment, and then drops it in
+ * potad_desc_put(), where it is the last one in turn.
+ */
+void potad_zone_put_dead(struct potad_desc *desc)
+{
+	struct potad_pool *pool = container_of(desc->potad, struct potad_pool,
+					       pa);
+	unsigned long start = desc->start, nr = potad_desc_units(desc);
+
+	if (want_init_on_free() && desc->type != &potad_subpage_type &&
+	    refcount_read(&desc->refs) == 1)
+		potad_clear_block(desc, READ_ONCE(desc->nr_live), GFP_NOWAIT);
+	if (potad_desc_put_locked(desc))
+		potad_pool_return_freed(pool, start, nr);
+}
 
 /**
  * potad_zone_get_info() - What a zone instance holds.
@@ -1022,27 +1097,67 @@ long potad_zone_set_high(struct zone *zone, unsigned long high)
 }
 EXPORT_SYMBOL_GPL(potad_zone_set_high);
 
-/* Pages of the free units in chunks of @pool, in whole chunks. */
+/*
+ * Pages in entirely free chunks of @pool, at most: its free units in held
+ * chunks, but no more than are in free blocks of at least a chunk (the
+ * reservation's included), where every entirely free chunk is.
+ */
 static unsigned long potad_pool_count(struct potad_pool *pool)
 {
-	long free = max(0L, atomic_long_read(&pool->held_free));
-	unsigned int to_pages = pool->pa.unit_shift < PAGE_SHIFT ?
-				PAGE_SHIFT - pool->pa.unit_shift : 0;
+	struct potad *pa = &pool->pa;
+	unsigned long blocks = 0;
+	unsigned int k;
+	long free;
 
-	return round_down(free, BIT(pool->chunk_shift)) >> to_pages;
+	for (k = pool->chunk_shift; k <= pa->max_order; k++)
+		blocks += potad_peek(&pa->stats.nr_free[k]) << k;
+	free = min_t(long, atomic_long_read(&pool->held_free), blocks);
+	if (free <= 0)
+		return 0;
+	return round_down(free, BIT(pool->chunk_shift)) >>
+	       (PAGE_SHIFT - min_t(unsigned int, pa->unit_shift, PAGE_SHIFT));
 }
 
+/*
+ * What the shrinker may give back to the buddy allocator: entirely free
+ * elastic blocks.  Sub-page chunks go back to their zone instance, not to
+ * the buddy allocator; they count only if they may free an elastic block.
+ */
 static unsigned long potad_shrink_count(struct shrinker *shrinker,
 					struct shrink_control *sc)
 {
 	unsigned long count = 0;
 	unsigned int i;
 
-	/* Only entirely free chunks can go: less than one cannot fill one. */
-	for (i = 0; i < potad_nr_zones; i++)
-		count += potad_pool_count(&potad_zone_list[i]->sub) +
-			 potad_pool_count(&potad_zone_list[i]->main);
+	for (i = 0; i < potad_nr_zones; i++) {
+		struct potad_zone_inst *zi = potad_zone_list[i];
+
+		count += potad_pool_count(&zi->main);
+		if (atomic_long_read(&zi->main.nr_held) &&
+		    potad_pool_count(&zi->sub) >= POTAD_ELASTIC_PAGES)
+			count += POTAD_ELASTIC_PAGES;
+	}
 	return count ?: SHRINK_EMPTY;
+}
+
+/*
+ * Give back @pool's entirely free chunks and count what that gave back to
+ * the buddy allocator in pages: for a sub-page pool, the elastic blocks
+ * its zone instance returned meanwhile (other CPUs' returns too, but
+ * those are as much reclaim's progress).
+ */
+static unsigned long potad_shrink_pool(struct potad_pool *pool,
+				       unsigned long nr)
+{
+	struct potad_pool *main = &pool->zi->main;
+	long before;
+
+	if (pool == main)
+		return potad_pool_shrink(pool, nr);
+	before = atomic_long_read(&main->returns);
+	potad_pool_shrink(pool, ULONG_MAX);
+	return max(0L, atomic_long_read(&main->returns) - before) *
+	       POTAD_ELASTIC_PAGES;
 }
 
 static unsigned long potad_shrink_scan(struct shrinker *shrinker,
@@ -1054,13 +1169,11 @@ static unsigned long potad_shrink_scan(struct shrinker *shrinker,
 
 	for (i = 0; i < potad_nr_zones && freed < sc->nr_to_scan; i++) {
 		zi = potad_zone_list[i];
-		/*
-		 * Sub-page chunks first: they may leave main blocks free.  They
-		 * go back to the zone instance, not to the buddy allocator, so
-		 * only what the main pool gives back counts as freed.
-		 */
-		potad_pool_shrink(&zi->sub, ULONG_MAX);
-		freed += potad_pool_shrink(&zi->main, sc->nr_to_scan - freed);
+		/* Sub-page chunks first: they may leave main blocks free. */
+		freed += potad_shrink_pool(&zi->sub, ULONG_MAX);
+		if (freed < sc->nr_to_scan)
+			freed += potad_shrink_pool(&zi->main,
+						   sc->nr_to_scan - freed);
 	}
 	/* Pages back in the buddy allocator are reclaim's progress. */
 	mm_account_reclaimed_pages(freed);

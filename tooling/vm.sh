@@ -35,7 +35,8 @@ case "${POTAD_VM_APPEND:-}" in
 *) [ "$mode" != bench ] && append="$append potad=1G" ;;
 esac
 # The kernel's hugetlb selftests use the default size: make it POTAD's 1 GB.
-[ "$mode" = test ] && append="$append default_hugepagesz=1G"
+# init_on_free=1: POTAD's own init_on_free paths run in the tests.
+[ "$mode" = test ] && append="$append default_hugepagesz=1G init_on_free=1"
 [ "$mode" = bench ] &&
 	append="$append potad.bench=${POTAD_BENCH_SIZES:-1000,1000000,10000000}"
 append="$append ${POTAD_VM_APPEND:-}"

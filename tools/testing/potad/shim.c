@@ -41,6 +41,8 @@
 #include <linux/workqueue.h>
 #include <potad_shim.h>
 
+#include "../../../mm/potad_internal.h"
+
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 #endif
@@ -1312,6 +1314,12 @@ struct potad *potad_zone_of(phys_addr_t phys)
 
 void potad_zone_debugfs(struct dentry *dir)
 {
+}
+
+/* No chunks or init_on_free here: the last put of a freed block only. */
+void potad_zone_put_dead(struct potad_desc *desc)
+{
+	potad_desc_put_locked(desc);
 }
 
 /* No zones, so no sub-page chunks: never matched, never descended into. */
