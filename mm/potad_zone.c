@@ -58,18 +58,25 @@
  * are taken from free blocks no larger than MAX_PAGE_ORDER first, then
  * from a refill, and only then by splitting a reservation block.
  *
- * Not here yet (see the per-zone POTAD issue): memory hotplug.
+ * Memory hotplug: memory onlined outside the ranges of its zone's
+ * instances gets instances of its own, an "extent" of the zone (struct
+ * potad_zone_inst.next), set up before its pages reach the buddy
+ * allocator (potad_memory_callback()).  Offlining a range fails with
+ * -EBUSY while POTAD holds a page of it, because those are reserved
+ * pages; otherwise it goes as without POTAD.  Extents are never freed.
  *
- * Locking: the table of zone instances is written once, by the initcall,
- * before anything can look at it, and only read afterwards.  The
+ * Locking: the table of zone instances and the extent lists are written
+ * under potad_zones_lock (by the initcall, then by memory hotplug) and
+ * published with release stores once set up; readers take no lock.  The
  * reservation table is written only during boot.  Each instance has its
  * own lock (mm/potad.c); the elastic bitmap is changed with atomic bit
  * operations, and a block's bit is cleared by whoever takes the block out
  * to give it back, so only one CPU tries.
  *
- * Cost: potad_zone() is two array indexes.  An allocation tries the
- * instances of its zonelist in order, skipping those without a free block
- * of a fitting order without taking their lock; a refill adds one range
+ * Cost: potad_zone() is two array indexes; finding the instance of an
+ * address walks its zone's extents (one without hotplug).  An allocation
+ * tries the instances of its zonelist in order, skipping those without a
+ * free block of a fitting order without taking their lock; a refill adds one range
  * node unless the chunk extends a range.  A free tests one bit per chunk
  * it covers.  Each zone instance costs the core's metadata for the zone's
  * span (about 2 bits per 4 KB unit), its sub-page instance 2 bits per
@@ -88,6 +95,7 @@
 #include <linux/kmemleak.h>
 #include <linux/kernel.h>
 #include <linux/memblock.h>
+#include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -177,18 +185,28 @@ struct potad_pool {
 };
 
 /**
- * struct potad_zone_inst - The POTAD instances of a zone.
+ * struct potad_zone_inst - The POTAD instances of a zone, over a pfn range.
  * @main: The zone instance, 4 KB units; potad_zone() returns its @pa.
  *	Its chunks are MAX_PAGE_ORDER blocks from the buddy allocator.
  * @sub: The sub-page instance, 512 B units; its chunks are 64 KB blocks
  *	of @main.
  * @zone: The zone.
+ * @start_pfn: First pfn of the range (the space may start lower).
+ * @end_pfn: The pfn after it.
+ * @next: The zone's next extent: an instance pair set up for memory
+ *	onlined outside the ranges of the zone's earlier ones (memory
+ *	hotplug); published once set up, never freed.
+ * @list_idx: Index of the zone's first extent in potad_zone_list.
  * @reserved: Pages of the boot reservation added to @main.
  */
 struct potad_zone_inst {
 	struct potad_pool main;
 	struct potad_pool sub;
 	struct zone *zone;
+	unsigned long start_pfn;
+	unsigned long end_pfn;
+	struct potad_zone_inst *next;
+	unsigned int list_idx;
 	unsigned long reserved;
 };
 
@@ -206,15 +224,18 @@ static struct potad_reserved potad_reserved[POTAD_MAX_RESERVED] __ro_after_init;
 static unsigned int potad_nr_reserved __ro_after_init;
 static bool potad_reserve_called __initdata;
 
-/* The instance of every populated zone, by node and zone index. */
-static struct potad_zone_inst *potad_zones[MAX_NUMNODES][MAX_NR_ZONES]
-	__ro_after_init;
-/* The same instances, in the order they were set up. */
-static struct potad_zone_inst *potad_zone_list[MAX_NUMNODES * MAX_NR_ZONES]
-	__ro_after_init;
-static unsigned int potad_nr_zones __ro_after_init;
+/*
+ * The first extent of every zone with one, by node and zone index, and
+ * the same in the order they were set up; more extents of a zone follow
+ * its first's @next.  Written under potad_zones_lock, read locklessly.
+ */
+static struct potad_zone_inst *potad_zones[MAX_NUMNODES][MAX_NR_ZONES];
+static struct potad_zone_inst *potad_zone_list[MAX_NUMNODES * MAX_NR_ZONES];
+static unsigned int potad_nr_zones;
+static DEFINE_MUTEX(potad_zones_lock);
+
 /* The largest order any zone instance can hand out. */
-static unsigned int potad_zones_max_order __ro_after_init;
+static unsigned int potad_zones_max_order;
 
 /* See potad_parse_request(); @req is cleared by the caller. */
 static int __potad_parse_request(const char *s, struct potad_request *req)
@@ -411,18 +432,59 @@ const struct potad_reserved *potad_reserved_get(unsigned int i)
 }
 EXPORT_SYMBOL_GPL(potad_reserved_get);
 
+/*
+ * Extents are read without a lock.  Each pointer to one is published by a
+ * release store in potad_extent_add() once the extent is set up; these
+ * acquire loads pair with them.
+ */
+static struct potad_zone_inst *potad_extent_after(struct potad_zone_inst *zi)
+{
+	return smp_load_acquire(&zi->next); /* see above */
+}
+
+/* The first extent of @zone, or NULL. */
 static struct potad_zone_inst *potad_zone_inst(struct zone *zone)
 {
-	return potad_zones[zone_to_nid(zone)][zone_idx(zone)];
+	/* See potad_extent_after(). */
+	return smp_load_acquire(&potad_zones[zone_to_nid(zone)][zone_idx(zone)]);
+}
+
+/* Every extent of every zone, zone by zone: the one after @zi, or the first. */
+static struct potad_zone_inst *potad_next_extent(struct potad_zone_inst *zi)
+{
+	unsigned int i = zi ? zi->list_idx + 1 : 0;
+
+	if (zi && potad_extent_after(zi))
+		return potad_extent_after(zi);
+	/* See potad_extent_after(). */
+	return i < smp_load_acquire(&potad_nr_zones) ?
+	       READ_ONCE(potad_zone_list[i]) : NULL;
+}
+
+/* The extent of @zone whose range holds @pfn, or NULL. */
+static struct potad_zone_inst *potad_zone_inst_pfn(struct zone *zone,
+						   unsigned long pfn)
+{
+	struct potad_zone_inst *zi;
+
+	for (zi = potad_zone_inst(zone); zi; zi = potad_extent_after(zi))
+		if (pfn >= zi->start_pfn && pfn < zi->end_pfn)
+			return zi;
+	return NULL;
 }
 
 /**
  * potad_zone() - The POTAD instance of a zone.
  * @zone: A zone.
  *
+ * A zone that memory hotplug grew beyond its boot span has more instances
+ * (one per range onlined outside the earlier ones); this is the first,
+ * over the zone's boot span.  potad_zone_of() finds the one for an
+ * address.
+ *
  * Context: Any context.
- * Return: The instance, or NULL if @zone was not populated at boot or
- * the instances are not set up yet (before core_initcall).
+ * Return: The instance, or NULL if @zone has none (no memory at boot or
+ * since) or the instances are not set up yet (before core_initcall).
  */
 struct potad *potad_zone(struct zone *zone)
 {
@@ -446,8 +508,12 @@ EXPORT_SYMBOL_GPL(potad_zone);
 struct potad *potad_zone_of(phys_addr_t phys)
 {
 	struct page *page = pfn_to_online_page(PHYS_PFN(phys));
+	struct potad_zone_inst *zi;
 
-	return page ? potad_zone(page_zone(page)) : NULL;
+	if (!page)
+		return NULL;
+	zi = potad_zone_inst_pfn(page_zone(page), PHYS_PFN(phys));
+	return zi ? &zi->main.pa : NULL;
 }
 
 /**
@@ -686,7 +752,7 @@ static struct potad_pool *potad_main_get(gfp_t gfp, int nid,
 	page = alloc_pages_node(nid, potad_refill_gfp(gfp), MAX_PAGE_ORDER);
 	if (!page)
 		return NULL;
-	zi = potad_zone_inst(page_zone(page));
+	zi = potad_zone_inst_pfn(page_zone(page), page_to_pfn(page));
 	if (!zi) {
 		__free_pages(page, MAX_PAGE_ORDER);
 		return NULL;
@@ -826,21 +892,22 @@ static int potad_alloc_zonelist(struct potad_desc *desc,
 	gfp &= ~__GFP_MOVABLE;
 	zonelist = node_zonelist(nid, gfp);
 	for_each_zone_zonelist(zone, z, zonelist, gfp_zone(gfp)) {
-		struct potad_zone_inst *zi = potad_zone_inst(zone);
-		struct potad_pool *pool;
-		int ret, fit;
+		struct potad_zone_inst *zi;
 
-		if (!zi)
-			continue;
-		pool = sub ? &zi->sub : &zi->main;
-		/* Not worth the lock: no free block of a fitting order. */
-		fit = potad_fit_top(pool, order, top);
-		if (fit < 0)
-			continue;
-		ret = potad_alloc_into(&pool->pa, desc, type, order, fit, owner,
-				       gfp & GFP_RECLAIM_MASK);
-		if (ret != -ENOSPC)
-			return ret;
+		for (zi = potad_zone_inst(zone); zi;
+		     zi = potad_extent_after(zi)) {
+			struct potad_pool *pool = sub ? &zi->sub : &zi->main;
+			int ret, fit;
+
+			/* Not worth the lock: no free block of a fitting order. */
+			fit = potad_fit_top(pool, order, top);
+			if (fit < 0)
+				continue;
+			ret = potad_alloc_into(&pool->pa, desc, type, order, fit,
+					       owner, gfp & GFP_RECLAIM_MASK);
+			if (ret != -ENOSPC)
+				return ret;
+		}
 	}
 	return -ENOSPC;
 }
@@ -916,7 +983,7 @@ struct potad_desc *potad_alloc_node(const struct potad_type *type,
 			count_vm_event(POTAD_ALLOC_FAIL);
 		return desc;
 	}
-	if (!sub && order > potad_zones_max_order) {
+	if (!sub && order > READ_ONCE(potad_zones_max_order)) {
 		ret = -ENOSPC;
 		goto fail;
 	}
@@ -1061,16 +1128,21 @@ int potad_zone_get_info(struct zone *zone, struct potad_zone_info *info)
 
 	if (!zi)
 		return -ENODEV;
-	info->reserved = zi->reserved;
-	info->elastic = atomic_long_read(&zi->main.nr_held);
+	memset(info, 0, sizeof(*info));
 	info->high = READ_ONCE(zi->main.high);
-	info->elastic_free = max(0L, atomic_long_read(&zi->main.held_free));
-	info->refills = atomic_long_read(&zi->main.refills);
-	info->returns = atomic_long_read(&zi->main.returns);
-	info->sub_units = potad_peek(&zi->sub.pa.stats.units_total);
-	info->sub_free = potad_peek(&zi->sub.pa.stats.units_free);
-	info->sub_chunks = atomic_long_read(&zi->sub.refills) -
-			   atomic_long_read(&zi->sub.returns);
+	for (; zi; zi = potad_extent_after(zi)) {
+		info->extents++;
+		info->reserved += zi->reserved;
+		info->elastic += atomic_long_read(&zi->main.nr_held);
+		info->elastic_free += max(0L,
+					  atomic_long_read(&zi->main.held_free));
+		info->refills += atomic_long_read(&zi->main.refills);
+		info->returns += atomic_long_read(&zi->main.returns);
+		info->sub_units += potad_peek(&zi->sub.pa.stats.units_total);
+		info->sub_free += potad_peek(&zi->sub.pa.stats.units_free);
+		info->sub_chunks += atomic_long_read(&zi->sub.refills) -
+				    atomic_long_read(&zi->sub.returns);
+	}
 	return 0;
 }
 EXPORT_SYMBOL_GPL(potad_zone_get_info);
@@ -1080,9 +1152,10 @@ EXPORT_SYMBOL_GPL(potad_zone_get_info);
  * @zone: A zone.
  * @high: Free elastic pages to keep (at most LONG_MAX).
  *
- * Lowering it does not give anything back by itself: the next free in an
- * elastic block, or the shrinker, does.  The sub-page instance keeps its
- * own high mark of two 64 KB chunks.
+ * For each of the zone's instances.  Lowering it does not give anything
+ * back by itself: the next free in an elastic block, or the shrinker,
+ * does.  An instance memory hotplug adds later starts at the default.
+ * The sub-page instance keeps its own high mark of two 64 KB chunks.
  *
  * Context: Any context.
  * Return: The previous high mark, or -ENODEV if @zone has no instance.
@@ -1090,10 +1163,15 @@ EXPORT_SYMBOL_GPL(potad_zone_get_info);
 long potad_zone_set_high(struct zone *zone, unsigned long high)
 {
 	struct potad_zone_inst *zi = potad_zone_inst(zone);
+	long old;
 
 	if (!zi)
 		return -ENODEV;
-	return xchg(&zi->main.high, min_t(unsigned long, high, LONG_MAX));
+	high = min_t(unsigned long, high, LONG_MAX);
+	old = xchg(&zi->main.high, high);
+	while ((zi = potad_extent_after(zi)))
+		WRITE_ONCE(zi->main.high, high);
+	return old;
 }
 EXPORT_SYMBOL_GPL(potad_zone_set_high);
 
@@ -1126,12 +1204,10 @@ static unsigned long potad_pool_count(struct potad_pool *pool)
 static unsigned long potad_shrink_count(struct shrinker *shrinker,
 					struct shrink_control *sc)
 {
+	struct potad_zone_inst *zi;
 	unsigned long count = 0;
-	unsigned int i;
 
-	for (i = 0; i < potad_nr_zones; i++) {
-		struct potad_zone_inst *zi = potad_zone_list[i];
-
+	for (zi = potad_next_extent(NULL); zi; zi = potad_next_extent(zi)) {
 		count += potad_pool_count(&zi->main);
 		if (atomic_long_read(&zi->main.nr_held) &&
 		    potad_pool_count(&zi->sub) >= POTAD_ELASTIC_PAGES)
@@ -1165,10 +1241,10 @@ static unsigned long potad_shrink_scan(struct shrinker *shrinker,
 {
 	struct potad_zone_inst *zi;
 	unsigned long freed = 0;
-	unsigned int i;
 
-	for (i = 0; i < potad_nr_zones && freed < sc->nr_to_scan; i++) {
-		zi = potad_zone_list[i];
+	for (zi = potad_next_extent(NULL); zi; zi = potad_next_extent(zi)) {
+		if (freed >= sc->nr_to_scan)
+			break;
 		/* Sub-page chunks first: they may leave main blocks free. */
 		freed += potad_shrink_pool(&zi->sub, ULONG_MAX);
 		if (freed < sc->nr_to_scan)
@@ -1194,10 +1270,8 @@ unsigned long potad_zone_shrink_all(void)
 {
 	struct potad_zone_inst *zi;
 	unsigned long freed = 0;
-	unsigned int i;
 
-	for (i = 0; i < potad_nr_zones; i++) {
-		zi = potad_zone_list[i];
+	for (zi = potad_next_extent(NULL); zi; zi = potad_next_extent(zi)) {
 		WRITE_ONCE(zi->sub.shrink_cursor, 0);
 		potad_pool_shrink(&zi->sub, ULONG_MAX);
 		WRITE_ONCE(zi->main.shrink_cursor, 0);
@@ -1222,10 +1296,8 @@ void potad_report_meminfo(struct seq_file *m)
 {
 	unsigned long total = 0, free = 0, sub_free = 0, reserved = 0;
 	struct potad_zone_inst *zi;
-	unsigned int i;
 
-	for (i = 0; i < potad_nr_zones; i++) {
-		zi = potad_zone_list[i];
+	for (zi = potad_next_extent(NULL); zi; zi = potad_next_extent(zi)) {
 		total += potad_peek(&zi->main.pa.stats.units_total);
 		free += potad_peek(&zi->main.pa.stats.units_free);
 		sub_free += potad_peek(&zi->sub.pa.stats.units_free);
@@ -1242,34 +1314,36 @@ void potad_report_meminfo(struct seq_file *m)
 /* debugfs "zones": each zone instance, its memory and free blocks. */
 static int potad_zones_show(struct seq_file *m, void *v)
 {
-	struct potad_zone_info info;
 	struct potad_zone_inst *zi;
 	struct potad_stats *st;
-	unsigned int i, k;
+	unsigned int k;
 
 	st = kmalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		return -ENOMEM;
-	for (i = 0; i < potad_nr_zones; i++) {
-		zi = potad_zone_list[i];
+	for (zi = potad_next_extent(NULL); zi; zi = potad_next_extent(zi)) {
 		potad_get_stats(&zi->main.pa, st);
-		potad_zone_get_info(zi->zone, &info);
 		seq_printf(m, "%s pfn %#lx-%#lx max_order %u\n",
-			   zi->main.pa.name, zi->zone->zone_start_pfn,
-			   zone_end_pfn(zi->zone) - 1, st->max_order);
+			   zi->main.pa.name, zi->start_pfn, zi->end_pfn - 1,
+			   st->max_order);
 		seq_printf(m, "  pages %lu free %lu allocated %lu reserved %lu elastic %lu elastic_free %lu high %lu\n",
 			   st->units_total, st->units_free,
-			   st->units_allocated, info.reserved, info.elastic,
-			   info.elastic_free, info.high);
-		seq_printf(m, "  refills %lu returns %lu\n", info.refills,
-			   info.returns);
+			   st->units_allocated, zi->reserved,
+			   atomic_long_read(&zi->main.nr_held),
+			   max(0L, atomic_long_read(&zi->main.held_free)),
+			   READ_ONCE(zi->main.high));
+		seq_printf(m, "  refills %lu returns %lu\n",
+			   atomic_long_read(&zi->main.refills),
+			   atomic_long_read(&zi->main.returns));
 		seq_puts(m, "  free blocks by order:");
 		for (k = 0; k <= st->max_order; k++)
 			seq_printf(m, " %lu", st->nr_free[k]);
 		seq_putc(m, '\n');
 		potad_get_stats(&zi->sub.pa, st);
 		seq_printf(m, "  subpage 512B units %lu free %lu chunks %lu free blocks by order:",
-			   st->units_total, st->units_free, info.sub_chunks);
+			   st->units_total, st->units_free,
+			   atomic_long_read(&zi->sub.refills) -
+			   atomic_long_read(&zi->sub.returns));
 		for (k = 0; k <= st->max_order; k++)
 			seq_printf(m, " %lu", st->nr_free[k]);
 		seq_putc(m, '\n');
@@ -1295,12 +1369,12 @@ void potad_zone_debugfs(struct dentry *dir)
  * order and chunks of 2^@chunk_shift units.  Its base must be aligned to
  * its largest order.
  */
-static int __init potad_pool_setup(struct potad_pool *pool,
-				   struct potad_zone_inst *zi, const char *name,
-				   unsigned int unit_shift, unsigned long base,
-				   unsigned long span, unsigned int order,
-				   unsigned int chunk_shift,
-				   const struct potad_pool_ops *ops, long high)
+static int potad_pool_setup(struct potad_pool *pool,
+			    struct potad_zone_inst *zi, const char *name,
+			    unsigned int unit_shift, unsigned long base,
+			    unsigned long span, unsigned int order,
+			    unsigned int chunk_shift,
+			    const struct potad_pool_ops *ops, long high)
 {
 	int ret;
 
@@ -1326,7 +1400,7 @@ fail:
 	return ret;
 }
 
-static void __init potad_pool_teardown(struct potad_pool *pool)
+static void potad_pool_teardown(struct potad_pool *pool)
 {
 	potad_destroy(&pool->pa);
 	bitmap_free(pool->held);
@@ -1334,27 +1408,33 @@ static void __init potad_pool_teardown(struct potad_pool *pool)
 }
 
 /*
- * Set up the instances of @zone.  The zone instance's base must be aligned
- * to its largest order: the space starts at the zone's start rounded down
- * to the largest power of two the zone spans (units below the zone are
- * never added, and cost at most the zone's own metadata again).  The
- * sub-page instance spans the same memory in 512 B units.
+ * Set up the instances of @zone over pfns [@start, @end).  The zone
+ * instance's base must be aligned to its largest order: the space starts
+ * at @start rounded down to the largest power of two the range spans
+ * (units below it are never added, and cost at most the range's own
+ * metadata again).  The sub-page instance spans the same memory in 512 B
+ * units.  @extent: not the zone's first, named after @start.
  */
-static int __init potad_zone_setup(struct zone *zone)
+static struct potad_zone_inst *potad_extent_setup(struct zone *zone,
+						  unsigned long start,
+						  unsigned long end,
+						  bool extent)
 {
-	unsigned long end = zone_end_pfn(zone);
 	unsigned int order = min_t(unsigned int, POTAD_NR_ORDERS,
-				   fls_long(end - zone->zone_start_pfn)) - 1;
-	unsigned long base = round_down(zone->zone_start_pfn, BIT(order));
+				   fls_long(end - start)) - 1;
+	unsigned long base = round_down(start, BIT(order));
 	struct potad_zone_inst *zi;
 	char *name, *sub_name;
 	int ret = -ENOMEM;
 
 	zi = kzalloc(sizeof(*zi), GFP_KERNEL);
-	name = kasprintf(GFP_KERNEL, "zone-%d-%s", zone_to_nid(zone),
-			 zone->name);
-	sub_name = kasprintf(GFP_KERNEL, "zone-%d-%s-512", zone_to_nid(zone),
-			     zone->name);
+	if (extent)
+		name = kasprintf(GFP_KERNEL, "zone-%d-%s-%lx", zone_to_nid(zone),
+				 zone->name, start);
+	else
+		name = kasprintf(GFP_KERNEL, "zone-%d-%s", zone_to_nid(zone),
+				 zone->name);
+	sub_name = name ? kasprintf(GFP_KERNEL, "%s-512", name) : NULL;
 	if (!zi || !name || !sub_name)
 		goto fail;
 	ret = potad_pool_setup(&zi->main, zi, name, PAGE_SHIFT, base,
@@ -1373,15 +1453,93 @@ static int __init potad_zone_setup(struct zone *zone)
 		goto fail;
 	}
 	zi->zone = zone;
-	potad_zones[zone_to_nid(zone)][zone_idx(zone)] = zi;
-	potad_zone_list[potad_nr_zones++] = zi;
-	potad_zones_max_order = max(potad_zones_max_order, zi->main.pa.max_order);
-	return 0;
+	zi->start_pfn = start;
+	zi->end_pfn = end;
+	return zi;
 fail:
 	kfree(sub_name);
 	kfree(name);
 	kfree(zi);
+	return ERR_PTR(ret);
+}
+
+/*
+ * Give @zone instances over pfns [@start, @end): its first, or an extent
+ * after its others.  0 if they cover the range already; -EEXIST if they
+ * cover part of it (not handled); -ENOMEM.
+ */
+static int potad_extent_add(struct zone *zone, unsigned long start,
+			    unsigned long end)
+{
+	struct potad_zone_inst **slot, *zi, *last = NULL;
+	int ret = 0;
+
+	mutex_lock(&potad_zones_lock);
+	slot = &potad_zones[zone_to_nid(zone)][zone_idx(zone)];
+	for (zi = *slot; zi; last = zi, zi = zi->next) {
+		if (start >= zi->start_pfn && end <= zi->end_pfn)
+			goto unlock;
+		if (start < zi->end_pfn && end > zi->start_pfn) {
+			ret = -EEXIST;
+			goto unlock;
+		}
+	}
+	zi = potad_extent_setup(zone, start, end, last);
+	if (IS_ERR(zi)) {
+		ret = PTR_ERR(zi);
+		goto unlock;
+	}
+	WRITE_ONCE(potad_zones_max_order,
+		   max(potad_zones_max_order, zi->main.pa.max_order));
+	/*
+	 * Set up before it can be seen: the release stores pair with the
+	 * acquire loads of potad_extent_after() and its callers.
+	 */
+	if (last) {
+		zi->list_idx = last->list_idx;
+		smp_store_release(&last->next, zi); /* see above */
+	} else {
+		zi->list_idx = potad_nr_zones;
+		WRITE_ONCE(potad_zone_list[potad_nr_zones], zi);
+		smp_store_release(slot, zi); /* see above */
+		smp_store_release(&potad_nr_zones, potad_nr_zones + 1); /* above */
+	}
+unlock:
+	mutex_unlock(&potad_zones_lock);
 	return ret;
+}
+
+/*
+ * Memory onlined outside the ranges of its zone's instances (hot-added
+ * memory, or a zone that had none) gets an extent before the buddy
+ * allocator can hand out its pages, so that refills from it have an
+ * instance.  Memory onlined again where it was needs nothing.  ZONE_MOVABLE
+ * gets none: POTAD memory is never movable.  A failure is reported and
+ * leaves the range to the buddy allocator alone (a refill landing there
+ * gives the block back and fails); it does not stop the onlining.
+ * Offlining needs nothing either: pages POTAD holds are reserved pages,
+ * so offline_pages() refuses a range holding one with -EBUSY, and a range
+ * it holds none of goes offline as it would without POTAD.
+ */
+static int potad_memory_callback(struct notifier_block *nb,
+				 unsigned long action, void *arg)
+{
+	struct memory_notify *mn = arg;
+	struct zone *zone;
+	int ret;
+
+	if (action != MEM_GOING_ONLINE)
+		return NOTIFY_OK;
+	zone = page_zone(pfn_to_page(mn->start_pfn));
+	if (zone_idx(zone) == ZONE_MOVABLE)
+		return NOTIFY_OK;
+	ret = potad_extent_add(zone, mn->start_pfn,
+			       mn->start_pfn + mn->nr_pages);
+	if (ret)
+		pr_warn("no instance for %#lx-%#lx onlined in zone %s of node %d: %d\n",
+			mn->start_pfn, mn->start_pfn + mn->nr_pages - 1,
+			zone->name, zone_to_nid(zone), ret);
+	return NOTIFY_OK;
 }
 
 static int __init potad_zones_init(void)
@@ -1395,7 +1553,8 @@ static int __init potad_zones_init(void)
 	if (potad_type_register(&potad_subpage_type))
 		pr_warn("no sub-page type: blocks below a page will fail\n");
 	for_each_populated_zone(zone) {
-		int ret = potad_zone_setup(zone);
+		int ret = potad_extent_add(zone, zone->zone_start_pfn,
+					   zone_end_pfn(zone));
 
 		if (ret)
 			pr_warn("no instance for zone %s of node %d: %d\n",
@@ -1409,7 +1568,7 @@ static int __init potad_zones_init(void)
 
 		while (pfn < end) {
 			struct zone *z = page_zone(pfn_to_page(pfn));
-			struct potad_zone_inst *zi = potad_zone_inst(z);
+			struct potad_zone_inst *zi = potad_zone_inst_pfn(z, pfn);
 			unsigned long stop = pfn;
 			int ret;
 
@@ -1441,6 +1600,7 @@ static int __init potad_zones_init(void)
 	} else {
 		pr_warn("no shrinker: free elastic memory goes back only on frees\n");
 	}
+	hotplug_memory_notifier(potad_memory_callback, DEFAULT_CALLBACK_PRI);
 	return 0;
 }
 core_initcall(potad_zones_init);

@@ -41,10 +41,19 @@ esac
 	append="$append potad.bench=${POTAD_BENCH_SIZES:-1000,1000000,10000000}"
 append="$append ${POTAD_VM_APPEND:-}"
 
-echo "vm: booting ($mode, TCG, -smp 2, -m $mem, timeout ${timeout}s), console in $log"
+# test: 512 MB of hotpluggable memory (a pc-dimm, offline at boot) that
+# the kselftest onlines, fills and offlines.
+memopt=$mem hotplug=()
+if [ "$mode" = test ]; then
+	memopt="$mem,slots=2,maxmem=8G"
+	hotplug=(-object memory-backend-ram,id=hp0,size=512M
+		 -device pc-dimm,id=dimm0,memdev=hp0)
+fi
+
+echo "vm: booting ($mode, TCG, -smp 2, -m $memopt, timeout ${timeout}s), console in $log"
 start=$(date +%s)
 timeout --foreground -k 10 "$timeout" \
-	qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$mem" \
+	qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$memopt" "${hotplug[@]}" \
 	-nographic -no-reboot -nodefaults -serial stdio \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	</dev/null >"$log" 2>&1

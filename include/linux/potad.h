@@ -377,12 +377,14 @@ struct potad_reserved {
 };
 
 /**
- * struct potad_zone_info - What a zone instance holds.
+ * struct potad_zone_info - What a zone's instances hold, summed over them.
+ * @extents: Instances of the zone: one for its boot span, one more for
+ *	each range memory hotplug onlined outside the earlier ones.
  * @reserved: Pages of the boot reservation (potad=), never given back.
  * @elastic: Pages taken from the buddy allocator and not yet given back.
  * @elastic_free: Free pages among @elastic.
- * @high: Free elastic pages the instance keeps before it gives entirely
- *	free elastic blocks back.
+ * @high: Free elastic pages an instance keeps before it gives entirely
+ *	free elastic blocks back (the first instance's).
  * @refills: MAX_PAGE_ORDER blocks taken from the buddy allocator.
  * @returns: Blocks given back to it.
  * @sub_units: 512 B units the zone's sub-page instance holds.
@@ -390,6 +392,7 @@ struct potad_reserved {
  * @sub_chunks: 64 KB blocks the sub-page instance holds.
  */
 struct potad_zone_info {
+	unsigned int extents;
 	unsigned long reserved;
 	unsigned long elastic;
 	unsigned long elastic_free;

@@ -443,9 +443,10 @@ static int cmdline_has(const char *s)
  * Every size from 512 B to 1 GB (1 GB when booted with potad=1G): the
  * block is found by its address, and gone once freed.  From 4 KB on,
  * each allocation and free moves PotadTotal - PotadFree by exactly its
- * size, and potad_alloc and potad_free by one, whatever refills and
- * returns happen meanwhile; below a page /proc/meminfo's kB cannot show
- * it exactly, and the 64 KB chunk taken for it is an allocation too.
+ * size, whatever refills and returns happen meanwhile (below a page
+ * /proc/meminfo's kB cannot show it exactly); at every size potad_alloc
+ * and potad_free move by one (a 64 KB chunk taken for a sub-page block is
+ * not an allocation of the API).
  */
 TEST(zone_sizes_accounting)
 {
@@ -458,27 +459,22 @@ TEST(zone_sizes_accounting)
 		long long used = potad_used_kb(), allocs = event("potad_alloc");
 		long long frees = event("potad_free"), phys;
 		unsigned long long block, bytes;
-		/* Below a page, a 64 KB chunk may be taken (and counted) too. */
 		int page = shift >= 12;
 
 		ASSERT_EQ(0, cmd("zalloc %d", shift)) TH_LOG("2^%d bytes", shift);
 		phys = last_zone_block();
 		ASSERT_LE(0, phys);
 		ASSERT_EQ(0, phys & ((1LL << shift) - 1));
-		if (page) {
+		if (page)
 			ASSERT_EQ(used + (1LL << (shift - 10)), potad_used_kb());
-			ASSERT_EQ(allocs + 1, event("potad_alloc"));
-		} else {
-			ASSERT_LE(allocs + 1, event("potad_alloc"));
-		}
+		ASSERT_EQ(allocs + 1, event("potad_alloc"));
 		ASSERT_EQ(1, find_block(phys + (1LL << shift) - 1, &block, &bytes));
 		ASSERT_EQ(phys, block);
 		ASSERT_EQ(1ULL << shift, bytes);
 		ASSERT_EQ(0, cmd("zfree %#llx", phys));
-		if (page) {
+		if (page)
 			ASSERT_EQ(used, potad_used_kb());
-			ASSERT_EQ(frees + 1, event("potad_free"));
-		}
+		ASSERT_EQ(frees + 1, event("potad_free"));
 		ASSERT_EQ(0, find_block(phys, &block, &bytes));
 	}
 	/* Beyond what any zone holds: ENOSPC; a block not ours: ENOENT. */
@@ -636,6 +632,180 @@ TEST(hugetlb_1g_from_potad)
 	ASSERT_EQ(used + (long long)(SZ_1G >> 10), potad_used_kb());
 	ASSERT_EQ(0, write_str(HUGE_1G_DIR "/nr_hugepages", "0"));
 	ASSERT_EQ(used, potad_used_kb());
+}
+
+#define MEMORY_DIR	"/sys/devices/system/memory"
+
+/* The first memory block that is offline, or -1. */
+static int offline_block(void)
+{
+	char path[128], state[32];
+	int n, miss = 0;
+	FILE *f;
+
+	for (n = 0; miss < 1024; n++) {
+		snprintf(path, sizeof(path), MEMORY_DIR "/memory%d/state", n);
+		f = fopen(path, "r");
+		if (!f) {
+			miss++;
+			continue;
+		}
+		miss = 0;
+		if (fscanf(f, "%31s", state) != 1)
+			state[0] = '\0';
+		fclose(f);
+		if (!strcmp(state, "offline"))
+			return n;
+	}
+	return -1;
+}
+
+/*
+ * The zone instances whose name ends in "-<pfn in hex>" (the extents that
+ * memory hotplug added, named after their first pfn): how many there are
+ * with @pfn in their range, and the elastic pages of the last such one.
+ */
+static int extent_of(unsigned long long pfn, long long *elastic)
+{
+	unsigned long long first, last;
+	char line[512], name[64];
+	int found = 0, in = 0;
+	FILE *f = fopen(POTAD_DIR "/zones", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s pfn %llx-%llx", name, &first, &last) == 3) {
+			in = pfn >= first && pfn <= last;
+			found += in;
+			continue;
+		}
+		if (in && sscanf(line,
+				 " pages %*u free %*u allocated %*u reserved %*u elastic %lld",
+				 elastic) == 1)
+			in = 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Memory hotplug (the test guest has a 512 MB pc-dimm, offline at boot):
+ * onlining a block outside the boot span of ZONE_NORMAL gives the zone an
+ * instance over it, into which refills from the block go and where
+ * lookups find their blocks.  Offlining the block while POTAD holds part
+ * of it fails with EBUSY and changes nothing; once POTAD has given it all
+ * back it goes offline, and onlining it again reuses the instance.
+ */
+TEST(zone_memory_hotplug)
+{
+	static long long phys[4096];
+	unsigned long long block, bytes, pfn;
+	long long bs, start, elastic = -1, total;
+	char path[128], state[32] = "";
+	int n, i, nr = 0, in = -1;
+	FILE *f;
+
+	if (access(POTAD_TEST, W_OK))
+		SKIP(return, "%s missing", POTAD_TEST);
+	n = offline_block();
+	if (n < 0)
+		SKIP(return, "no offline memory block (QEMU: -device pc-dimm)");
+	f = fopen(MEMORY_DIR "/block_size_bytes", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(1, fscanf(f, "%llx", &bs));
+	fclose(f);
+	start = n * bs;
+	pfn = start >> 12;
+	snprintf(path, sizeof(path), MEMORY_DIR "/memory%d/state", n);
+	ASSERT_EQ(0, extent_of(pfn, &elastic));
+	ASSERT_EQ(0, write_str(path, "online_kernel"));
+	ASSERT_EQ(1, extent_of(pfn, &elastic)) TH_LOG("block %d at %#llx", n, start);
+	ASSERT_EQ(0, elastic);
+
+	/* The buddy allocator hands out onlined memory last: fill until then. */
+	ASSERT_EQ(0, run_shrinkers());
+	total = proc_value("/proc/meminfo", "PotadTotal:");
+	while (nr < 4096 && in < 0) {
+		if (cmd("zalloc 22"))
+			break;
+		phys[nr] = last_zone_block();
+		if (phys[nr] >= start && phys[nr] < start + bs)
+			in = nr;
+		nr++;
+	}
+	ASSERT_LE(0, in) TH_LOG("no 4 MB block from the block in %d", nr);
+	ASSERT_EQ(1, find_block(phys[in] + 4096, &block, &bytes));
+	ASSERT_EQ(phys[in], block);
+	ASSERT_EQ(4 << 20, bytes);
+	ASSERT_EQ(1, extent_of(pfn, &elastic));
+	ASSERT_EQ(1024, elastic);
+
+	/* Held by POTAD: offlining fails, and nothing changes. */
+	ASSERT_EQ(EBUSY, write_str(path, "offline"));
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(1, fscanf(f, "%31s", state));
+	fclose(f);
+	ASSERT_STREQ("online", state);
+	ASSERT_EQ(1, find_block(phys[in], &block, &bytes));
+
+	for (i = 0; i < nr; i++)
+		ASSERT_EQ(0, cmd("zfree %#llx", phys[i]));
+	ASSERT_EQ(0, run_shrinkers());
+	ASSERT_EQ(total, proc_value("/proc/meminfo", "PotadTotal:"));
+	ASSERT_EQ(1, extent_of(pfn, &elastic));
+	ASSERT_EQ(0, elastic);
+	ASSERT_EQ(0, write_str(path, "offline"));
+	ASSERT_EQ(0, write_str(path, "online_kernel"));
+	ASSERT_EQ(1, extent_of(pfn, &elastic));
+}
+
+#define HUGE_2M_DIR	"/sys/kernel/mm/hugepages/hugepages-2048kB"
+
+/*
+ * Memory pressure gives back free elastic memory: POTAD keeps free elastic
+ * blocks up to its high mark, until growing the 2 MB hugetlb pool by all
+ * of MemFree (past the watermarks: kswapd and direct reclaim, which run
+ * the shrinkers, and no OOM killer, since hugetlb allocates with
+ * __GFP_RETRY_MAYFAIL) takes them.  The pool is emptied at once.
+ */
+TEST(zone_memory_pressure)
+{
+	long long total, reserved, returns, kept;
+	static long long phys[3];
+	char want[32];
+	int i;
+
+	if (access(POTAD_TEST, W_OK) || access(HUGE_2M_DIR, W_OK))
+		SKIP(return, "no debugfs test file or no 2 MB huge pages");
+	ASSERT_EQ(0, read_long(HUGE_2M_DIR "/nr_hugepages"));
+	ASSERT_EQ(0, run_shrinkers());
+	reserved = proc_value("/proc/meminfo", "PotadReserved:");
+	ASSERT_EQ(reserved, proc_value("/proc/meminfo", "PotadTotal:"));
+	/* Three 4 MB blocks refilled and freed: the high mark keeps two. */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, cmd("zalloc 22"));
+		phys[i] = last_zone_block();
+	}
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, cmd("zfree %#llx", phys[i]));
+	total = proc_value("/proc/meminfo", "PotadTotal:");
+	kept = (total - reserved) / 4096;
+	ASSERT_LE(1, kept);
+	returns = event("potad_return");
+
+	/* As much as is free: the last of it is below the watermarks. */
+	snprintf(want, sizeof(want), "%lld",
+		 proc_value("/proc/meminfo", "MemFree:") / 2048);
+	ASSERT_EQ(0, write_str(HUGE_2M_DIR "/nr_hugepages", want));
+	TH_LOG("%lld 2 MB pages; POTAD gave back %lld blocks",
+	       read_long(HUGE_2M_DIR "/nr_hugepages"),
+	       event("potad_return") - returns);
+	ASSERT_EQ(reserved, proc_value("/proc/meminfo", "PotadTotal:"));
+	ASSERT_EQ(returns + kept, event("potad_return"));
+	ASSERT_EQ(0, write_str(HUGE_2M_DIR "/nr_hugepages", "0"));
+	ASSERT_EQ(0, read_long(HUGE_2M_DIR "/nr_hugepages"));
 }
 
 TEST_HARNESS_MAIN
