@@ -1594,6 +1594,13 @@ static int __init potad_zones_init(void)
 	if (shrinker) {
 		/* Whole blocks go back: ask for one at a time. */
 		shrinker->batch = POTAD_ELASTIC_PAGES;
+		/*
+		 * seeks = 0: what it holds is free memory, which costs
+		 * nothing to rebuild, so reclaim asks for half of it from its
+		 * first pass instead of scaling a scan down by the priority
+		 * (at DEF_PRIORITY a few free blocks would be 0 objects).
+		 */
+		shrinker->seeks = 0;
 		shrinker->count_objects = potad_shrink_count;
 		shrinker->scan_objects = potad_shrink_scan;
 		shrinker_register(shrinker);
