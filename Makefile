@@ -5,7 +5,10 @@
 #   make tree     Debian's linux-source-6.12 + overlay + patches/series
 #   make run      build the kernel and initramfs, boot it, run the demo
 #   make test     harness, KUnit, kselftest, checkpatch, W=1 and sparse
-#   make bench-guest  the lookup benchmark in the guest (POTAD_BENCH_SIZES)
+#   make bench    the harness benchmarks (native), then make bench-guest
+#   make bench-guest  POTAD against the buddy allocator, genalloc and
+#                 kmalloc in one boot of a non-debug kernel: the table in
+#                 build/bench-table.txt, the console in build/bench.log
 #
 # Installs missing Debian packages when run as root (see tooling/tree.py).
 
@@ -66,11 +69,14 @@ harness: tree
 	@$(MAKE) -s -C $(KSRC)/tools/testing/potad test
 
 bench: tree
-	@$(MAKE) -s -C $(KSRC)/tools/testing/potad bench cachegrind
+	@set -o pipefail; $(MAKE) -s -C $(KSRC)/tools/testing/potad bench cachegrind \
+		| tee $(BUILD)/bench-native.txt
+	@$(MAKE) -s bench-guest
 
-# The lookup benchmark in the guest (mm/potad_bench.c), for
-# POTAD_BENCH_SIZES live blocks (default 1000,1000000,10000000), on a
-# kernel without KUnit, KASAN, lockdep or DEBUG_VM: tooling/potad.config
+# POTAD against its peers in the guest (mm/potad_bench_peers.c, -smp 2,
+# potad=1G), its lookup rows for POTAD_BENCH_SIZES live blocks (default
+# 1000,1000000,10000000), on a kernel without KUnit, KASAN, lockdep or
+# DEBUG_VM: tooling/potad.config
 # up to its "# Tests" line (plus DEBUG_KERNEL, which HWPOISON_INJECT
 # needs), built in build/kbuild-bench.
 BENCH_KOBJ := $(BUILD)/kbuild-bench
@@ -86,6 +92,9 @@ bench-guest: tree initramfs
 	@$(subst O=$(KOBJ),O=$(BENCH_KOBJ),$(KMAKE)) bzImage
 	@tooling/vm.sh bench $(BENCH_KOBJ)/arch/x86/boot/bzImage $(INITRAMFS) \
 		$(BUILD)/bench.log
+	@sed -n '/POTAD-BENCH-BEGIN/,/POTAD-BENCH-END/p' $(BUILD)/bench.log \
+		| tr -d '\r' >$(BUILD)/bench-table.txt
+	@grep -q 'POTAD-BENCH-END rc=0' $(BUILD)/bench-table.txt
 
 clean:
 	rm -rf $(KOBJ) $(BUILD)/initramfs* $(BUILD)/*.log

@@ -7,11 +7,13 @@
  * manages) and an xarray that maps the same pfns to the same descriptors,
  * then times NR_LOOKUPS (default 1000000) random lookups each with
  * potad_lookup(), a raw mtree_load() of the instance's index, xa_load()
- * and, as the floor, pfn_to_page() of random real pfns.  Then it times an
- * order-0 allocation plus free into a two-unit hole in the middle of the
- * live blocks, in the memory space (indexed) and in an abstract space of
+ * and, as the floor, page_folio(pfn_to_page()) of random real pfns.
+ * Then it times an order-0 allocation plus free into a two-unit hole in
+ * the middle of the live blocks, in the memory space (indexed) and in an abstract space of
  * the same shape (not indexed).  Each figure is the best of three rounds,
  * in ns per operation.  Reading the file shows the last table.
+ * potad_bench_lookup_run() gives the same figures to the peers
+ * benchmark (mm/potad_bench_peers.c).
  *
  * A benchmark, not a test: it asserts nothing.  Timings under TCG are
  * only comparable with each other within one run.
@@ -59,24 +61,13 @@ struct potad_bench {
 	struct potad_desc *descs;
 	struct xarray xa;
 	unsigned long nr, *probe, *real, nr_probe;
-	char *out;
-	size_t len;
 };
 
-static __printf(2, 3) void potad_bench_print(struct potad_bench *b,
-					     const char *fmt, ...)
-{
-	va_list args;
-
-	va_start(args, fmt);
-	b->len += vscnprintf(b->out + b->len, PAGE_SIZE - b->len, fmt, args);
-	va_end(args);
-}
-
-enum { BENCH_POTAD, BENCH_MTREE, BENCH_XA, BENCH_PAGE, BENCH_NR };
-
-static const char * const potad_bench_names[BENCH_NR] = {
-	"potad_lookup()", "mtree_load()", "xa_load()", "pfn_to_page()",
+static const char * const potad_bench_names[POTAD_BL_NR] = {
+	[POTAD_BL_LOOKUP] = "potad_lookup()",
+	[POTAD_BL_MTREE] = "mtree_load()",
+	[POTAD_BL_XA] = "xa_load()",
+	[POTAD_BL_FOLIO] = "page_folio()",
 };
 
 /* Lowest ns per lookup over the rounds, all probes each round. */
@@ -93,19 +84,20 @@ static u64 potad_bench_lookups(struct potad_bench *b, int how)
 			void *p;
 
 			switch (how) {
-			case BENCH_POTAD:
+			case POTAD_BL_LOOKUP:
 				rcu_read_lock();
 				p = potad_lookup(PFN_PHYS(pfn));
 				rcu_read_unlock();
 				break;
-			case BENCH_MTREE:
+			case POTAD_BL_MTREE:
 				p = mtree_load(&b->pa.index, pfn);
 				break;
-			case BENCH_XA:
+			case POTAD_BL_XA:
 				p = xa_load(&b->xa, pfn);
 				break;
 			default:
-				p = (void *)READ_ONCE(pfn_to_page(b->real[i])->flags);
+				p = page_folio(pfn_to_page(b->real[i]));
+				p = (void *)READ_ONCE(((struct folio *)p)->flags);
 				break;
 			}
 			sum += (unsigned long)p;
@@ -195,10 +187,22 @@ static int potad_bench_setup(struct potad_bench *b, struct potad *pa,
 	return ret;
 }
 
-static int potad_bench_run(unsigned long nr, unsigned long nr_probe)
+/**
+ * potad_bench_lookup_run() - Time lookups and what the index costs.
+ * @nr: Live order-0 blocks in the benchmark's memory space.
+ * @nr_probe: Random lookups per round.
+ * @res: Filled with tenths of ns: per lookup (%POTAD_BL_LOOKUP ..
+ *	%POTAD_BL_FOLIO) and per order-0 allocation plus free in the memory
+ *	space and in an abstract space of the same shape (%POTAD_BL_INDEXED,
+ *	%POTAD_BL_PLAIN).
+ *
+ * Context: Process context, may sleep; takes potad_bench_lock.
+ * Return: 0, -EINVAL for sizes out of range, or -ENOMEM.
+ */
+int potad_bench_lookup_run(unsigned long nr, unsigned long nr_probe,
+			   u64 *res)
 {
 	struct potad_bench *b;
-	u64 ns[BENCH_NR], with, without;
 	unsigned long i, pfn;
 	int ret = -ENOMEM, how;
 
@@ -207,14 +211,14 @@ static int potad_bench_run(unsigned long nr, unsigned long nr_probe)
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return -ENOMEM;
+	mutex_lock(&potad_bench_lock);
 	b->nr = nr;
 	b->nr_probe = nr_probe;
-	b->out = kzalloc(PAGE_SIZE, GFP_KERNEL);
 	b->descs = kvcalloc(nr, sizeof(*b->descs), GFP_KERNEL);
 	b->probe = kvmalloc_array(nr_probe, sizeof(long), GFP_KERNEL);
 	b->real = kvmalloc_array(nr_probe, sizeof(long), GFP_KERNEL);
 	xa_init(&b->xa);
-	if (!b->out || !b->descs || !b->probe || !b->real)
+	if (!b->descs || !b->probe || !b->real)
 		goto free;
 	for (i = 0; i < nr_probe; i++) {
 		b->probe[i] = POTAD_BENCH_BASE + get_random_u32_below(nr);
@@ -235,39 +239,63 @@ static int potad_bench_run(unsigned long nr, unsigned long nr_probe)
 	if (ret)
 		goto unregister;
 	/* Probe the mtree_load() of the index itself, by unit = pfn. */
-	for (how = 0; how < BENCH_NR; how++)
-		ns[how] = potad_bench_lookups(b, how);
-	with = potad_bench_alloc_free(&b->pa, 100000);
+	for (how = 0; how <= POTAD_BL_FOLIO; how++)
+		res[how] = potad_bench_lookups(b, how);
+	res[POTAD_BL_INDEXED] = potad_bench_alloc_free(&b->pa, 100000);
 	potad_bench_teardown(b, &b->pa);
 	memset(b->descs, 0, nr * sizeof(*b->descs));
 	ret = potad_bench_setup(b, &b->plain, POTAD_ABSTRACT, false);
 	if (ret)
 		goto unregister;
-	without = potad_bench_alloc_free(&b->plain, 100000);
+	res[POTAD_BL_PLAIN] = potad_bench_alloc_free(&b->plain, 100000);
 	potad_bench_teardown(b, &b->plain);
-
-	potad_bench_print(b, "live_blocks %lu lookups %lu rounds %d\n", nr,
-			  nr_probe, POTAD_BENCH_ROUNDS);
-	for (how = 0; how < BENCH_NR; how++)
-		potad_bench_print(b, "%-16s %llu.%llu ns\n",
-				  potad_bench_names[how], div_u64(ns[how], 10),
-				  ns[how] % 10);
-	potad_bench_print(b, "%-16s %llu.%llu ns (memory, indexed)\n",
-			  "alloc+free", div_u64(with, 10), with % 10);
-	potad_bench_print(b, "%-16s %llu.%llu ns (abstract, no index)\n",
-			  "alloc+free", div_u64(without, 10), without % 10);
-	swap(potad_bench_out, b->out);
 unregister:
 	potad_type_unregister(&potad_bench_slab_type);
 	potad_type_unregister(&potad_bench_type);
 free:
+	mutex_unlock(&potad_bench_lock);
 	xa_destroy(&b->xa);
 	kvfree(b->real);
 	kvfree(b->probe);
 	kvfree(b->descs);
-	kfree(b->out);
 	kfree(b);
 	return ret;
+}
+
+static int potad_bench_run(unsigned long nr, unsigned long nr_probe)
+{
+	u64 res[POTAD_BL_NR];
+	char *out;
+	size_t len = 0;
+	int ret, how;
+
+	out = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	ret = potad_bench_lookup_run(nr, nr_probe, res);
+	if (ret) {
+		kfree(out);
+		return ret;
+	}
+	len += scnprintf(out + len, PAGE_SIZE - len,
+			 "live_blocks %lu lookups %lu rounds %d\n", nr,
+			 nr_probe, POTAD_BENCH_ROUNDS);
+	for (how = 0; how <= POTAD_BL_FOLIO; how++)
+		len += scnprintf(out + len, PAGE_SIZE - len,
+				 "%-16s %llu.%llu ns\n", potad_bench_names[how],
+				 div_u64(res[how], 10), res[how] % 10);
+	len += scnprintf(out + len, PAGE_SIZE - len,
+			 "%-16s %llu.%llu ns (memory, indexed)\n", "alloc+free",
+			 div_u64(res[POTAD_BL_INDEXED], 10),
+			 res[POTAD_BL_INDEXED] % 10);
+	scnprintf(out + len, PAGE_SIZE - len,
+		  "%-16s %llu.%llu ns (abstract, no index)\n", "alloc+free",
+		  div_u64(res[POTAD_BL_PLAIN], 10), res[POTAD_BL_PLAIN] % 10);
+	mutex_lock(&potad_bench_lock);
+	swap(potad_bench_out, out);
+	mutex_unlock(&potad_bench_lock);
+	kfree(out);
+	return 0;
 }
 
 static ssize_t bench_write(struct file *file, const char __user *ubuf,
@@ -282,9 +310,7 @@ static ssize_t bench_write(struct file *file, const char __user *ubuf,
 	buf[len] = '\0';
 	if (sscanf(buf, "%lu %lu", &nr, &nr_probe) < 1)
 		return -EINVAL;
-	mutex_lock(&potad_bench_lock);
 	ret = potad_bench_run(nr, nr_probe);
-	mutex_unlock(&potad_bench_lock);
 	return ret ? ret : len;
 }
 

@@ -7,6 +7,8 @@
  * /sys/kernel/debug/potad/test		a private instance driven by
  *					commands, for the kselftest and demo
  * /sys/kernel/debug/potad/bench	the lookup benchmark (see below)
+ * /sys/kernel/debug/potad/bench_peers	POTAD against its peers
+ *					(CONFIG_POTAD_BENCH)
  * /sys/kernel/debug/potad/zones	the zone instances (mm/potad_zone.c)
  *
  * Commands written to "test" (numbers in decimal or 0x hex):
@@ -40,7 +42,7 @@
  * counters and its blocks, then the last zone block allocated ("zlast
  * PHYS BYTES") and the number of zone blocks held ("zblocks N").
  *
- * "bench" is in mm/potad_bench.c.
+ * "bench" is in mm/potad_bench.c, "bench_peers" in mm/potad_bench_peers.c.
  *
  * Commands are passed to POTAD as they are: one that is a caller bug (an
  * order beyond the space, an overlapping range, ...) gets the same
@@ -424,6 +426,7 @@ static int __init potad_debugfs_init(void)
 	debugfs_create_file("types", 0444, dir, NULL, &types_fops);
 	debugfs_create_file("test", 0600, dir, NULL, &test_fops);
 	potad_bench_debugfs(dir);
+	potad_bench_peers_debugfs(dir);
 	potad_zone_debugfs(dir);
 	pr_info("potad: debugfs interface ready\n");
 	return 0;

@@ -66,9 +66,30 @@ struct fault_attr;
 extern struct fault_attr potad_fail_index;
 #endif
 
-/* mm/potad_bench.c */
+/* mm/potad_bench.c: what potad_bench_lookup_run() fills in. */
+enum {
+	POTAD_BL_LOOKUP,	/* potad_lookup() */
+	POTAD_BL_MTREE,		/* mtree_load() of the index */
+	POTAD_BL_XA,		/* xa_load() of the same pfns */
+	POTAD_BL_FOLIO,		/* page_folio(pfn_to_page()) */
+	POTAD_BL_INDEXED,	/* order-0 pair, memory space */
+	POTAD_BL_PLAIN,		/* order-0 pair, abstract space */
+	POTAD_BL_NR
+};
+
 struct dentry;
 void potad_bench_debugfs(struct dentry *dir);
+int potad_bench_lookup_run(unsigned long nr, unsigned long nr_probe,
+			   u64 *res);
+
+/* mm/potad_bench_peers.c */
+#ifdef CONFIG_POTAD_BENCH
+void potad_bench_peers_debugfs(struct dentry *dir);
+#else
+static inline void potad_bench_peers_debugfs(struct dentry *dir)
+{
+}
+#endif
 
 /* mm/potad_zone.c */
 /**

@@ -4,8 +4,8 @@
 # Usage: vm.sh run|test|bench|off BZIMAGE INITRAMFS LOG
 # run:  the demo only (KUnit disabled); test: KUnit at boot, demo,
 # kselftests (both with 6 GB and potad=1G);
-# bench: the lookup benchmark for POTAD_BENCH_SIZES live blocks (KUnit
-# disabled, 6 GB of guest memory unless POTAD_VM_MEM says otherwise);
+# bench: POTAD against its peers, mm/potad_bench_peers.c, its lookup rows
+# for POTAD_BENCH_SIZES live blocks (KUnit disabled, 6 GB and potad=1G);
 # off: a CONFIG_POTAD=n kernel boots and shows no trace of POTAD (booted
 # with potad=1G, which it must ignore).
 # Fails on a panic, oops, WARNING, KASAN/lockdep/UBSAN report, or a guest
@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 timeout=${POTAD_VM_TIMEOUT:-900}
 mem=${POTAD_VM_MEM:-2G}
 [ "$mode" = bench ] && mem=${POTAD_VM_MEM:-6G}
-# run, test: 1 GB reserved for the zone instances, a 1 GB block beyond
+# run, test, bench: 1 GB reserved for the zone instances, a 1 GB block beyond
 # MAX_PAGE_ORDER.  Below 4 GB the initrd, ACPI tables and the PCI hole
 # leave no aligned gigabyte free, and memblock's early allocations take
 # the top of memory: 6 GB leave [4 GB, 6 GB) free for potad=.
@@ -28,11 +28,11 @@ mem=${POTAD_VM_MEM:-2G}
 # the tick in idle and leave sleepers waiting for ever.
 append="console=ttyS0 panic=-1 tsc=reliable potad.mode=$mode"
 [ "$mode" != test ] && append="$append kunit.enable=0"
-# potad=1G in every mode but bench, unless POTAD_VM_APPEND brings its own
-# potad= (the bad-argument test).
+# potad=1G, unless POTAD_VM_APPEND brings its own potad= (the
+# bad-argument test).
 case "${POTAD_VM_APPEND:-}" in
 *potad=*) ;;
-*) [ "$mode" != bench ] && append="$append potad=1G" ;;
+*) append="$append potad=1G" ;;
 esac
 # The kernel's hugetlb selftests use the default size: make it POTAD's 1 GB.
 # init_on_free=1: POTAD's own init_on_free paths run in the tests.
