@@ -41,10 +41,23 @@
 #define POTAD_BENCH_BASE	BIT(34)		/* in 4 KB units: 64 TB */
 #define POTAD_BENCH_ROUNDS	3
 
+/*
+ * The descriptors are the run's array, freed after
+ * potad_type_unregister() has waited for every release: nothing to do.
+ */
+static void potad_bench_release(struct potad_desc *desc)
+{
+}
+
+static const struct potad_type_ops potad_bench_ops = {
+	.release = potad_bench_release,
+};
+
 static struct potad_type potad_bench_type = {
 	.name = "potad_bench",
 	.size = sizeof(struct potad_desc),
 	.flags = POTAD_TYPE_CALLER_MEM,
+	.ops = &potad_bench_ops,
 };
 
 /* Descriptors of the allocations timed in potad_bench_alloc_free(). */
