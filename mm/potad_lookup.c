@@ -176,31 +176,21 @@ static bool potad_tree_clear(struct ma_state *mas, unsigned long first,
 
 /*
  * Does a zone instance, which is not in the directory, hold any of the
- * memory of units [start, start + nr) of @pa?  The zones of the first and
- * last byte are asked: ranges that cross more than two zones are not
- * added by anyone.  Warns once, naming the zone instance, if so.
+ * memory of units [start, start + nr) of @pa?  Warns once, naming the zone
+ * instance, if so.
  */
 static bool potad_zone_holds(struct potad *pa, unsigned long start,
 			     unsigned long nr)
 {
 	phys_addr_t first = (phys_addr_t)start << pa->unit_shift;
 	phys_addr_t last = ((phys_addr_t)(start + nr) << pa->unit_shift) - 1;
-	struct potad *zone[2];
-	unsigned int i;
+	struct potad *zone;
 
-	zone[0] = potad_zone_of(first);
-	zone[1] = potad_zone_of(last);
-	for (i = 0; i < 2; i++) {
-		if (!zone[i] || (i && zone[1] == zone[0]))
-			continue;
-		if (potad_overlaps(zone[i], PHYS_PFN(first),
-				   PHYS_PFN(last) - PHYS_PFN(first) + 1) &&
-		    WARN_ONCE(1, "potad: %s: memory %llx+%llx belongs to %s\n",
-			      pa->name, (u64)first, (u64)(last - first + 1),
-			      zone[i]->name))
-			return true;
-	}
-	return false;
+	zone = potad_zone_overlapping(PHYS_PFN(first),
+				      PHYS_PFN(last) - PHYS_PFN(first) + 1);
+	return zone && WARN_ONCE(1, "potad: %s: memory %llx+%llx belongs to %s\n",
+				 pa->name, (u64)first, (u64)(last - first + 1),
+				 zone->name);
 }
 
 /*

@@ -516,6 +516,24 @@ struct potad *potad_zone_of(phys_addr_t phys)
 	return zi ? &zi->main.pa : NULL;
 }
 
+/*
+ * The first zone instance holding memory in pfns [@pfn, @pfn + @nr), or
+ * NULL: for the directory's check that another instance does not add it,
+ * and for offlining.  Every extent is asked (a range may cross several
+ * that memory hotplug added); both callers are rare.  Takes each
+ * overlapping instance's lock in turn (potad_overlaps()).
+ */
+struct potad *potad_zone_overlapping(unsigned long pfn, unsigned long nr)
+{
+	struct potad_zone_inst *zi = NULL;
+
+	while ((zi = potad_next_extent(zi)))
+		if (pfn < zi->end_pfn && pfn + nr > zi->start_pfn &&
+		    potad_overlaps(&zi->main.pa, pfn, nr))
+			return &zi->main.pa;
+	return NULL;
+}
+
 /**
  * potad_zone_sub() - The sub-page instance nested in a zone instance.
  * @pa: A zone instance, from potad_zone_of().
@@ -1514,12 +1532,16 @@ unlock:
  * memory, or a zone that had none) gets an extent before the buddy
  * allocator can hand out its pages, so that refills from it have an
  * instance.  Memory onlined again where it was needs nothing.  ZONE_MOVABLE
- * gets none: POTAD memory is never movable.  A failure is reported and
- * leaves the range to the buddy allocator alone (a refill landing there
- * gives the block back and fails); it does not stop the onlining.
- * Offlining needs nothing either: pages POTAD holds are reserved pages,
- * so offline_pages() refuses a range holding one with -EBUSY, and a range
- * it holds none of goes offline as it would without POTAD.
+ * gets none: POTAD memory is never movable.  A failure (-ENOMEM, or
+ * -EEXIST for a range that partly overlaps an extent) fails the onlining,
+ * as SLUB's notifier does: a range without an instance would hand refills
+ * blocks that nothing can hold.
+ * Offlining: pages POTAD holds are reserved pages, so isolation in
+ * offline_pages() already refuses a range holding one with -EBUSY; a block
+ * a refill added after that (taken from the buddy allocator just before
+ * the isolation) is refused at MEM_GOING_OFFLINE, which comes after it.
+ * Nothing is changed at either, so MEM_CANCEL_OFFLINE has nothing to undo,
+ * and a range POTAD holds none of goes offline as it would without POTAD.
  */
 static int potad_memory_callback(struct notifier_block *nb,
 				 unsigned long action, void *arg)
@@ -1528,6 +1550,9 @@ static int potad_memory_callback(struct notifier_block *nb,
 	struct zone *zone;
 	int ret;
 
+	if (action == MEM_GOING_OFFLINE)
+		return potad_zone_overlapping(mn->start_pfn, mn->nr_pages) ?
+		       notifier_from_errno(-EBUSY) : NOTIFY_OK;
 	if (action != MEM_GOING_ONLINE)
 		return NOTIFY_OK;
 	zone = page_zone(pfn_to_page(mn->start_pfn));
@@ -1539,7 +1564,7 @@ static int potad_memory_callback(struct notifier_block *nb,
 		pr_warn("no instance for %#lx-%#lx onlined in zone %s of node %d: %d\n",
 			mn->start_pfn, mn->start_pfn + mn->nr_pages - 1,
 			zone->name, zone_to_nid(zone), ret);
-	return NOTIFY_OK;
+	return notifier_from_errno(ret);
 }
 
 static int __init potad_zones_init(void)

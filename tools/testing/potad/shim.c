@@ -1312,6 +1312,13 @@ struct potad *potad_zone_of(phys_addr_t phys)
 	return READ_ONCE(potad_shim_zone);
 }
 
+struct potad *potad_zone_overlapping(unsigned long pfn, unsigned long nr)
+{
+	struct potad *zone = READ_ONCE(potad_shim_zone);
+
+	return zone && potad_overlaps(zone, pfn, nr) ? zone : NULL;
+}
+
 void potad_zone_debugfs(struct dentry *dir)
 {
 }
