@@ -40,6 +40,7 @@
  * is the allocators' own.
  */
 
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/genalloc.h>
 #include <linux/gfp.h>
@@ -178,11 +179,18 @@ static void peers_row(struct potad_peers *b, const char *row,
 	snprintf(r2, sizeof(r2), "%s-%s", peers_fmt(a, 24, q.min),
 		 peers_fmt(c, 24, q.max));
 	if (goal) {
-		unsigned int whole, frac = 0;
+		const char *dot = strchr(goal + 3, '.');
+		unsigned int whole;
 		u64 g;
 
-		if (sscanf(goal + 3, "%u.%u", &whole, &frac) >= 1) {
-			g = whole * 100 + frac * 10;
+		if (sscanf(goal + 3, "%u", &whole) == 1) {
+			/* Hundredths: "1.25" is 125, "0.5" is 50. */
+			g = whole * 100;
+			if (dot && isdigit(dot[1])) {
+				g += (dot[1] - '0') * 10;
+				if (isdigit(dot[2]))
+					g += dot[2] - '0';
+			}
 			if (goal[0] == '<')
 				verdict = rt <= g ? "met" : "missed";
 			else
