@@ -2359,8 +2359,6 @@ static void potad_test_zone_merged_elastic(struct kunit *test)
 	lo = min(pair[0]->start, pair[1]->start);
 	KUNIT_EXPECT_EQ(test, potad_free_mem(pair[0]), 0);
 	KUNIT_EXPECT_EQ(test, potad_free_mem(pair[1]), 0);
-	/* Under the high mark a per-cpu cache keeps one: into the instance. */
-	potad_zone_drain_caches();
 	potad_get_stats(pa, &st);
 	for (k = 0; k <= MAX_PAGE_ORDER; k++)
 		KUNIT_ASSERT_EQ_MSG(test, st.nr_free[k], 0, "order %u", k);
@@ -2410,12 +2408,8 @@ static void potad_test_zone_free_referenced(struct kunit *test)
 	if (want_init_on_free())
 		KUNIT_EXPECT_NULL(test, memchr_inv(virt, 0, SZ_8K));
 
-	/*
-	 * Now at a high mark of 0: the last put, not the free, returns it.
-	 * Under the old one a per-cpu cache kept b's block: emptied first.
-	 */
+	/* Now at a high mark of 0: the last put, not the free, returns it. */
 	zone_set_high_upto(test, ZONE_DMA32, 0);
-	potad_zone_drain_caches();
 	returns = zone_event(POTAD_RETURN);
 	a = zone_alloc_ok(test, PAGE_SHIFT + 1, GFP_DMA32, NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, potad_desc_phys(a), phys);
@@ -2429,64 +2423,6 @@ static void potad_test_zone_free_referenced(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, zone_event(POTAD_RETURN) - returns, 1);
 	potad_zone_get_info(z, &info);
 	KUNIT_EXPECT_EQ(test, info.elastic, 0);
-}
-
-/*
- * The per-cpu caches: under the high mark, a freed block of an order
- * they keep is not found any more, cannot be freed again or referenced,
- * counts as free, and is the next block of its type and order on this
- * CPU, with the same descriptor; another type does not get it, and a
- * drain frees it into the instance.
- */
-static void potad_test_zone_pcp(struct kunit *test)
-{
-	struct potad_desc *a, *b, *c;
-	struct potad_stats st0, st;
-	phys_addr_t phys;
-	struct zone *z;
-
-	zone_dry_dma32(test);
-	zone_set_high_upto(test, ZONE_DMA32, LONG_MAX);
-	a = zone_alloc_ok(test, PAGE_SHIFT + 1, GFP_DMA32, NUMA_NO_NODE);
-	z = page_zone(pfn_to_page(a->start));
-	phys = potad_desc_phys(a);
-	potad_get_stats(potad_zone(z), &st0);
-	migrate_disable();
-	KUNIT_EXPECT_EQ(test, potad_free_mem(a), 0);
-	KUNIT_EXPECT_NULL(test, lookup(phys));
-	KUNIT_EXPECT_NULL(test, potad_lookup_get(phys));
-	KUNIT_EXPECT_FALSE(test, potad_desc_tryget(a));
-	/* Kept: still allocated in the instance. */
-	potad_get_stats(potad_zone(z), &st);
-	KUNIT_EXPECT_EQ(test, st.units_free, st0.units_free);
-	/* Freed again: a caller bug, refused, the cache unchanged. */
-	KUNIT_EXPECT_EQ(test, potad_free_mem(a), -EINVAL);
-	KUNIT_EXPECT_EQ(test, a->state, POTAD_DESC_CACHED);
-	/* Another type: not the cached block. */
-	c = potad_alloc_node(&test_buf_type, PAGE_SHIFT + 1, GFP_DMA32,
-			     NUMA_NO_NODE, NULL);
-	KUNIT_EXPECT_FALSE(test, IS_ERR(c));
-	if (!IS_ERR(c))
-		KUNIT_EXPECT_NE(test, potad_desc_phys(c), phys);
-	b = potad_alloc_node(&test_plain_type, PAGE_SHIFT + 1, GFP_DMA32,
-			     NUMA_NO_NODE, test);
-	if (!IS_ERR(c))
-		KUNIT_EXPECT_EQ(test, potad_free_mem(c), 0);
-	migrate_enable();
-	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
-	KUNIT_EXPECT_PTR_EQ(test, b, a);
-	KUNIT_EXPECT_EQ(test, potad_desc_phys(b), phys);
-	KUNIT_EXPECT_PTR_EQ(test, b->owner, (void *)test);
-	KUNIT_EXPECT_EQ(test, b->state, POTAD_DESC_LIVE);
-	KUNIT_EXPECT_PTR_EQ(test, lookup(phys), b);
-
-	/* Drained: the units are free in the instance again. */
-	KUNIT_EXPECT_EQ(test, potad_free_mem(b), 0);
-	potad_zone_drain_caches();
-	KUNIT_EXPECT_NULL(test, lookup(phys));
-	potad_get_stats(potad_zone(z), &st);
-	KUNIT_EXPECT_EQ(test, st.units_free, st0.units_free + 2);
-	potad_zone_shrink_all();
 }
 
 /*
@@ -2546,7 +2482,6 @@ static struct kunit_case potad_zone_cases[] = {
 	KUNIT_CASE(potad_test_zone_subpage),
 	KUNIT_CASE(potad_test_zone_merged_elastic),
 	KUNIT_CASE(potad_test_zone_free_referenced),
-	KUNIT_CASE(potad_test_zone_pcp),
 	KUNIT_CASE(potad_test_zone_free_poisoned),
 	{}
 };

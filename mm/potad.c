@@ -1112,8 +1112,6 @@ void potad_type_unregister(struct potad_type *type)
 	list_del(&type->list);
 	WRITE_ONCE(type->registered, false);
 	mutex_unlock(&potad_list_lock);
-	/* Freed blocks a zone instance's per-cpu cache keeps are live here. */
-	potad_zone_drain_caches();
 	/*
 	 * Blocks freed while referenced release their descriptors with the
 	 * last reference, and memory spaces after a grace period.

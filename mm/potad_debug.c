@@ -37,8 +37,6 @@
  *				from the zone instances (needs no init)
  *	zalloc_dma32 SHIFT	the same with GFP_DMA32
  *	zfree PHYS		potad_free_mem() of the zone block at PHYS
- *	zshrink			potad_zone_shrink_all(): the per-cpu caches
- *				emptied, every entirely free chunk given back
  * A command that fails makes write() fail with its error code.  Reading
  * "test" shows the last block allocated, the last lookup, the instance's
  * counters and its blocks, then the last zone block allocated ("zlast
@@ -299,10 +297,6 @@ static int potad_dbg_cmd(const char *cmd, int n, unsigned long a,
 	if ((!strcmp(cmd, "zalloc") || !strcmp(cmd, "zalloc_dma32") ||
 	     !strcmp(cmd, "zfree")) && n == 2)
 		return potad_dbg_zone_cmd(cmd, a);
-	if (!strcmp(cmd, "zshrink") && n == 1) {
-		potad_zone_shrink_all();
-		return 0;
-	}
 
 	if (!strcmp(cmd, "init") && n == 3) {
 		potad_dbg_destroy();

@@ -107,7 +107,6 @@ struct potad_request {
 int potad_parse_request(const char *s, struct potad_request *req);
 struct potad *potad_zone_of(phys_addr_t phys);
 struct potad *potad_zone_overlapping(unsigned long pfn, unsigned long nr);
-void potad_zone_drain_caches(void);
 struct potad *potad_zone_sub(struct potad *pa);
 void potad_zone_put_dead(struct potad_desc *desc);
 /* Chunks of a zone's sub-page instance, in the zone instance's index. */

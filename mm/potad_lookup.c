@@ -353,16 +353,10 @@ struct potad_desc *__potad_index_get(struct potad *pa, unsigned long unit)
 
 	lockdep_assert_held(&pa->lock);
 	desc = mas_walk(&mas);
-	if (!desc || xa_is_value(desc) ||
-	    READ_ONCE(desc->state) != POTAD_DESC_LIVE)
+	if (!desc || xa_is_value(desc) || desc->state != POTAD_DESC_LIVE)
 		return NULL;
-	/*
-	 * Live, so the allocation's reference is held, unless a zone
-	 * instance's per-cpu cache is taking the block (mm/potad_zone.c),
-	 * which it does without this lock.
-	 */
-	if (!refcount_inc_not_zero(&desc->refs))
-		return NULL;
+	/* Live: the allocation's reference is held. */
+	refcount_inc(&desc->refs);
 	return desc;
 }
 
@@ -607,10 +601,6 @@ struct potad_desc *potad_lookup(phys_addr_t phys)
 		if (xa_is_value(desc))
 			return NULL;
 	}
-	/* Freed into a per-cpu cache, where it keeps its entry: not found. */
-	if (desc && (pa->flags & POTAD_ZONE) &&
-	    READ_ONCE(desc->state) == POTAD_DESC_CACHED)
-		return NULL;
 	return desc;
 }
 EXPORT_SYMBOL_GPL(potad_lookup);

@@ -87,7 +87,6 @@
 
 #include <kunit/visibility.h>
 #include <linux/bitmap.h>
-#include <linux/cpuhotplug.h>
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
@@ -102,7 +101,6 @@
 #include <linux/mmzone.h>
 #include <linux/overflow.h>
 #include <linux/nodemask.h>
-#include <linux/percpu.h>
 #include <linux/potad.h>
 #include <linux/seq_file.h>
 #include <linux/shrinker.h>
@@ -168,7 +166,6 @@ struct potad_pool_ops {
  *	them, even if a reference defers their return to the free space).
  * @refills: Chunks taken.
  * @returns: Chunks given back.
- * @pcp: The per-cpu caches of freed blocks (struct potad_pcp), or NULL.
  */
 struct potad_pool {
 	struct potad pa;
@@ -185,32 +182,6 @@ struct potad_pool {
 	atomic_long_t held_free;
 	atomic_long_t refills;
 	atomic_long_t returns;
-	struct potad_pcp __percpu *pcp;
-};
-
-/* Orders a per-cpu cache keeps: up to MAX_PAGE_ORDER (4 KB units). */
-#define POTAD_PCP_ORDERS	(MAX_PAGE_ORDER + 1)
-
-/*
- * Blocks of an order a per-cpu cache keeps: 16 of order 0, halving with
- * each order, at least one.
- */
-#define POTAD_PCP_HIGH(order)	max(1U, 16U >> (order))
-
-/**
- * struct potad_pcp - A CPU's cache of freed blocks of one pool.
- * @lock: Protects the rest.  Taken on the CPU that owns the cache, and by
- *	whoever drains it (the shrinker, CPU hotplug, a failing allocation).
- * @units: Units of the blocks cached.
- * @count: Blocks cached, by order.
- * @head: The blocks cached, by order: a stack linked through
- *	@desc->rcu.next, newest first.
- */
-struct potad_pcp {
-	spinlock_t lock;	/* on the owning CPU, or draining */
-	unsigned long units;
-	u8 count[POTAD_PCP_ORDERS];
-	struct potad_desc *head[POTAD_PCP_ORDERS];
 };
 
 /**
@@ -922,223 +893,6 @@ static int potad_fit_top(struct potad_pool *pool, unsigned int order,
 }
 
 /*
- * The per-cpu caches.
- *
- * A block freed with potad_free_mem() whose order a cache keeps, and that
- * nobody else holds a reference on, is not freed into its instance but
- * kept, descriptor and index entry included, in the cache of the CPU
- * freeing it: the next allocation of that type and order in that zone on
- * that CPU takes it back without the instance lock, the slab, the index
- * or an RCU callback.  From the instance's point of view it stays
- * allocated; its descriptor is %POTAD_DESC_CACHED with no reference, so
- * potad_lookup() does not return it and no reference can be taken on it.
- * /proc/meminfo counts it as free.  A full cache of an order is emptied
- * into the instance before the block goes in; the shrinker, CPU hotplug,
- * and an allocation about to fail empty every cache (potad_pcp_drain()).
- */
-
-/* Free a block taken out of a cache into its instance. */
-static void potad_pcp_release(struct potad_pool *pool, struct potad_desc *desc)
-{
-	unsigned long start = desc->start, nr = potad_desc_units(desc);
-
-	refcount_set(&desc->refs, 1);
-	WRITE_ONCE(desc->state, POTAD_DESC_LIVE);
-	potad_pool_account(pool, start, nr, 1);
-	if (potad_free(&pool->pa, desc)) {
-		potad_pool_account(pool, start, nr, -1);
-		return;
-	}
-	potad_pool_return_freed(pool, start, nr);
-}
-
-static void potad_pcp_release_list(struct potad_pool *pool,
-				   struct potad_desc *desc)
-{
-	while (desc) {
-		struct potad_desc *next = desc->rcu.next ?
-			container_of(desc->rcu.next, struct potad_desc, rcu) :
-			NULL;
-
-		potad_pcp_release(pool, desc);
-		desc = next;
-	}
-}
-
-/* Empty the cache of @pool on @cpu into the instance.  True if it held any. */
-static bool potad_pcp_drain_cpu(struct potad_pool *pool, unsigned int cpu)
-{
-	struct potad_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
-	struct potad_desc *list[POTAD_PCP_ORDERS];
-	unsigned long flags;
-	unsigned int k;
-
-	if (!data_race(pcp->units)) /* a hint: drains race with frees anyway */
-		return false;
-	spin_lock_irqsave(&pcp->lock, flags);
-	for (k = 0; k < POTAD_PCP_ORDERS; k++) {
-		list[k] = pcp->head[k];
-		pcp->head[k] = NULL;
-		pcp->count[k] = 0;
-	}
-	pcp->units = 0;
-	spin_unlock_irqrestore(&pcp->lock, flags);
-	for (k = 0; k < POTAD_PCP_ORDERS; k++)
-		potad_pcp_release_list(pool, list[k]);
-	return true;
-}
-
-/*
- * Empty the caches of @cpu, or of every CPU (@cpu == -1), sub-page pools
- * first (they may leave chunks of the zone instance free).  True if any
- * held a block.
- */
-static bool potad_pcp_drain(int cpu)
-{
-	struct potad_zone_inst *zi;
-	bool any = false;
-	unsigned int c;
-
-	for (zi = potad_next_extent(NULL); zi; zi = potad_next_extent(zi)) {
-		for_each_possible_cpu(c)
-			if (cpu < 0 || c == cpu)
-				any |= potad_pcp_drain_cpu(&zi->sub, c);
-		for_each_possible_cpu(c)
-			if (cpu < 0 || c == cpu)
-				any |= potad_pcp_drain_cpu(&zi->main, c);
-	}
-	return any;
-}
-
-/* Units the caches of @pool hold, on every CPU. */
-static unsigned long potad_pcp_units(struct potad_pool *pool)
-{
-	unsigned long units = 0;
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		units += data_race(per_cpu_ptr(pool->pcp, cpu)->units); /* a sum for reports */
-	return units;
-}
-
-/*
- * Keep @desc, being freed, in this CPU's cache of its pool.  False if it
- * cannot be kept (an order not cached, in part freed, referenced, or the
- * pool above its high mark): then it is freed as usual.
- */
-static bool potad_pcp_put(struct potad_pool *pool, struct potad_desc *desc)
-{
-	unsigned long nr = potad_desc_units(desc), flags;
-	struct potad_desc *flush = NULL;
-	unsigned int order = desc->order;
-	struct potad_pcp *pcp;
-
-	/* Above the high mark, freed memory is on its way back instead. */
-	if (order >= POTAD_PCP_ORDERS || READ_ONCE(desc->nr_live) != nr ||
-	    READ_ONCE(desc->state) != POTAD_DESC_LIVE ||
-	    (READ_ONCE(desc->flags) & POTAD_DESC_DEFERRED) ||
-	    potad_pool_above_high(pool))
-		return false;
-	/*
-	 * No new reference once it is cached (potad_desc_tryget() and
-	 * __potad_index_get() want it live), none left: then it is ours.
-	 */
-	WRITE_ONCE(desc->state, POTAD_DESC_CACHED);
-	smp_mb(); /* the state before the count, as in potad_desc_tryget() */
-	if (!refcount_dec_if_one(&desc->refs)) {
-		WRITE_ONCE(desc->state, POTAD_DESC_LIVE);
-		return false;
-	}
-	if (want_init_on_free())
-		potad_clear_block(desc, nr, GFP_NOWAIT);
-	/* Any CPU's cache will do if we move: it has its own lock. */
-	pcp = raw_cpu_ptr(pool->pcp);
-	spin_lock_irqsave(&pcp->lock, flags);
-	if (pcp->count[order] >= POTAD_PCP_HIGH(order)) {
-		flush = pcp->head[order];
-		pcp->units -= (unsigned long)pcp->count[order] << order;
-		pcp->count[order] = 0;
-		pcp->head[order] = NULL;
-	}
-	desc->rcu.next = pcp->head[order] ? &pcp->head[order]->rcu : NULL;
-	pcp->head[order] = desc;
-	pcp->count[order]++;
-	pcp->units += nr;
-	spin_unlock_irqrestore(&pcp->lock, flags);
-	potad_pcp_release_list(pool, flush);
-	return true;
-}
-
-/*
- * A block of @type and @order from this CPU's cache of the first zone
- * @gfp may use on @nid, for @owner; NULL if it has none.
- */
-static struct potad_desc *potad_pcp_get(const struct potad_type *type,
-					unsigned int order, gfp_t gfp, int nid,
-					bool sub, void *owner)
-{
-	struct potad_zone_inst *zi;
-	struct potad_desc *desc;
-	struct potad_pool *pool;
-	struct potad_pcp *pcp;
-	struct zoneref *z;
-	unsigned long flags;
-
-	if (order >= POTAD_PCP_ORDERS)
-		return NULL;
-	gfp &= ~__GFP_MOVABLE;
-	z = first_zones_zonelist(node_zonelist(nid, gfp), gfp_zone(gfp), NULL);
-	if (!zonelist_zone(z))
-		return NULL;
-	zi = potad_zone_inst(zonelist_zone(z));
-	if (!zi)
-		return NULL;
-	pool = sub ? &zi->sub : &zi->main;
-	pcp = raw_cpu_ptr(pool->pcp);
-	if (!data_race(pcp->count[order])) /* a hint: the lock decides */
-		return NULL;
-	spin_lock_irqsave(&pcp->lock, flags);
-	desc = pcp->head[order];
-	if (desc && desc->type == type) {
-		pcp->head[order] = desc->rcu.next ?
-			container_of(desc->rcu.next, struct potad_desc, rcu) :
-			NULL;
-		pcp->count[order]--;
-		pcp->units -= potad_desc_units(desc);
-	} else {
-		desc = NULL;
-	}
-	spin_unlock_irqrestore(&pcp->lock, flags);
-	if (!desc)
-		return NULL;
-	desc->owner = owner;
-	desc->rcu.next = NULL;
-	refcount_set(&desc->refs, 1);
-	/* Set up before a lookup can take a reference. */
-	smp_store_release(&desc->state, POTAD_DESC_LIVE);
-	return desc;
-}
-
-static int potad_pcp_cpu_dead(unsigned int cpu)
-{
-	potad_pcp_drain(cpu);
-	return 0;
-}
-
-/**
- * potad_zone_drain_caches() - Empty every per-cpu cache into its instance.
- *
- * For potad_type_unregister(), whose type's blocks a cache may keep, and
- * for tests that look at what an instance holds after frees.
- *
- * Context: Any context where a spinlock_t may be taken.
- */
-void potad_zone_drain_caches(void)
-{
-	potad_pcp_drain(-1);
-}
-
-/*
  * One pass over the zonelist, without refilling, in the zone instances
  * or (@sub) their sub-page instances, splitting free blocks of at most
  * order @top (see potad_fit_top()): 0, -ENOSPC, ...
@@ -1241,9 +995,6 @@ struct potad_desc *potad_alloc_node(const struct potad_type *type,
 	}
 	if (nid == NUMA_NO_NODE)
 		nid = numa_mem_id();
-	desc = potad_pcp_get(type, order, gfp, nid, sub, owner);
-	if (desc)
-		goto got;
 	desc = potad_desc_new(type, gfp & GFP_RECLAIM_MASK);
 	if (IS_ERR(desc)) {
 		if (type != &potad_subpage_type)
@@ -1275,10 +1026,6 @@ struct potad_desc *potad_alloc_node(const struct potad_type *type,
 	if (ret == -ENOSPC && refillable && !sub)
 		ret = potad_alloc_zonelist(desc, type, order, gfp, nid, owner,
 					   false, POTAD_NR_ORDERS);
-	/* What the per-cpu caches keep is free memory too. */
-	if (ret == -ENOSPC && potad_pcp_drain(-1))
-		ret = potad_alloc_zonelist(desc, type, order, gfp, nid, owner,
-					   sub, POTAD_NR_ORDERS);
 	if (ret)
 		goto fail;
 	pool = container_of(desc->potad, struct potad_pool, pa);
@@ -1286,7 +1033,6 @@ struct potad_desc *potad_alloc_node(const struct potad_type *type,
 	/* A chunk is not a user's block: its sub-page blocks are zeroed. */
 	if (type == &potad_subpage_type)
 		return desc;
-got:
 	if (want_init_on_alloc(gfp))
 		potad_clear_block(desc, potad_desc_units(desc), gfp);
 	count_vm_event(POTAD_ALLOC);
@@ -1337,10 +1083,6 @@ int potad_free_mem(struct potad_desc *desc)
 	start = desc->start;
 	nr = potad_desc_units(desc);
 	chunk = desc->type == &potad_subpage_type;
-	if (!chunk && potad_pcp_put(pool, desc)) {
-		count_vm_event(POTAD_FREE);
-		return 0;
-	}
 	/*
 	 * As the buddy allocator does with init_on_free, without sleeping;
 	 * a chunk's sub-page blocks were zeroed one by one.  A block someone
@@ -1485,9 +1227,6 @@ static unsigned long potad_shrink_count(struct shrinker *shrinker,
 
 	for (zi = potad_next_extent(NULL); zi; zi = potad_next_extent(zi)) {
 		count += potad_pool_count(&zi->main);
-		/* Cached blocks may leave elastic blocks free once drained. */
-		if (atomic_long_read(&zi->main.nr_held))
-			count += potad_pcp_units(&zi->main);
 		if (atomic_long_read(&zi->main.nr_held) &&
 		    potad_pool_count(&zi->sub) >= POTAD_ELASTIC_PAGES)
 			count += POTAD_ELASTIC_PAGES;
@@ -1521,7 +1260,6 @@ static unsigned long potad_shrink_scan(struct shrinker *shrinker,
 	struct potad_zone_inst *zi;
 	unsigned long freed = 0;
 
-	potad_pcp_drain(-1);
 	for (zi = potad_next_extent(NULL); zi; zi = potad_next_extent(zi)) {
 		if (freed >= sc->nr_to_scan)
 			break;
@@ -1540,9 +1278,8 @@ static unsigned long potad_shrink_scan(struct shrinker *shrinker,
  * potad_zone_shrink_all() - Give back every entirely free chunk.
  *
  * What the shrinker does under memory pressure, for every zone at once:
- * the per-cpu caches are emptied into their instances, entirely free
- * chunks of the sub-page instances go back to their zone instances, then
- * entirely free elastic blocks to the buddy allocator.
+ * entirely free chunks of the sub-page instances go back to their zone
+ * instances, then entirely free elastic blocks to the buddy allocator.
  *
  * Context: Process context, may sleep.
  * Return: Pages given back to the buddy allocator.
@@ -1552,7 +1289,6 @@ unsigned long potad_zone_shrink_all(void)
 	struct potad_zone_inst *zi;
 	unsigned long freed = 0;
 
-	potad_pcp_drain(-1);
 	for (zi = potad_next_extent(NULL); zi; zi = potad_next_extent(zi)) {
 		WRITE_ONCE(zi->sub.shrink_cursor, 0);
 		potad_pool_shrink(&zi->sub, ULONG_MAX);
@@ -1581,10 +1317,8 @@ void potad_report_meminfo(struct seq_file *m)
 
 	for (zi = potad_next_extent(NULL); zi; zi = potad_next_extent(zi)) {
 		total += potad_peek(&zi->main.pa.stats.units_total);
-		free += potad_peek(&zi->main.pa.stats.units_free) +
-			potad_pcp_units(&zi->main);
-		sub_free += potad_peek(&zi->sub.pa.stats.units_free) +
-			    potad_pcp_units(&zi->sub);
+		free += potad_peek(&zi->main.pa.stats.units_free);
+		sub_free += potad_peek(&zi->sub.pa.stats.units_free);
 		reserved += zi->reserved;
 	}
 	seq_printf(m, "PotadTotal:     %8lu kB\n", total << (PAGE_SHIFT - 10));
@@ -1660,7 +1394,6 @@ static int potad_pool_setup(struct potad_pool *pool,
 			    unsigned int chunk_shift,
 			    const struct potad_pool_ops *ops, long high)
 {
-	unsigned int cpu;
 	int ret;
 
 	pool->zi = zi;
@@ -1675,19 +1408,11 @@ static int potad_pool_setup(struct potad_pool *pool,
 		ret = -ENOMEM;
 		goto fail;
 	}
-	pool->pcp = alloc_percpu(struct potad_pcp);
-	if (!pool->pcp) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	for_each_possible_cpu(cpu)
-		spin_lock_init(&per_cpu_ptr(pool->pcp, cpu)->lock);
 	ret = potad_init(&pool->pa, name, POTAD_MEMORY | POTAD_ZONE, unit_shift,
 			 base, span, order);
 	if (!ret)
 		return 0;
 fail:
-	free_percpu(pool->pcp);
 	bitmap_free(pool->held);
 	bitmap_free(pool->claimed);
 	return ret;
@@ -1696,7 +1421,6 @@ fail:
 static void potad_pool_teardown(struct potad_pool *pool)
 {
 	potad_destroy(&pool->pa);
-	free_percpu(pool->pcp);
 	bitmap_free(pool->held);
 	bitmap_free(pool->claimed);
 }
@@ -1893,11 +1617,8 @@ static int __init potad_zones_init(void)
 	}
 	shrinker = shrinker_alloc(0, "potad-zones");
 	if (shrinker) {
-		/*
-		 * The default batch: each scan gives back at least a whole
-		 * elastic block, so a small batch over-reclaims by at most
-		 * one, and what is left after reclaim's last batch is less.
-		 */
+		/* Whole blocks go back: ask for one at a time. */
+		shrinker->batch = POTAD_ELASTIC_PAGES;
 		/*
 		 * seeks = 0: what it holds is free memory, which costs
 		 * nothing to rebuild, so reclaim asks for half of it from its
@@ -1912,10 +1633,6 @@ static int __init potad_zones_init(void)
 		pr_warn("no shrinker: free elastic memory goes back only on frees\n");
 	}
 	hotplug_memory_notifier(potad_memory_callback, DEFAULT_CALLBACK_PRI);
-	/* A dead CPU's caches go back (run on a live CPU, after it died). */
-	if (cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/potad:dead",
-				      NULL, potad_pcp_cpu_dead) < 0)
-		pr_warn("no CPU hotplug state: a dead CPU's caches stay until the shrinker runs\n");
 	return 0;
 }
 core_initcall(potad_zones_init);

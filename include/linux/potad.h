@@ -123,10 +123,7 @@ struct potad_type {
  * @state: %POTAD_DESC_LIVE while the block is allocated,
  *	%POTAD_DESC_DEAD once it is freed until the descriptor is released,
  *	%POTAD_DESC_FREE before the first allocation (zeroed memory) and
- *	after the release, %POTAD_DESC_CACHED while a zone instance's
- *	per-cpu cache keeps the freed block for the next allocation of its
- *	type and order (mm/potad_zone.c, which also writes it).  Written by
- *	mm/potad.c and mm/potad_zone.c only.
+ *	after the release.  Written by mm/potad.c only.
  * @flags: Internal to mm/potad*.c (%POTAD_DESC_INDEXED,
  *	%POTAD_DESC_DEFERRED).
  * @refs: Internal: one reference for the allocation, one per
@@ -155,7 +152,6 @@ struct potad_desc {
 #define POTAD_DESC_FREE		0x00
 #define POTAD_DESC_LIVE		0xa1
 #define POTAD_DESC_DEAD		0xde
-#define POTAD_DESC_CACHED	0xca
 
 /* The block's live units are in the instance's index (always, for memory). */
 #define POTAD_DESC_INDEXED	0x1

@@ -1319,17 +1319,6 @@ struct potad *potad_zone_overlapping(unsigned long pfn, unsigned long nr)
 	return zone && potad_overlaps(zone, pfn, nr) ? zone : NULL;
 }
 
-/* No zones, so no per-cpu caches. */
-void potad_zone_drain_caches(void)
-{
-}
-
-/* debugfs "zshrink": no zones, nothing to give back. */
-unsigned long potad_zone_shrink_all(void)
-{
-	return 0;
-}
-
 void potad_zone_debugfs(struct dentry *dir)
 {
 }

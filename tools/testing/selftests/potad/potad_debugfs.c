@@ -443,16 +443,6 @@ static int run_shrinkers(void)
 	return ret;
 }
 
-/*
- * A known start for a zone test: the shrinkers, then every per-cpu cache
- * emptied and every entirely free chunk given back, which the shrinkers
- * leave when reclaim's batches round what is left down to nothing.
- */
-static int reset_zones(void)
-{
-	return run_shrinkers() || cmd("zshrink") ? -1 : 0;
-}
-
 static int cmdline_has(const char *s)
 {
 	char buf[4096] = "";
@@ -525,7 +515,7 @@ TEST(zone_refill_return_shrink)
 
 	if (access(POTAD_TEST, W_OK))
 		SKIP(return, "%s missing", POTAD_TEST);
-	ASSERT_EQ(0, reset_zones());
+	ASSERT_EQ(0, run_shrinkers());
 	total = proc_value("/proc/meminfo", "PotadTotal:");
 	refills = event("potad_refill");
 	returns = event("potad_return");
@@ -775,7 +765,7 @@ TEST(zone_memory_hotplug)
 	ASSERT_EQ(0, elastic);
 
 	/* The buddy allocator hands out onlined memory last: fill until then. */
-	ASSERT_EQ(0, reset_zones());
+	ASSERT_EQ(0, run_shrinkers());
 	total = proc_value("/proc/meminfo", "PotadTotal:");
 	while (nr < 4096 && in < 0) {
 		if (cmd("zalloc 22"))
@@ -846,7 +836,7 @@ TEST(zone_memory_pressure)
 	if (access(POTAD_TEST, W_OK) || access(HUGE_2M_DIR, W_OK))
 		SKIP(return, "no debugfs test file or no 2 MB huge pages");
 	ASSERT_EQ(0, read_long(HUGE_2M_DIR "/nr_hugepages"));
-	ASSERT_EQ(0, reset_zones());
+	ASSERT_EQ(0, run_shrinkers());
 	reserved = proc_value("/proc/meminfo", "PotadReserved:");
 	ASSERT_EQ(reserved, proc_value("/proc/meminfo", "PotadTotal:"));
 	/* Three 4 MB blocks refilled and freed: the high mark keeps two. */
