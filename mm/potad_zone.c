@@ -520,16 +520,15 @@ struct potad *potad_zone_of(phys_addr_t phys)
  * The first zone instance holding memory in pfns [@pfn, @pfn + @nr), or
  * NULL: for the directory's check that another instance does not add it,
  * and for offlining.  Every extent is asked (a range may cross several
- * that memory hotplug added); both callers are rare.  Takes each
- * overlapping instance's lock in turn (potad_overlaps()).
+ * that memory hotplug added); both callers are rare.  potad_overlaps()
+ * skips an extent whose span misses the range without its lock.
  */
 struct potad *potad_zone_overlapping(unsigned long pfn, unsigned long nr)
 {
 	struct potad_zone_inst *zi = NULL;
 
 	while ((zi = potad_next_extent(zi)))
-		if (pfn < zi->end_pfn && pfn + nr > zi->start_pfn &&
-		    potad_overlaps(&zi->main.pa, pfn, nr))
+		if (potad_overlaps(&zi->main.pa, pfn, nr))
 			return &zi->main.pa;
 	return NULL;
 }
