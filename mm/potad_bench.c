@@ -31,6 +31,7 @@
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/seq_buf.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -278,8 +279,8 @@ free:
 static int potad_bench_run(unsigned long nr, unsigned long nr_probe)
 {
 	u64 res[POTAD_BL_NR];
+	struct seq_buf sb;
 	char *out;
-	size_t len = 0;
 	int ret, how;
 
 	out = kzalloc(PAGE_SIZE, GFP_KERNEL);
@@ -290,20 +291,19 @@ static int potad_bench_run(unsigned long nr, unsigned long nr_probe)
 		kfree(out);
 		return ret;
 	}
-	len += scnprintf(out + len, PAGE_SIZE - len,
-			 "live_blocks %lu lookups %lu rounds %d\n", nr,
-			 nr_probe, POTAD_BENCH_ROUNDS);
+	seq_buf_init(&sb, out, PAGE_SIZE);
+	seq_buf_printf(&sb, "live_blocks %lu lookups %lu rounds %d\n", nr,
+		       nr_probe, POTAD_BENCH_ROUNDS);
 	for (how = 0; how <= POTAD_BL_FOLIO; how++)
-		len += scnprintf(out + len, PAGE_SIZE - len,
-				 "%-16s %llu.%llu ns\n", potad_bench_names[how],
-				 div_u64(res[how], 10), res[how] % 10);
-	len += scnprintf(out + len, PAGE_SIZE - len,
-			 "%-16s %llu.%llu ns (memory, indexed)\n", "alloc+free",
-			 div_u64(res[POTAD_BL_INDEXED], 10),
-			 res[POTAD_BL_INDEXED] % 10);
-	scnprintf(out + len, PAGE_SIZE - len,
-		  "%-16s %llu.%llu ns (abstract, no index)\n", "alloc+free",
-		  div_u64(res[POTAD_BL_PLAIN], 10), res[POTAD_BL_PLAIN] % 10);
+		seq_buf_printf(&sb, "%-16s %llu.%llu ns\n",
+			       potad_bench_names[how], div_u64(res[how], 10),
+			       res[how] % 10);
+	seq_buf_printf(&sb, "%-16s %llu.%llu ns (memory, indexed)\n",
+		       "alloc+free", div_u64(res[POTAD_BL_INDEXED], 10),
+		       res[POTAD_BL_INDEXED] % 10);
+	seq_buf_printf(&sb, "%-16s %llu.%llu ns (abstract, no index)\n",
+		       "alloc+free", div_u64(res[POTAD_BL_PLAIN], 10),
+		       res[POTAD_BL_PLAIN] % 10);
 	mutex_lock(&potad_bench_lock);
 	swap(potad_bench_out, out);
 	mutex_unlock(&potad_bench_lock);

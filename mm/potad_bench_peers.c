@@ -52,6 +52,7 @@
 #include <linux/prandom.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/seq_buf.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -90,7 +91,7 @@ static const char * const potad_peer_names[] = {
 
 struct potad_peers {
 	char *out;
-	size_t len;
+	struct seq_buf s;		/* the table, in @out */
 	struct gen_pool *pool;		/* over @pool_block, or NULL */
 	struct potad_desc *pool_block;
 	void **objs;			/* batch and churn objects */
@@ -110,8 +111,7 @@ static __printf(2, 3) void peers_print(struct potad_peers *b,
 	va_list args;
 
 	va_start(args, fmt);
-	b->len += vscnprintf(b->out + b->len, POTAD_PEERS_OUT - b->len, fmt,
-			     args);
+	seq_buf_vprintf(&b->s, fmt, args);
 	va_end(args);
 }
 
@@ -859,6 +859,7 @@ static int potad_peers_run(unsigned long *sizes, int nr)
 	ret = potad_type_register(&potad_peers_type);
 	if (ret)
 		goto free;
+	seq_buf_init(&b->s, b->out, POTAD_PEERS_OUT);
 
 	peers_print(b, "POTAD/peer ratios, %d rounds after a warm-up; %u CPUs online\n",
 		    POTAD_PEERS_ROUNDS, num_online_cpus());
