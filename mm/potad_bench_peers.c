@@ -622,6 +622,11 @@ static void peers_churn(struct potad_peers *b, enum potad_peer peer,
 
 	memset(res, 0, sizeof(*res));
 	prandom_seed_state(&c.rnd, 42);
+	/*
+	 * Free elastic blocks POTAD kept from the rows before would be
+	 * memory outside the hog's 256 MB: back to the buddy allocator.
+	 */
+	potad_zone_shrink_all();
 	peers_hog(&hog, POTAD_PEERS_WORKING);
 	for (op = 0; c.pages < c.target && op < b->nr_objs; op++)
 		peers_churn_step(b, peer, &c);
