@@ -1328,19 +1328,22 @@ static void lk_holes_cleanup(void *data)
  * Frees that cannot get a maple-tree node leave placeholders; the work
  * item replaces them, allocations may reuse them first, and index_holes
  * comes back to zero (fault injection: fail_potad_index).  The work item
- * is held off until the placeholders have been seen.
+ * is held off until the placeholders have been seen.  Only blocks of
+ * POTAD_CHUNK_SHIFT and above have maple-tree entries: a small block
+ * allocated inside a placeholder lives in its chunk's array.
  */
 static void potad_test_lookup_holes(struct kunit *test)
 {
+	const unsigned long big = BIT(POTAD_CHUNK_SHIFT);
 	struct potad *pa = test_instance(test, "lk", POTAD_MEMORY, PAGE_SHIFT,
-					 LK_BASE, 64);
+					 LK_BASE, 8 * big);
 	struct potad_desc *d[4], *e;
 	struct potad_stats st;
 	unsigned int i;
 
-	KUNIT_ASSERT_EQ(test, potad_add_range(pa, LK_BASE, 64), 0);
+	KUNIT_ASSERT_EQ(test, potad_add_range(pa, LK_BASE, 8 * big), 0);
 	for (i = 0; i < ARRAY_SIZE(d); i++)
-		d[i] = alloc_ok(test, pa, 3);
+		d[i] = alloc_ok(test, pa, POTAD_CHUNK_SHIFT);
 	disable_work_sync(&pa->index_work);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lk_holes_cleanup,
 							pa), 0);
@@ -1354,7 +1357,7 @@ static void potad_test_lookup_holes(struct kunit *test)
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.index_holes, (unsigned long)ARRAY_SIZE(d));
 	KUNIT_EXPECT_EQ(test, st.units_allocated, 0UL);
-	expect_no_block(test, LK_PHYS(LK_BASE), 32 * PAGE_SIZE);
+	expect_no_block(test, LK_PHYS(LK_BASE), 4 * big * PAGE_SIZE);
 	/* Part of a placeholder reused before the work runs. */
 	e = potad_alloc_at(pa, &test_plain_type, LK_BASE + 2, 1, NULL,
 			   GFP_KERNEL);
@@ -1368,9 +1371,9 @@ static void potad_test_lookup_holes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.index_holes, 0UL);
 	expect_block(test, e);
 	expect_no_block(test, LK_PHYS(LK_BASE), 2 * PAGE_SIZE);
-	expect_no_block(test, LK_PHYS(LK_BASE + 4), 28 * PAGE_SIZE);
+	expect_no_block(test, LK_PHYS(LK_BASE + 4), (4 * big - 4) * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, potad_free(pa, e), 0);
-	KUNIT_EXPECT_EQ(test, nr_free(pa, 6), 1UL);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, POTAD_CHUNK_SHIFT + 3), 1UL);
 }
 
 /*
@@ -1379,18 +1382,19 @@ static void potad_test_lookup_holes(struct kunit *test)
  */
 static void potad_test_lookup_holes_lost(struct kunit *test)
 {
+	const unsigned int order = POTAD_CHUNK_SHIFT;
 	struct potad *pa = test_instance(test, "lk", POTAD_MEMORY, PAGE_SHIFT,
-					 LK_BASE, 512);
+					 LK_BASE, 256UL << order);
 	struct potad_desc **d;
 	struct potad_stats st;
 	unsigned int i, n = 200;
 
 	d = kunit_kcalloc(test, n, sizeof(*d), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, d);
-	KUNIT_ASSERT_EQ(test, potad_add_range(pa, LK_BASE, 512), 0);
+	KUNIT_ASSERT_EQ(test, potad_add_range(pa, LK_BASE, 256UL << order), 0);
 	for (i = 0; i < n; i++) {
-		d[i] = alloc_ok(test, pa, 0);
-		KUNIT_ASSERT_EQ(test, d[i]->start, LK_BASE + i);
+		d[i] = alloc_ok(test, pa, order);
+		KUNIT_ASSERT_EQ(test, d[i]->start, LK_BASE + ((unsigned long)i << order));
 	}
 	disable_work_sync(&pa->index_work);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lk_holes_cleanup,
@@ -1416,11 +1420,13 @@ static void potad_test_lookup_holes_lost(struct kunit *test)
 		if (i % 2)
 			expect_block(test, d[i]);
 		else
-			expect_no_block(test, LK_PHYS(LK_BASE + i), PAGE_SIZE);
+			expect_no_block(test,
+					LK_PHYS(LK_BASE + ((unsigned long)i << order)),
+					PAGE_SIZE << order);
 	}
 	for (i = 1; i < n; i += 2)
 		KUNIT_EXPECT_EQ(test, potad_free(pa, d[i]), 0);
-	KUNIT_EXPECT_EQ(test, nr_free(pa, 9), 1UL);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, order + 8), 1UL);
 }
 #else
 static void potad_test_lookup_holes(struct kunit *test)

@@ -893,6 +893,29 @@ out:
 }
 EXPORT_SYMBOL_GPL(potad_add_range_gfp);
 
+/*
+ * After [off, end) left the space: the chunks of the index it touched that
+ * no range touches any more have no use for their arrays.
+ */
+static void __potad_drop_chunks(struct potad *pa, unsigned long off,
+				unsigned long end)
+{
+	unsigned long c = (pa->base + off) >> POTAD_CHUNK_SHIFT;
+	unsigned long last = (pa->base + end - 1) >> POTAD_CHUNK_SHIFT;
+	unsigned long first, stop;
+	struct potad_range *r;
+
+	for (; c <= last; c++) {
+		/* The chunk's units inside the space, as offsets. */
+		first = max(c << POTAD_CHUNK_SHIFT, pa->base) - pa->base;
+		stop = min((c + 1) << POTAD_CHUNK_SHIFT,
+			   pa->base + pa->span) - pa->base;
+		r = __potad_range_after(pa, first);
+		if (!r || r->start >= stop)
+			__potad_index_drop_chunk(pa, c << POTAD_CHUNK_SHIFT);
+	}
+}
+
 /* potad_withdraw_range_gfp(), or potad_take_range() with @keep_retired. */
 static int potad_withdraw(struct potad *pa, unsigned long start,
 			  unsigned long nr, gfp_t gfp, bool keep_retired)
@@ -970,6 +993,8 @@ static int potad_withdraw(struct potad *pa, unsigned long start,
 	pa->stats.units_total -= nr;
 	pa->stats.units_free -= nr - nr_retired;
 	pa->stats.units_retired -= nr_retired;
+	if (pa->stats.index_chunks)
+		__potad_drop_chunks(pa, off, end);
 unlock:
 	spin_unlock_irqrestore(&pa->lock, flags);
 	potad_dir_finish(pa, &dir, false, ret);
@@ -1169,11 +1194,12 @@ static int __potad_alloc(struct potad *pa, struct potad_desc *desc,
 			 unsigned int order, unsigned int top, void *owner,
 			 gfp_t gfp)
 {
-	MA_STATE(mas, &pa->index, 0, 0);
+	struct potad_index_op op;
 	unsigned long off, boff, flags;
 	unsigned int k, tries = 0;
 	int ret;
 
+	potad_index_op_init(&op, pa);
 retry:
 	ret = 0;
 	spin_lock_irqsave(&pa->lock, flags);
@@ -1204,7 +1230,7 @@ retry:
 	desc->flags = (pa->flags & POTAD_MEMORY) ? POTAD_DESC_INDEXED : 0;
 	refcount_set(&desc->refs, 1);
 	desc->state = POTAD_DESC_LIVE;
-	ret = __potad_index_store(pa, &mas, desc, desc->start, BIT(order));
+	ret = __potad_index_store(pa, &op, desc);
 	if (ret) {
 		/* Never visible: the block goes back, @desc reusable. */
 		desc->state = POTAD_DESC_FREE;
@@ -1216,9 +1242,9 @@ retry:
 	pa->stats.nr_allocs++;
 unlock:
 	spin_unlock_irqrestore(&pa->lock, flags);
-	if (ret == -ENOMEM && potad_index_retry(&mas, gfp, &tries))
+	if (ret == -ENOMEM && potad_index_retry(&op, gfp, &tries))
 		goto retry;
-	mas_destroy(&mas);
+	potad_index_op_done(&op);
 	return ret;
 }
 
@@ -1493,13 +1519,14 @@ static int potad_free_units(struct potad *pa, struct potad_desc *desc,
 			    unsigned long start, unsigned long nr, bool whole,
 			    gfp_t gfp)
 {
-	MA_STATE(mas, &pa->index, 0, 0);
 	struct potad_deferred *dfr = NULL;
+	struct potad_index_op op;
 	unsigned long flags, off;
 	unsigned int tries = 0;
 	bool release = false, referenced, need_dfr = false;
 	int ret;
 
+	potad_index_op_init(&op, pa);
 retry:
 	ret = -EINVAL;
 	spin_lock_irqsave(&pa->lock, flags);
@@ -1527,7 +1554,7 @@ retry:
 			      pa->name, desc->start))
 			goto unlock;
 		/* Never fails: the entry is exactly the block's. */
-		__potad_index_erase(pa, &mas, desc);
+		__potad_index_erase(pa, &op, desc);
 		ret = 0;
 		pa->stats.nr_frees++;
 		WRITE_ONCE(desc->state, POTAD_DESC_DEAD);
@@ -1549,7 +1576,7 @@ retry:
 	 * Units freed twice, or freed and now held by another block, are not
 	 * @desc's in the index any more: refused.
 	 */
-	ret = __potad_index_free(pa, &mas, desc, start, nr);
+	ret = __potad_index_free(pa, &op, desc, start, nr);
 	if (WARN_ONCE(ret == -EINVAL,
 		      "potad: %s: range %lx+%lx is not block %lx's (freed twice?)\n",
 		      pa->name, start, nr, desc->start) || ret)
@@ -1587,10 +1614,10 @@ unlock:
 		if (dfr)
 			goto retry;
 		ret = -ENOMEM;
-	} else if (ret == -ENOMEM && potad_index_retry(&mas, gfp, &tries)) {
+	} else if (ret == -ENOMEM && potad_index_retry(&op, gfp, &tries)) {
 		goto retry;
 	}
-	mas_destroy(&mas);
+	potad_index_op_done(&op);
 	kfree(dfr);
 	if (release)
 		potad_release_desc(pa, desc);

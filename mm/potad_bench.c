@@ -104,7 +104,9 @@ static u64 potad_bench_lookups(struct potad_bench *b, int how)
 				rcu_read_unlock();
 				break;
 			case POTAD_BL_MTREE:
-				p = mtree_load(&b->pa.index, pfn);
+				rcu_read_lock();
+				p = potad_index_load(&b->pa, pfn);
+				rcu_read_unlock();
 				break;
 			case POTAD_BL_XA:
 				p = xa_load(&b->xa, pfn);

@@ -99,7 +99,8 @@ static void potad_show_stats(struct seq_file *m, struct potad_stats *st)
 		   st->units_retired, st->nr_allocs, st->nr_frees);
 	seq_printf(m, "alloc_failures %lu\nindex_holes %lu\nunits_deferred %lu\n",
 		   st->alloc_failures, st->index_holes, st->units_deferred);
-	seq_printf(m, "max_order %u\n", st->max_order);
+	seq_printf(m, "index_chunks %lu\nmax_order %u\n", st->index_chunks,
+		   st->max_order);
 	for (k = 0; k <= st->max_order; k++)
 		if (st->nr_free[k])
 			seq_printf(m, "nr_free %u %lu\n", k, st->nr_free[k]);

@@ -43,21 +43,39 @@ extern struct maple_tree potad_directory;
 void potad_index_init(struct potad *pa);
 void potad_dir_remove(struct potad *pa);
 void potad_index_destroy(struct potad *pa);
-bool potad_index_retry(struct ma_state *mas, gfp_t gfp, unsigned int *tries);
+
+/*
+ * An index update, prepared and retried outside the instance lock: the
+ * maple-tree states of the index and of the chunks, and a chunk array
+ * allocated with the caller's gfp for a chunk that has none yet.
+ */
+struct potad_chunk;
+struct potad_index_op {
+	struct ma_state mas;
+	struct ma_state cmas;
+	struct potad_chunk *spare;
+	bool need_chunk;
+};
+
+void potad_index_op_init(struct potad_index_op *op, struct potad *pa);
+void potad_index_op_done(struct potad_index_op *op);
+bool potad_index_retry(struct potad_index_op *op, gfp_t gfp,
+		       unsigned int *tries);
 int potad_dir_prepare_add(struct potad *pa, struct ma_state *mas,
 			  unsigned long start, unsigned long nr);
 int potad_dir_prepare_withdraw(struct potad *pa, struct ma_state *mas,
 			       unsigned long start, unsigned long nr);
 void potad_dir_finish(struct potad *pa, struct ma_state *mas, bool add,
 		      int ret);
-int __potad_index_store(struct potad *pa, struct ma_state *mas,
-			struct potad_desc *desc, unsigned long start,
-			unsigned long nr);
-void __potad_index_erase(struct potad *pa, struct ma_state *mas,
+int __potad_index_store(struct potad *pa, struct potad_index_op *op,
+			struct potad_desc *desc);
+void __potad_index_erase(struct potad *pa, struct potad_index_op *op,
 			 struct potad_desc *desc);
-int __potad_index_free(struct potad *pa, struct ma_state *mas,
+int __potad_index_free(struct potad *pa, struct potad_index_op *op,
 		       struct potad_desc *desc, unsigned long start,
 		       unsigned long nr);
+void __potad_index_drop_chunk(struct potad *pa, unsigned long unit);
+struct potad_desc *potad_index_load(struct potad *pa, unsigned long unit);
 struct potad_desc *__potad_index_get(struct potad *pa, unsigned long unit);
 
 #ifdef CONFIG_POTAD_FAULT_INJECTION

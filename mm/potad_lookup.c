@@ -4,8 +4,9 @@
  *
  * memory-failure and get_user_pages() start from a physical address (a
  * pfn) and need the descriptor of the POTAD block that holds it: its type
- * (name, descriptor size), its start and size, and its owner.  Two maple
- * trees (lib/maple_tree.c) answer that, both read under RCU without locks:
+ * (name, descriptor size), its start and size, and its owner.  Maple
+ * trees (lib/maple_tree.c) and arrays answer that, all read under RCU
+ * without locks:
  *
  * - The directory maps each range of memory added to a memory-space
  *   instance to that instance, keyed by 512-byte granule
@@ -13,13 +14,23 @@
  *   It is written under potad_list_lock, by potad_add_range(),
  *   potad_withdraw_range() and potad_destroy(); ranges of two instances
  *   cannot overlap.
- * - Each memory-space instance's index (struct potad.index) maps every
- *   allocated unit to its descriptor: one entry per block, keyed by
- *   absolute unit number, covering [start, start + 2^order - 1].  A
- *   partial free (potad_free_range()) erases the freed part, splitting
- *   the entry.  It is written under the instance lock, in the same
- *   critical section as the free-block maps, so that a unit is in the
- *   index exactly while its block holds it.  Abstract spaces (swap
+ * - Each memory-space instance's index maps every allocated unit to its
+ *   descriptor, keyed by absolute unit number, in two parts.  A block
+ *   below %POTAD_CHUNK_SHIFT lives in the array of its chunk (the
+ *   aligned 2^%POTAD_CHUNK_SHIFT units around it, struct potad_chunk,
+ *   found in the maple tree struct potad.chunks by chunk number): it
+ *   points every slot of its units at its descriptor.  Storing and
+ *   erasing it are plain pointer writes that never allocate and never
+ *   fail, however the blocks around it come and go; a partial free
+ *   clears the slots of the freed units.  A chunk gets its array when it
+ *   first holds a small block (allocated with the caller's gfp outside
+ *   the lock, as maple-tree nodes are) and keeps it until no added range
+ *   touches the chunk any more; then it is freed after a grace period.
+ *   A larger block has one entry in the maple tree struct potad.index,
+ *   covering [start, start + 2^order - 1], which a partial free splits.
+ *   Both are written under the instance lock, in the same critical
+ *   section as the free-block maps, so that a unit is in the index
+ *   exactly while its block holds it.  Abstract spaces (swap
  *   slots) index only their partly freed blocks, from the first partial
  *   free on, and without RCU: nothing looks them up by address, but a
  *   partial free is checked against the index in every space
@@ -36,30 +47,35 @@
  * 64 KB chunks are %potad_subpage_type blocks of the zone instance: a
  * lookup that finds such a chunk looks it up again in the nested index.
  *
- * A lookup is two mtree_load()s (for zone memory, the directory's, a
- * struct page read and the index's); the descriptor itself is read only
- * for zone memory, to tell a sub-page chunk (then a third mtree_load()).
+ * A lookup is the directory's mtree_load() (for zone memory, that and a
+ * struct page read), the chunk tree's and a slot read, and for a block
+ * not in a chunk the index's mtree_load(); the descriptor itself is read
+ * only for zone memory, to tell a sub-page chunk (then the same again in
+ * the nested instance).
  *
- * Memory for the index: an allocation stores its entry under the instance
- * lock with GFP_NOWAIT; if no node is available it gives the block back,
- * drops the lock, allocates nodes with the caller's gfp (mas_nomem()) and
- * tries again, so the index never makes an allocation fail that the
- * caller's gfp could have satisfied, and never sleeps under the lock.  A
- * free cannot fail and has no gfp: if erasing the entry needs a node that
+ * Memory for the index: an allocation stores its entry under the
+ * instance lock with GFP_NOWAIT; if no node (or no chunk array) is
+ * available it gives the block back, drops the lock, allocates nodes
+ * with the caller's gfp (mas_nomem(), potad_index_retry()) and tries
+ * again, so the index never makes an allocation fail that the caller's
+ * gfp could have satisfied, and never sleeps under the lock.  A free
+ * cannot fail and has no gfp: if erasing the entry needs a node that
  * GFP_NOWAIT cannot get, the entry is overwritten in place with a
- * placeholder (%POTAD_INDEX_HOLE, which needs no node because it replaces
- * exactly one entry), and a work item replaces the placeholders with
- * NULL later.  Lookups treat a placeholder as no entry.  The instance
- * remembers where it left placeholders (struct potad.holes), so the work
- * item costs what there is to clean; only if more were left than it
- * remembers does it scan the whole index.  Splitting an entry for a
- * partial free needs nodes: potad_free_range() takes a gfp for that and
- * fails with -ENOMEM, leaving the block as it was.
+ * placeholder (%POTAD_INDEX_HOLE, which needs no node because it
+ * replaces exactly one entry), and a work item replaces the
+ * placeholders with NULL later.  Lookups treat a placeholder as no
+ * entry.  The instance remembers where it left placeholders (struct
+ * potad.holes), so the work item costs what there is to clean; only if
+ * more were left than it remembers does it scan the whole index.
+ * Splitting an entry of a large block for a partial free needs nodes:
+ * potad_free_range() takes a gfp for that and fails with -ENOMEM,
+ * leaving the block as it was.
  *
  * Lifetime: a reader may hold a descriptor found in the index for as long
  * as it holds the RCU read lock, because a memory-space descriptor is
  * released (kmem_cache_free() or the type's release op) only after a
- * grace period following the last free of its block.  To keep the block
+ * grace period following the last free of its block, and a chunk array
+ * only a grace period after its chunk left the space.  To keep the block
  * itself from being freed and reused while using it beyond that, or in
  * code that sleeps, take a reference with potad_desc_tryget(): a block
  * freed with potad_free() while references are held leaves the index and
@@ -71,10 +87,15 @@
  * for; potad_lookup_get() takes it under the instance lock, so that the
  * unit it was taken for is the block's until potad_desc_put().
  *
- * Cost: a lookup is two maple-tree walks, plus a struct page read for
- * zone memory; potad_lookup_get() adds the instance lock.  An allocation
- * in a memory space stores one entry, a free erases one (a partial free
- * may split it).
+ * Cost: a lookup is two maple-tree walks (the directory's and the chunk
+ * tree's, which has an entry per 2^%POTAD_CHUNK_SHIFT units in use rather
+ * than per block) and a slot read, plus a struct page read for zone
+ * memory, and for a large block a third walk; potad_lookup_get() adds
+ * the instance lock.  An allocation of a block below
+ * %POTAD_CHUNK_SHIFT writes 2^order slots and its free clears them; a
+ * larger block stores one maple-tree entry and erases it.  Memory: a
+ * chunk array is a pointer per unit (8 KB per 4 MB of 4 KB units) for
+ * each chunk that holds small blocks, and an entry in the chunk tree.
  *
  * Coding conventions in this file: functions named __potad_*() expect the
  * instance lock to be held; "granule" is a physical address shifted right
@@ -258,17 +279,158 @@ void potad_dir_finish(struct potad *pa, struct ma_state *mas, bool add,
 /* The index */
 
 /*
- * Map units [start, start + nr) to @desc.  GFP_NOWAIT under the lock: on
- * -ENOMEM, @mas remembers how many nodes it needs for mas_nomem().
+ * The descriptors of a chunk's small blocks: @slot[i] is the descriptor
+ * of the block holding unit (chunk number << POTAD_CHUNK_SHIFT) + i, or
+ * NULL.  A block fills the slots of all its units, so a lookup reads one
+ * slot, and freeing part of a block clears part of them.  Freed after a
+ * grace period once no added range touches the chunk.
  */
-int __potad_index_store(struct potad *pa, struct ma_state *mas,
-			struct potad_desc *desc, unsigned long start,
-			unsigned long nr)
+struct potad_chunk {
+	struct potad_desc **slot;
+	struct rcu_head rcu;
+};
+
+static inline bool potad_chunked(unsigned int order)
 {
+	return order < POTAD_CHUNK_SHIFT;
+}
+
+static struct potad_chunk *potad_chunk_new(gfp_t gfp)
+{
+	struct potad_chunk *chunk = kmalloc(sizeof(*chunk), gfp);
+
+	if (!chunk)
+		return NULL;
+	chunk->slot = kcalloc(BIT(POTAD_CHUNK_SHIFT), sizeof(*chunk->slot),
+			      gfp);
+	if (!chunk->slot) {
+		kfree(chunk);
+		return NULL;
+	}
+	return chunk;
+}
+
+static void potad_chunk_free(struct potad_chunk *chunk)
+{
+	kfree(chunk->slot);
+	kfree(chunk);
+}
+
+static void potad_chunk_free_rcu(struct rcu_head *head)
+{
+	potad_chunk_free(container_of(head, struct potad_chunk, rcu));
+}
+
+/**
+ * potad_index_op_init() - Start an index update of an instance.
+ * @op: The update's state.
+ * @pa: The instance.
+ *
+ * Context: Any context.
+ */
+void potad_index_op_init(struct potad_index_op *op, struct potad *pa)
+{
+	mas_init(&op->mas, &pa->index, 0);
+	mas_init(&op->cmas, &pa->chunks, 0);
+	op->spare = NULL;
+	op->need_chunk = false;
+}
+
+/**
+ * potad_index_op_done() - Free what an index update allocated and did not use.
+ * @op: The update's state.
+ *
+ * Context: Any context, without the instance lock.
+ */
+void potad_index_op_done(struct potad_index_op *op)
+{
+	mas_destroy(&op->mas);
+	mas_destroy(&op->cmas);
+	if (op->spare)
+		potad_chunk_free(op->spare);
+	op->spare = NULL;
+}
+
+/* The slots of the chunk holding @unit, or NULL if it has none. */
+static struct potad_desc **__potad_chunk_slots(struct ma_state *cmas,
+					       unsigned long unit)
+{
+	struct potad_chunk *chunk;
+
+	mas_set(cmas, unit >> POTAD_CHUNK_SHIFT);
+	chunk = mas_walk(cmas);
+	return chunk ? chunk->slot : NULL;
+}
+
+/*
+ * The slots of the chunk holding @unit, entering @op's spare chunk array
+ * if it has none yet.  ERR_PTR(-ENOMEM) if a chunk array is needed
+ * (@op->need_chunk) or a maple-tree node GFP_NOWAIT could not get.
+ */
+static struct potad_desc **__potad_chunk_create(struct potad *pa,
+						struct potad_index_op *op,
+						unsigned long unit)
+{
+	struct potad_desc **slots = __potad_chunk_slots(&op->cmas, unit);
+	unsigned long nr = unit >> POTAD_CHUNK_SHIFT;
+
+	if (slots)
+		return slots;
+	if (!op->spare) {
+		op->need_chunk = true;
+		return ERR_PTR(-ENOMEM);
+	}
+	mas_set_range(&op->cmas, nr, nr);
+	mas_store(&op->cmas, op->spare);
+	if (mas_is_err(&op->cmas))
+		return ERR_PTR(-ENOMEM);
+	slots = op->spare->slot;
+	op->spare = NULL;
+	pa->stats.index_chunks++;
+	return slots;
+}
+
+/* Point @nr slots from @slots at @desc, or at NULL, for lockless readers. */
+static void potad_slots_set(struct potad_desc **slots, unsigned long nr,
+			    struct potad_desc *desc)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		WRITE_ONCE(slots[i], desc);
+}
+
+/* Slot of @unit in its chunk's array @slots. */
+static inline unsigned long potad_slot(unsigned long unit)
+{
+	return unit & (BIT(POTAD_CHUNK_SHIFT) - 1);
+}
+
+/*
+ * Map the units of @desc's new block to it.  GFP_NOWAIT under the lock:
+ * on -ENOMEM, @op remembers what it needs for potad_index_retry().
+ */
+int __potad_index_store(struct potad *pa, struct potad_index_op *op,
+			struct potad_desc *desc)
+{
+	struct ma_state *mas = &op->mas;
+	struct potad_desc **slots;
+
 	lockdep_assert_held(&pa->lock);
 	if (!potad_indexed(pa))
 		return 0;
-	mas_set_range(mas, start, start + nr - 1);
+	if (potad_chunked(desc->order)) {
+		slots = __potad_chunk_create(pa, op, desc->start);
+		if (IS_ERR(slots))
+			return PTR_ERR(slots);
+		desc->flags |= POTAD_DESC_CHUNKED;
+		/* The descriptor is filled in before lookups can see it. */
+		smp_wmb();
+		potad_slots_set(slots + potad_slot(desc->start),
+				BIT(desc->order), desc);
+		return 0;
+	}
+	mas_set_range(mas, desc->start, desc->start + BIT(desc->order) - 1);
 	mas_store(mas, desc);
 	return mas_is_err(mas) ? -ENOMEM : 0;
 }
@@ -292,34 +454,65 @@ static void __potad_index_clear(struct potad *pa, struct ma_state *mas,
 
 /*
  * Erase the whole block of @desc, which has every unit live, from the
- * index.  Its entry is exactly the block: this cannot fail (see
- * potad_tree_clear()).
+ * index.  This cannot fail: a chunked block clears its slots, and any
+ * other's entry is exactly the block (see potad_tree_clear()).
  */
-void __potad_index_erase(struct potad *pa, struct ma_state *mas,
+void __potad_index_erase(struct potad *pa, struct potad_index_op *op,
 			 struct potad_desc *desc)
 {
+	struct potad_desc **slots;
+
 	lockdep_assert_held(&pa->lock);
-	if (desc->flags & POTAD_DESC_INDEXED)
-		__potad_index_clear(pa, mas, desc->start,
-				    desc->start + BIT(desc->order) - 1);
+	if (!(desc->flags & POTAD_DESC_INDEXED))
+		return;
+	if (desc->flags & POTAD_DESC_CHUNKED) {
+		slots = __potad_chunk_slots(&op->cmas, desc->start);
+		if (!WARN_ON_ONCE(!slots))
+			potad_slots_set(slots + potad_slot(desc->start),
+					BIT(desc->order), NULL);
+		return;
+	}
+	__potad_index_clear(pa, &op->mas, desc->start,
+			    desc->start + BIT(desc->order) - 1);
+}
+
+/* Erase units [start, start + nr) of a chunked block; -EINVAL if not all its. */
+static int __potad_chunk_free(struct potad_index_op *op,
+			      struct potad_desc *desc, unsigned long start,
+			      unsigned long nr)
+{
+	struct potad_desc **slots = __potad_chunk_slots(&op->cmas, start);
+	unsigned long i;
+
+	if (WARN_ON_ONCE(!slots))
+		return -EINVAL;
+	slots += potad_slot(start);
+	for (i = 0; i < nr; i++)
+		if (slots[i] != desc)
+			return -EINVAL;
+	potad_slots_set(slots, nr, NULL);
+	return 0;
 }
 
 /*
  * Erase units [start, start + nr) of @desc's live block from the index,
  * first indexing the block if it is an abstract one freed in part for the
  * first time.  -EINVAL if a unit is not mapped to @desc (freed already, or
- * another block's since), with nothing changed.  When the units are
- * exactly one entry the erasure cannot fail; otherwise the entry must be
- * split, and on -ENOMEM @mas remembers how many nodes that needs for
- * mas_nomem() (the block stays indexed).
+ * another block's since), with nothing changed.  A chunked block, or
+ * units that are exactly one entry, cannot fail; otherwise the entry must
+ * be split, and on -ENOMEM @op remembers how many nodes that needs for
+ * potad_index_retry() (the block stays indexed).
  */
-int __potad_index_free(struct potad *pa, struct ma_state *mas,
+int __potad_index_free(struct potad *pa, struct potad_index_op *op,
 		       struct potad_desc *desc, unsigned long start,
 		       unsigned long nr)
 {
+	struct ma_state *mas = &op->mas;
 	unsigned long last = start + nr - 1;
 
 	lockdep_assert_held(&pa->lock);
+	if (desc->flags & POTAD_DESC_CHUNKED)
+		return __potad_chunk_free(op, desc, start, nr);
 	if (!(desc->flags & POTAD_DESC_INDEXED)) {
 		/* Never freed in part: every unit is still the block's. */
 		mas_set_range(mas, desc->start,
@@ -342,18 +535,68 @@ int __potad_index_free(struct potad *pa, struct ma_state *mas,
 }
 
 /*
+ * After a withdrawal: free the chunk array of the chunk holding @unit,
+ * which no added range touches any more (so every slot is NULL).  If the
+ * erasure cannot get a node the array stays, empty, until it is used
+ * again or the instance is destroyed.
+ */
+void __potad_index_drop_chunk(struct potad *pa, unsigned long unit)
+{
+	unsigned long nr = unit >> POTAD_CHUNK_SHIFT;
+	struct potad_chunk *chunk;
+	struct ma_state cmas;
+
+	lockdep_assert_held(&pa->lock);
+	mas_init(&cmas, &pa->chunks, nr);
+	chunk = mas_walk(&cmas);
+	if (!chunk)
+		return;
+	mas_set_range(&cmas, nr, nr);
+	mas_store(&cmas, NULL);
+	if (mas_is_err(&cmas)) {
+		mas_destroy(&cmas);
+		return;
+	}
+	pa->stats.index_chunks--;
+	/* Lockless lookups may still be reading its slots. */
+	call_rcu(&chunk->rcu, potad_chunk_free_rcu);
+}
+
+/**
+ * potad_index_load() - The descriptor the index maps a unit to.
+ * @pa: A memory-space instance.
+ * @unit: Absolute unit number.
+ *
+ * Context: Under rcu_read_lock() or the instance lock.
+ * Return: The descriptor found (live when its entry was read), or NULL.
+ */
+struct potad_desc *potad_index_load(struct potad *pa, unsigned long unit)
+{
+	struct potad_chunk *chunk;
+	struct potad_desc *desc;
+
+	chunk = mtree_load(&pa->chunks, unit >> POTAD_CHUNK_SHIFT);
+	if (chunk) {
+		desc = READ_ONCE(chunk->slot[potad_slot(unit)]);
+		if (desc)
+			return desc;
+	}
+	desc = mtree_load(&pa->index, unit);
+	return xa_is_value(desc) ? NULL : desc;
+}
+
+/*
  * The live descriptor whose block holds @unit, with a reference taken, or
  * NULL.  Under the instance lock, so that no free can give @unit back
  * before the reference is seen.
  */
 struct potad_desc *__potad_index_get(struct potad *pa, unsigned long unit)
 {
-	MA_STATE(mas, &pa->index, unit, unit);
 	struct potad_desc *desc;
 
 	lockdep_assert_held(&pa->lock);
-	desc = mas_walk(&mas);
-	if (!desc || xa_is_value(desc) || desc->state != POTAD_DESC_LIVE)
+	desc = potad_index_load(pa, unit);
+	if (!desc || desc->state != POTAD_DESC_LIVE)
 		return NULL;
 	/* Live: the allocation's reference is held. */
 	refcount_inc(&desc->refs);
@@ -466,6 +709,8 @@ void potad_index_init(struct potad *pa)
 	mt_init_flags(&pa->index, MT_FLAGS_LOCK_EXTERN |
 		      (potad_indexed(pa) ? MT_FLAGS_USE_RCU : 0));
 	mt_set_external_lock(&pa->index, &pa->lock);
+	mt_init_flags(&pa->chunks, MT_FLAGS_LOCK_EXTERN | MT_FLAGS_USE_RCU);
+	mt_set_external_lock(&pa->chunks, &pa->lock);
 	INIT_WORK(&pa->index_work, potad_index_work);
 }
 
@@ -503,6 +748,8 @@ void potad_dir_remove(struct potad *pa)
  */
 void potad_index_destroy(struct potad *pa)
 {
+	MA_STATE(cmas, &pa->chunks, 0, 0);
+	struct potad_chunk *chunk;
 	unsigned long flags;
 
 	if (potad_indexed(pa))
@@ -517,22 +764,39 @@ void potad_index_destroy(struct potad *pa)
 	spin_lock_irqsave(&pa->lock, flags);
 	mt_clear_in_rcu(&pa->index);
 	__mt_destroy(&pa->index);
+	mas_for_each(&cmas, chunk, ULONG_MAX)
+		potad_chunk_free(chunk);
+	mt_clear_in_rcu(&pa->chunks);
+	__mt_destroy(&pa->chunks);
 	spin_unlock_irqrestore(&pa->lock, flags);
 	/* Descriptor release callbacks may look at their instance. */
 	rcu_barrier();
 }
 
-/*
- * After an index store failed with -ENOMEM and the instance lock was
- * dropped: allocate the nodes @mas asked for with @gfp.  True to try
- * again; a gfp that cannot sleep gets a few tries, so that a store that
- * keeps needing more nodes than it can get cannot loop for ever.
+/**
+ * potad_index_retry() - Get what an index update under the lock lacked.
+ * @op: The update, which failed with -ENOMEM; the instance lock dropped.
+ * @gfp: The caller's gfp.
+ * @tries: Retries so far, for a @gfp that cannot sleep.
+ *
+ * Allocates the chunk array or the maple-tree nodes @op asked for.  A gfp
+ * that cannot sleep gets a few tries, so that an update that keeps
+ * needing more than it can get cannot loop for ever.
+ *
+ * Context: As the allocator with @gfp; without the instance lock.
+ * Return: True to try the update again.
  */
-bool potad_index_retry(struct ma_state *mas, gfp_t gfp, unsigned int *tries)
+bool potad_index_retry(struct potad_index_op *op, gfp_t gfp,
+		       unsigned int *tries)
 {
 	if (!gfpflags_allow_blocking(gfp) && ++*tries > 3)
 		return false;
-	return mas_nomem(mas, gfp);
+	if (op->need_chunk) {
+		op->need_chunk = false;
+		op->spare = potad_chunk_new(gfp);
+		return op->spare;
+	}
+	return mas_nomem(&op->mas, gfp) || mas_nomem(&op->cmas, gfp);
 }
 
 /* Lookups */
@@ -590,16 +854,12 @@ struct potad_desc *potad_lookup(phys_addr_t phys)
 	 * potad_desc_tryget() checks it).  Only in a zone instance is its
 	 * type read: it may be a chunk of the sub-page instance.
 	 */
-	desc = mtree_load(&pa->index, phys >> pa->unit_shift);
-	if (xa_is_value(desc))
-		return NULL;
+	desc = potad_index_load(pa, phys >> pa->unit_shift);
 	/* A chunk of the zone's sub-page instance: look inside. */
 	if (unlikely(desc && (pa->flags & POTAD_ZONE) &&
 		     desc->type == &potad_subpage_type)) {
 		pa = potad_zone_sub(pa);
-		desc = mtree_load(&pa->index, phys >> pa->unit_shift);
-		if (xa_is_value(desc))
-			return NULL;
+		desc = potad_index_load(pa, phys >> pa->unit_shift);
 	}
 	return desc;
 }

@@ -814,10 +814,9 @@ static void potad_sub_put(struct potad_pool *pool, unsigned long start)
 
 	/* Allocated, and only the CPU that claimed it frees it: it stays. */
 	rcu_read_lock();
-	chunk = mtree_load(&main->index, start >> POTAD_SUB_PAGE_SHIFT);
+	chunk = potad_index_load(main, start >> POTAD_SUB_PAGE_SHIFT);
 	rcu_read_unlock();
-	if (WARN_ON_ONCE(!chunk || xa_is_value(chunk) ||
-			 chunk->type != &potad_subpage_type))
+	if (WARN_ON_ONCE(!chunk || chunk->type != &potad_subpage_type))
 		return;
 	potad_free_mem(chunk);
 }

@@ -125,7 +125,7 @@ struct potad_type {
  *	%POTAD_DESC_FREE before the first allocation (zeroed memory) and
  *	after the release.  Written by mm/potad.c only.
  * @flags: Internal to mm/potad*.c (%POTAD_DESC_INDEXED,
- *	%POTAD_DESC_DEFERRED).
+ *	%POTAD_DESC_DEFERRED, %POTAD_DESC_CHUNKED).
  * @refs: Internal: one reference for the allocation, one per
  *	potad_desc_tryget() or other reference taken.
  * @rcu: Internal: for releasing the descriptor after a grace period.
@@ -157,6 +157,8 @@ struct potad_desc {
 #define POTAD_DESC_INDEXED	0x1
 /* Units freed while referenced wait in the instance's deferred tree. */
 #define POTAD_DESC_DEFERRED	0x2
+/* The block is indexed in a chunk's array of the index (small blocks). */
+#define POTAD_DESC_CHUNKED	0x4
 
 /**
  * struct potad_stats - A snapshot of an instance's counters.
@@ -176,6 +178,9 @@ struct potad_desc {
  * @units_deferred: Units freed by their owner (in part or whole blocks)
  *	while a reference on the block was held; they count in
  *	@units_allocated until the reference is dropped.
+ * @index_chunks: Chunk arrays of the index (memory spaces): one per
+ *	aligned 2^%POTAD_CHUNK_SHIFT units that held a small block since
+ *	they were added.
  * @max_order: Largest order the instance can ever hand out.
  * @nr_free: Free blocks of each order.
  */
@@ -189,9 +194,17 @@ struct potad_stats {
 	unsigned long alloc_failures;
 	unsigned long index_holes;
 	unsigned long units_deferred;
+	unsigned long index_chunks;
 	unsigned int max_order;
 	unsigned long nr_free[POTAD_NR_ORDERS];
 };
+
+/*
+ * Blocks below this order in a memory space are indexed in arrays of
+ * descriptor pointers, one per aligned chunk of 2^POTAD_CHUNK_SHIFT units
+ * (mm/potad_lookup.c); larger blocks have an entry of their own.
+ */
+#define POTAD_CHUNK_SHIFT	10
 
 /* Index placeholders an instance remembers for its work item. */
 #define POTAD_NR_HOLES		8
@@ -211,8 +224,11 @@ struct potad_stats {
  * @retired: Retired units (struct potad_retired).
  * @deferred: Units freed while referenced (struct potad_deferred).
  * @index: Allocated units to their descriptors, keyed by absolute unit
- *	number: every block of a memory space (read under RCU), and the
- *	partly freed blocks of an abstract space.
+ *	number: the blocks of a memory space of order %POTAD_CHUNK_SHIFT or more
+ *	(read under RCU), and the partly freed blocks of an abstract space.
+ * @chunks: Memory spaces: chunk number (unit >> %POTAD_CHUNK_SHIFT) to
+ *	the chunk's array of descriptors of the smaller blocks (read under
+ *	RCU).
  * @index_work: Replaces the placeholders of failed index erasures.
  * @holes: Ranges of the index holding placeholders, for @index_work.
  * @nr_holes: Entries used in @holes.
@@ -235,6 +251,7 @@ struct potad {
 	struct rb_root retired;
 	struct rb_root deferred;
 	struct maple_tree index;
+	struct maple_tree chunks;
 	struct work_struct index_work;
 	struct {
 		unsigned long first, last;

@@ -44,12 +44,24 @@
 #include <linux/xarray.h>
 #include <potad_shim.h>
 
+#include "../../../mm/potad_internal.h"
+
 #include "common.h"
+
+/* The bench's descriptors are arrays it frees itself, after rcu_barrier(). */
+static void bench_release(struct potad_desc *desc)
+{
+}
+
+static const struct potad_type_ops bench_cm_ops = {
+	.release = bench_release,
+};
 
 static struct potad_type t_cm = {
 	.name = "bench_cm",
 	.size = sizeof(struct potad_desc),
 	.flags = POTAD_TYPE_CALLER_MEM,
+	.ops = &bench_cm_ops,
 };
 
 static struct potad_type t_slab = {
@@ -264,7 +276,7 @@ struct fake_page {
 enum { LK_POTAD, LK_MTREE, LK_XA, LK_PAGE, LK_CHUNKED, LK_NR };
 
 static const char *const lk_names[LK_NR] = {
-	"potad_lookup()", "mtree_load()", "xa_load()", "pfn_to_page()",
+	"potad_lookup()", "index_load()", "xa_load()", "pfn_to_page()",
 	"chunked",
 };
 
@@ -300,7 +312,9 @@ static double lk_time(int how, struct potad *pa, struct xarray *xa,
 				rcu_read_unlock();
 				break;
 			case LK_MTREE:
-				p = mtree_load(&pa->index, pfn);
+				rcu_read_lock();
+				p = potad_index_load(pa, pfn);
+				rcu_read_unlock();
 				break;
 			case LK_XA:
 				p = xa_load(xa, pfn);

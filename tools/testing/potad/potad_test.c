@@ -2378,6 +2378,109 @@ static void test_stats_counters(void)
 	types_teardown();
 }
 
+/*
+ * The index of a memory space: blocks below POTAD_CHUNK_SHIFT fill the
+ * slots of their chunk's array (made when the chunk first holds one,
+ * dropped when the chunk leaves the space), larger blocks have a
+ * maple-tree entry.  Every unit of both kinds is found, a partial free of
+ * a chunked block clears exactly its units, freeing them again is
+ * refused, and an array that cannot be allocated fails the allocation
+ * with -ENOMEM and nothing changed.
+ */
+static void test_chunked_index(void)
+{
+	const unsigned long chunk = 1UL << POTAD_CHUNK_SHIFT;
+	unsigned long base = 1UL << 32, i;	/* 16 TiB in 4 KiB units */
+	struct potad_desc *small, *big, *d;
+	struct potad_stats b, a;
+	struct potad pa;
+
+	types_setup();
+	REQUIRE_EQ(potad_init(&pa, "chunked", POTAD_MEMORY, 12, base,
+			      4 * chunk, 63), 0);
+	REQUIRE_EQ(potad_add_range(&pa, base, 4 * chunk), 0);
+	get_stats(&pa, &b);
+	CHECK_EQ(b.index_chunks, 0);
+	/* No array yet and none can be had: nothing changes. */
+	potad_fail_alloc_after = 1;	/* the descriptor succeeds */
+	d = potad_alloc(&pa, &t_big, 3, NULL, GFP_KERNEL);
+	potad_fail_alloc_after = -1;
+	CHECK_EQ(RESULT(d), -ENOMEM);
+	get_stats(&pa, &a);
+	stats_equal(&b, &a, __FILE__, __LINE__, "chunk ENOMEM");
+	EXPECT_FREE(&pa, "4294967296-4294971391");
+
+	small = potad_alloc(&pa, &t_big, POTAD_CHUNK_SHIFT - 1, NULL,
+			    GFP_KERNEL);
+	REQUIRE(!IS_ERR(small));
+	big = potad_alloc(&pa, &t_big, POTAD_CHUNK_SHIFT + 1, NULL,
+			  GFP_KERNEL);
+	REQUIRE(!IS_ERR(big));
+	CHECK(small->flags & POTAD_DESC_CHUNKED);
+	CHECK(!(big->flags & POTAD_DESC_CHUNKED));
+	get_stats(&pa, &a);
+	CHECK_EQ(a.index_chunks, 1);
+	rcu_read_lock();
+	for (i = 0; i < 4 * chunk; i++) {
+		phys_addr_t phys = (phys_addr_t)(base + i) << 12;
+		struct potad_desc *want = NULL;
+
+		if (i >= small->start - base &&
+		    i < small->start - base + potad_desc_units(small))
+			want = small;
+		else if (i >= big->start - base &&
+			 i < big->start - base + potad_desc_units(big))
+			want = big;
+		if (!CHECK(potad_lookup(phys + 4095) == want))
+			break;
+	}
+	rcu_read_unlock();
+	/* The middle of the small block, then the rest of it. */
+	CHECK_EQ(potad_free_range(&pa, small, small->start + 8, 8, GFP_ATOMIC),
+		 0);
+	rcu_read_lock();
+	CHECK(!potad_lookup((phys_addr_t)(small->start + 8) << 12));
+	CHECK(!potad_lookup((phys_addr_t)(small->start + 15) << 12));
+	CHECK(potad_lookup((phys_addr_t)(small->start + 7) << 12) == small);
+	CHECK(potad_lookup((phys_addr_t)(small->start + 16) << 12) == small);
+	rcu_read_unlock();
+	EXPECT_FAIL(&pa, potad_free_range(&pa, small, small->start + 12, 8,
+					  GFP_ATOMIC), -EINVAL, 1);
+	CHECK_EQ(potad_free_range(&pa, small, small->start, 8, GFP_ATOMIC), 0);
+	CHECK_EQ(potad_free_range(&pa, small, small->start + 16,
+				  potad_desc_units(small) - 16, GFP_ATOMIC), 0);
+	CHECK_EQ(potad_free(&pa, big), 0);
+	rcu_read_lock();
+	for (i = 0; i < 4 * chunk; i++)
+		if (!CHECK(!potad_lookup((phys_addr_t)(base + i) << 12)))
+			break;
+	rcu_read_unlock();
+	/* The array stays while its chunk is in the space... */
+	get_stats(&pa, &a);
+	CHECK_EQ(a.index_chunks, 1);
+	CHECK_EQ(a.units_allocated, 0);
+	/* ... and goes with it, not with a neighbour. */
+	CHECK_EQ(potad_withdraw_range(&pa, base + chunk, chunk), 0);
+	get_stats(&pa, &a);
+	CHECK_EQ(a.index_chunks, 1);
+	CHECK_EQ(potad_withdraw_range(&pa, base, chunk / 2), 0);
+	get_stats(&pa, &a);
+	CHECK_EQ(a.index_chunks, 1);
+	CHECK_EQ(potad_withdraw_range(&pa, base + chunk / 2, chunk / 2), 0);
+	get_stats(&pa, &a);
+	CHECK_EQ(a.index_chunks, 0);
+	/* Back in the space: a new array for it. */
+	CHECK_EQ(potad_add_range(&pa, base, chunk), 0);
+	d = alloc_big(&pa, 0);
+	REQUIRE(!IS_ERR(d));
+	CHECK_EQ(d->start, base);
+	get_stats(&pa, &a);
+	CHECK_EQ(a.index_chunks, 1);
+	CHECK_EQ(potad_free(&pa, d), 0);
+	potad_destroy(&pa);
+	types_teardown();
+}
+
 static void test_memory_space_512(void)
 {
 	struct potad pa;
@@ -2731,6 +2834,10 @@ static void *thread_fn(void *p)
 			unsigned int order = rng_below(&r, 5);
 			struct potad_desc *d;
 
+			/* Both kinds of index entry: chunk slots and blocks. */
+			if (memory && rng_pct(&r, 10))
+				order = POTAD_CHUNK_SHIFT + rng_below(&r, 3);
+
 			if (rng_pct(&r, 30)) {
 				struct cm_desc *c = &ta->cms[i];
 
@@ -2803,6 +2910,8 @@ static void *stats_thread_fn(void *p)
 }
 
 #define THREAD_BASE	BIT(30)		/* memory space: 4 TiB, 4 KiB units */
+/* Units of the memory space: room for blocks above the chunked orders. */
+#define THREAD_SPAN	BIT(POTAD_CHUNK_SHIFT + 4)
 
 /* Is @phys @d's, or freed by @d's owner, and nobody else's? */
 static bool pin_holds(struct potad_desc *d, phys_addr_t phys)
@@ -2836,7 +2945,7 @@ static void *lookup_thread_fn(void *p)
 	int n = 0, j;
 
 	while (!__atomic_load_n(ta->stop, __ATOMIC_ACQUIRE)) {
-		phys = ((phys_addr_t)(THREAD_BASE + rng_below(&r, 2048)) << 12) +
+		phys = ((phys_addr_t)(THREAD_BASE + rng_below(&r, THREAD_SPAN)) << 12) +
 		       rng_below(&r, 4096);
 		if (rng_pct(&r, 50)) {
 			rcu_read_lock();
@@ -2900,8 +3009,8 @@ static void run_threads(bool memory)
 	types_setup();
 	if (memory) {
 		REQUIRE_EQ(potad_init(&pa, "threads", POTAD_MEMORY, 12,
-				      THREAD_BASE, 2048, 11), 0);
-		REQUIRE_EQ(potad_add_range(&pa, THREAD_BASE, 2048), 0);
+				      THREAD_BASE, THREAD_SPAN, 63), 0);
+		REQUIRE_EQ(potad_add_range(&pa, THREAD_BASE, THREAD_SPAN), 0);
 	} else {
 		REQUIRE(setup_space(&pa, 0, 2048, 11));
 	}
@@ -2930,7 +3039,7 @@ static void run_threads(bool memory)
 	CHECK_EQ(st.units_allocated, 0);
 	CHECK_EQ(st.index_holes, 0);
 	CHECK(st.nr_frees >= st.nr_allocs);
-	EXPECT_FREE(&pa, memory ? "1073741824-1073743871" : "0-2047");
+	EXPECT_FREE(&pa, memory ? "1073741824-1073758207" : "0-2047");
 	if (memory) {
 		/* Every path ran, and the index is empty again. */
 		CHECK(holes > 0);
@@ -2939,7 +3048,7 @@ static void run_threads(bool memory)
 		tap_info("# threads_memory: %ld placeholders, %ld lookups found a block, %ld pinned\n",
 			 holes, ta[THREADS + 1].lookups, ta[THREADS + 1].pinned);
 		rcu_read_lock();
-		for (i = 0; i < 2048; i++)
+		for (i = 0; i < THREAD_SPAN; i++)
 			CHECK(!potad_lookup((phys_addr_t)(THREAD_BASE + i) << 12));
 		rcu_read_unlock();
 	}
@@ -3388,6 +3497,7 @@ static const struct test_case tests[] = {
 	T(retire_enomem),
 	T(retire_all_then_withdraw),
 	T(stats_counters),
+	T(chunked_index),
 	T(memory_space_512),
 	T(base_offset),
 	T(tiny_space),
