@@ -16,6 +16,9 @@
  *             of a naturally aligned block from a genalloc pool over a
  *             1 GB block of the same memory, and below a page against
  *             kmalloc()/kfree();
+ *   refill    the order-0 pair where each allocation takes a block from
+ *             the buddy allocator and each free gives it back, against
+ *             the pair where neither happens: what a refill costs;
  *   batch     N allocations, then N frees (more than the buddy's per-cpu
  *             lists hold);
  *   churn     random allocations of orders 0..4 and random frees around
@@ -327,6 +330,54 @@ static void peers_pairs(struct potad_peers *b)
 		peers_row(b, row, p, PEER_KMALLOC, q,
 			  sub[i] == 9 ? "<= 1.0" : NULL);
 	}
+}
+
+/*
+ * What a refill costs: the order-0 pair in a zone whose instance has no
+ * free elastic memory and a high mark of 0, so that every allocation
+ * takes a MAX_PAGE_ORDER block from the buddy allocator (the refill) and
+ * every free gives it back (the return), against the same pair in the
+ * same zone with its high mark as it was, where neither happens.  The
+ * difference is one refill and one return; a refill serves the
+ * allocations of up to MAX_ORDER_NR_PAGES pages, which is what it costs
+ * each of them at most.
+ */
+static void peers_refills(struct potad_peers *b)
+{
+	struct potad_zone_info before, after;
+	struct potad_peers_stat p, q;
+	const unsigned long n = 2000;
+	char m1[24], m2[24];
+	struct potad_desc *d;
+	struct zone *zone;
+	u64 extra = 0;
+	long high;
+
+	d = potad_alloc_mem(&potad_peers_type, PAGE_SHIFT,
+			    GFP_KERNEL | __GFP_NOWARN, NULL);
+	if (IS_ERR(d))
+		return;
+	zone = page_zone(pfn_to_page(d->start));
+	potad_free_mem(d);
+	q = peers_time_pairs(b, PEER_POTAD, PAGE_SHIFT, n);
+	high = potad_zone_set_high(zone, 0);
+	if (high < 0)
+		return;
+	potad_zone_shrink_all();
+	potad_zone_get_info(zone, &before);
+	p = peers_time_pairs(b, PEER_POTAD, PAGE_SHIFT, n);
+	potad_zone_get_info(zone, &after);
+	potad_zone_set_high(zone, high);
+	peers_row(b, "pair order 0, refill + return", p, PEER_POTAD, q, NULL);
+	if (p.valid && q.valid && p.med > q.med)
+		extra = p.med - q.med;
+	peers_print(b, "%-34s %lu refills, %lu returns in %lu pairs (zone %s)\n",
+		    "", after.refills - before.refills,
+		    after.returns - before.returns,
+		    n * (POTAD_PEERS_ROUNDS + 1), zone->name);
+	peers_print(b, "%-34s refill + return %s ns, %s ns per page of the block\n",
+		    "", peers_fmt(m1, 24, extra),
+		    peers_fmt(m2, 24, div_u64(extra, MAX_ORDER_NR_PAGES)));
 }
 
 /* The 1 GB rows, before the genalloc pool takes the 1 GB block. */
@@ -879,6 +930,7 @@ static int potad_peers_run(unsigned long *sizes, int nr)
 		peers_print(b, "no 1 GB block for the genalloc pool (potad=1G?)\n");
 		peers_pairs(b);
 	}
+	peers_refills(b);
 	peers_batches(b);
 	peers_churns(b);
 	peers_cpus(b);
