@@ -1343,7 +1343,7 @@ static void potad_test_lookup_holes(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, potad_add_range(pa, LK_BASE, 8 * big), 0);
 	for (i = 0; i < ARRAY_SIZE(d); i++)
-		d[i] = alloc_ok(test, pa, POTAD_CHUNK_SHIFT);
+		d[i] = alloc_ok(test, pa, POTAD_CHUNK_SHIFT + 1);
 	disable_work_sync(&pa->index_work);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lk_holes_cleanup,
 							pa), 0);
@@ -1357,10 +1357,10 @@ static void potad_test_lookup_holes(struct kunit *test)
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.index_holes, (unsigned long)ARRAY_SIZE(d));
 	KUNIT_EXPECT_EQ(test, st.units_allocated, 0UL);
-	expect_no_block(test, LK_PHYS(LK_BASE), 4 * big * PAGE_SIZE);
+	expect_no_block(test, LK_PHYS(LK_BASE), 8 * big * PAGE_SIZE);
 	/* Part of a placeholder reused before the work runs. */
-	e = potad_alloc_at(pa, &test_plain_type, LK_BASE + 2, 1, NULL,
-			   GFP_KERNEL);
+	e = potad_alloc_at(pa, &test_plain_type, LK_BASE + big,
+			   POTAD_CHUNK_SHIFT, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(e));
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.index_holes, (unsigned long)ARRAY_SIZE(d));
@@ -1370,8 +1370,9 @@ static void potad_test_lookup_holes(struct kunit *test)
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.index_holes, 0UL);
 	expect_block(test, e);
-	expect_no_block(test, LK_PHYS(LK_BASE), 2 * PAGE_SIZE);
-	expect_no_block(test, LK_PHYS(LK_BASE + 4), (4 * big - 4) * PAGE_SIZE);
+	KUNIT_EXPECT_FALSE(test, e->flags & POTAD_DESC_CHUNKED);
+	expect_no_block(test, LK_PHYS(LK_BASE), big * PAGE_SIZE);
+	expect_no_block(test, LK_PHYS(LK_BASE + 2 * big), 6 * big * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, potad_free(pa, e), 0);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, POTAD_CHUNK_SHIFT + 3), 1UL);
 }

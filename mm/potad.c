@@ -895,7 +895,9 @@ EXPORT_SYMBOL_GPL(potad_add_range_gfp);
 
 /*
  * After [off, end) left the space: the chunks of the index it touched that
- * no range touches any more have no use for their arrays.
+ * no range touches any more have no use for their arrays.  Only the
+ * chunks at either end can still be touched by another range; the walk
+ * visits the chunks that have an array, not every chunk of the range.
  */
 static void __potad_drop_chunks(struct potad *pa, unsigned long off,
 				unsigned long end)
@@ -904,15 +906,26 @@ static void __potad_drop_chunks(struct potad *pa, unsigned long off,
 	unsigned long last = (pa->base + end - 1) >> POTAD_CHUNK_SHIFT;
 	unsigned long first, stop;
 	struct potad_range *r;
+	struct ma_state cmas;
 
-	for (; c <= last; c++) {
-		/* The chunk's units inside the space, as offsets. */
-		first = max(c << POTAD_CHUNK_SHIFT, pa->base) - pa->base;
-		stop = min((c + 1) << POTAD_CHUNK_SHIFT,
-			   pa->base + pa->span) - pa->base;
-		r = __potad_range_after(pa, first);
-		if (!r || r->start >= stop)
-			__potad_index_drop_chunk(pa, c << POTAD_CHUNK_SHIFT);
+	mas_init(&cmas, &pa->chunks, c);
+	while (mas_find(&cmas, last)) {
+		c = cmas.index;
+		if (c << POTAD_CHUNK_SHIFT < pa->base + off ||
+		    (c + 1) << POTAD_CHUNK_SHIFT > pa->base + end) {
+			/* The chunk's units inside the space, as offsets. */
+			first = max(c << POTAD_CHUNK_SHIFT, pa->base) - pa->base;
+			stop = min((c + 1) << POTAD_CHUNK_SHIFT,
+				   pa->base + pa->span) - pa->base;
+			r = __potad_range_after(pa, first);
+			if (r && r->start < stop)
+				goto next;
+		}
+		__potad_index_drop_chunk(pa, c << POTAD_CHUNK_SHIFT);
+next:
+		if (c >= last)
+			break;
+		mas_set(&cmas, c + 1);
 	}
 }
 
@@ -1184,10 +1197,10 @@ static int potad_check_alloc(struct potad *pa, const struct potad_type *type,
 /*
  * Allocate a block for @desc; arguments already checked.  With %POTAD_ANY
  * the block comes from the smallest free block of an order up to @top.
- * The index entry
- * of a memory space is stored in the same critical section; if that needs
- * a maple-tree node GFP_NOWAIT cannot get, the block goes back, and nodes
- * are allocated with @gfp without the lock before trying again.
+ * The index entry of a memory space is stored in the same critical
+ * section; if that needs a maple-tree node or a chunk array that
+ * GFP_NOWAIT cannot get, the block goes back, and they are allocated with
+ * @gfp without the lock before trying again.
  */
 static int __potad_alloc(struct potad *pa, struct potad_desc *desc,
 			 const struct potad_type *type, unsigned long start,
@@ -1349,7 +1362,8 @@ static struct potad_desc *potad_alloc_slab(struct potad *pa,
  * sleep; takes and releases the instance lock with interrupts disabled.
  * Return: The descriptor; ERR_PTR(-EINVAL) for a bad @type or an @order
  * beyond the space (caller bugs, warned about once), -ENOMEM if the
- * descriptor or the index nodes could not be allocated, -ENOSPC if no block is free (counted
+ * descriptor or the index nodes or chunk array could not be allocated,
+ * -ENOSPC if no block is free (counted
  * in alloc_failures).  Nothing else changes on error.
  */
 struct potad_desc *potad_alloc(struct potad *pa, const struct potad_type *type,

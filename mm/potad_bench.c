@@ -6,7 +6,7 @@
  * order-0 blocks of 4 KB far above RAM (POTAD never touches the memory it
  * manages) and an xarray that maps the same pfns to the same descriptors,
  * then times NR_LOOKUPS (default 1000000) random lookups each with
- * potad_lookup(), a raw mtree_load() of the instance's index, xa_load()
+ * potad_lookup(), potad_index_load() of the instance's index, xa_load()
  * and, as the floor, page_folio(pfn_to_page()) of random real pfns.
  * Then it times an order-0 allocation plus free into a two-unit hole in
  * the middle of the live blocks, in the memory space (indexed) and in an abstract space of
@@ -79,7 +79,7 @@ struct potad_bench {
 
 static const char * const potad_bench_names[POTAD_BL_NR] = {
 	[POTAD_BL_LOOKUP] = "potad_lookup()",
-	[POTAD_BL_MTREE] = "mtree_load()",
+	[POTAD_BL_MTREE] = "index_load()",
 	[POTAD_BL_XA] = "xa_load()",
 	[POTAD_BL_FOLIO] = "page_folio()",
 };
@@ -254,7 +254,7 @@ int potad_bench_lookup_run(unsigned long nr, unsigned long nr_probe,
 	ret = potad_bench_setup(b, &b->pa, POTAD_MEMORY, true);
 	if (ret)
 		goto unregister;
-	/* Probe the mtree_load() of the index itself, by unit = pfn. */
+	/* Probe potad_index_load() of the index itself, by unit = pfn. */
 	for (how = 0; how <= POTAD_BL_FOLIO; how++)
 		res[how] = potad_bench_lookups(b, how);
 	res[POTAD_BL_INDEXED] = potad_bench_alloc_free(&b->pa, 100000);

@@ -87,7 +87,7 @@ extern struct fault_attr potad_fail_index;
 /* mm/potad_bench.c: what potad_bench_lookup_run() fills in. */
 enum {
 	POTAD_BL_LOOKUP,	/* potad_lookup() */
-	POTAD_BL_MTREE,		/* mtree_load() of the index */
+	POTAD_BL_MTREE,		/* potad_index_load() of the index */
 	POTAD_BL_XA,		/* xa_load() of the same pfns */
 	POTAD_BL_FOLIO,		/* page_folio(pfn_to_page()) */
 	POTAD_BL_INDEXED,	/* order-0 pair, memory space */

@@ -180,7 +180,8 @@ struct potad_desc {
  *	@units_allocated until the reference is dropped.
  * @index_chunks: Chunk arrays of the index (memory spaces): one per
  *	aligned 2^%POTAD_CHUNK_SHIFT units that held a small block since
- *	they were added.
+ *	they were added, until no added range touches them (or longer, if
+ *	no maple-tree node could be had to erase one then).
  * @max_order: Largest order the instance can ever hand out.
  * @nr_free: Free blocks of each order.
  */
