@@ -2414,6 +2414,8 @@ static void potad_test_zone_free_referenced(struct kunit *test)
 	potad_desc_put(h);
 	if (want_init_on_free())
 		KUNIT_EXPECT_NULL(test, memchr_inv(virt, 0, SZ_8K));
+	/* b's block and the rest of a batch back from the per-cpu caches. */
+	potad_pcp_drain(potad_zone(z));
 
 	/* Now at a high mark of 0: the last put, not the free, returns it. */
 	zone_set_high_upto(test, ZONE_DMA32, 0);

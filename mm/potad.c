@@ -98,6 +98,7 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/potad.h>
 #include <linux/printk.h>
 #include <linux/rbtree.h>
@@ -587,6 +588,360 @@ static void __potad_flush_deferred(struct potad *pa, struct potad_desc *desc)
 	WRITE_ONCE(desc->flags, desc->flags & ~POTAD_DESC_DEFERRED);
 }
 
+/*
+ * Per-cpu caches
+ * --------------
+ * An instance may keep, per CPU, a few free blocks of each order up to
+ * pa->pcp_order (potad_pcp_init()), as the buddy allocator's per-cpu
+ * lists do: an allocation pops one and a free pushes one under the CPU's
+ * pcp->lock, without the instance lock and without splitting or
+ * merging.  The instance lock is taken only to refill a cache with
+ * POTAD_PCP_BATCH blocks, or to drain that many when it is full.
+ *
+ * A cached block has no descriptor: a free releases its descriptor (after
+ * a grace period, as always) and an allocation gets a new one, so a
+ * descriptor is never handed from one owner to the next, and draining a
+ * cache touches no descriptor and no type.  To the instance a cached
+ * block is allocated (out of the maps, counted in units_allocated); its
+ * counters subtract the cached units from units_allocated and add them to
+ * units_free, so that a cache changes no total anyone reads.
+ *
+ * Only a block nobody else can reach goes in: whole (never freed in
+ * part), in a chunk's array of the index, with the owner's reference
+ * the only one, taken to zero with refcount_dec_if_one() so that no
+ * potad_desc_tryget() can slip in, and without a retired unit.  Whatever
+ * needs the exact state of units (potad_retire(), withdrawing a range,
+ * potad_destroy()) first turns the caches off (pa->pcp_off) and drains
+ * them; a cache's lock taken after that sees them off.  A unit retired
+ * inside an allocated block marks the descriptor POTAD_DESC_RETIRED
+ * while the caches are off, which a later free reads after it has seen
+ * them on again (acquire and release on pa->pcp_off).
+ *
+ * Lock order: pcp->lock, then pa->lock.  Both are spinlock_t taken with
+ * interrupts disabled.  A pcp->lock of another CPU is taken only to
+ * drain it; the cache used is the one of the CPU the caller is running
+ * on when it looks, which is a matter of speed, not of correctness.
+ */
+
+#define POTAD_PCP_ORDERS	4	/* orders 0..3, as PAGE_ALLOC_COSTLY_ORDER */
+#define POTAD_PCP_HIGH		32	/* blocks of each order per CPU */
+#define POTAD_PCP_BATCH		8	/* blocks per refill or drain */
+
+/**
+ * struct potad_pcp - One CPU's cache of free blocks of an instance.
+ * @lock: Protects the fields below.
+ * @count: Blocks cached of each order.
+ * @block: Their offsets; the last one is handed out first.
+ * @units: Units cached.
+ * @nr_allocs: Allocations served from the cache.
+ * @nr_frees: Frees that went to it.
+ */
+struct potad_pcp {
+	spinlock_t lock;	/* protects the fields below */
+	unsigned int count[POTAD_PCP_ORDERS];
+	unsigned long block[POTAD_PCP_ORDERS][POTAD_PCP_HIGH];
+	unsigned long units;
+	unsigned long nr_allocs;
+	unsigned long nr_frees;
+};
+
+static void potad_release_desc(struct potad *pa, struct potad_desc *desc);
+
+/*
+ * Move up to POTAD_PCP_BATCH blocks of @order from the free space of @pa
+ * into @pcp, from free blocks of order at most @top, lowest address on
+ * top.  Only blocks whose chunk has an index array are taken: a block
+ * taken from the cache is indexed without the instance lock.  Called
+ * with pcp->lock held; takes pa->lock.  Returns the number taken.
+ */
+static unsigned int potad_pcp_refill(struct potad *pa, struct potad_pcp *pcp,
+				     unsigned int order, unsigned int top)
+{
+	unsigned long got[POTAD_PCP_BATCH], off;
+	unsigned int n = 0, room;
+
+	room = min_t(unsigned int, POTAD_PCP_BATCH,
+		     POTAD_PCP_HIGH - pcp->count[order]);
+	spin_lock(&pa->lock);
+	while (n < room) {
+		off = __potad_take_any(pa, order, top);
+		if (off == NOT_FOUND)
+			break;
+		if (!__potad_chunk_present(pa, pa->base + off)) {
+			__potad_free_span(pa, off, off + BIT(order));
+			break;
+		}
+		got[n++] = off;
+	}
+	pa->stats.units_free -= (unsigned long)n << order;
+	pa->stats.units_allocated += (unsigned long)n << order;
+	spin_unlock(&pa->lock);
+	pcp->units += (unsigned long)n << order;
+	for (room = n; room > 0; room--)
+		pcp->block[order][pcp->count[order]++] = got[room - 1];
+	return n;
+}
+
+/*
+ * Give back the @n oldest cached blocks of @order of @pcp to the free
+ * space, noting their offsets in @out.  Called with pcp->lock held;
+ * takes pa->lock.
+ */
+static void potad_pcp_give(struct potad *pa, struct potad_pcp *pcp,
+			   unsigned int order, unsigned int n,
+			   unsigned long *out)
+{
+	unsigned int i;
+
+	spin_lock(&pa->lock);
+	for (i = 0; i < n; i++) {
+		out[i] = pcp->block[order][i];
+		__potad_give_back(pa, out[i], out[i] + BIT(order));
+	}
+	spin_unlock(&pa->lock);
+	pcp->count[order] -= n;
+	memmove(pcp->block[order], pcp->block[order] + n,
+		pcp->count[order] * sizeof(pcp->block[order][0]));
+	pcp->units -= (unsigned long)n << order;
+}
+
+/* Tell the instance's owner about blocks a drain gave back, unlocked. */
+static void potad_pcp_notify(struct potad *pa, const unsigned long *offs,
+			     unsigned int n, unsigned int order)
+{
+	unsigned int i;
+
+	if (!pa->pcp_drained)
+		return;
+	for (i = 0; i < n; i++)
+		pa->pcp_drained(pa, pa->base + offs[i], order);
+}
+
+/*
+ * Allocate a block of @order for @desc from this CPU's cache.  -EAGAIN
+ * if the cache cannot serve it (off, empty and not refillable, or not a
+ * cached order): the caller takes the locked path.
+ */
+static int potad_pcp_alloc(struct potad *pa, struct potad_desc *desc,
+			   const struct potad_type *type, unsigned int order,
+			   unsigned int top, void *owner)
+{
+	struct potad_pcp *pcp;
+	unsigned long flags, off;
+
+	if (!pa->pcp || order > pa->pcp_order)
+		return -EAGAIN;
+	pcp = raw_cpu_ptr(pa->pcp);
+	spin_lock_irqsave(&pcp->lock, flags);
+	if (atomic_read_acquire(&pa->pcp_off) ||
+	    (!pcp->count[order] && !potad_pcp_refill(pa, pcp, order, top))) {
+		spin_unlock_irqrestore(&pcp->lock, flags);
+		return -EAGAIN;
+	}
+	off = pcp->block[order][--pcp->count[order]];
+	pcp->units -= BIT(order);
+	pcp->nr_allocs++;
+	/*
+	 * Indexed before the lock goes: a potad_retire() that drained the
+	 * caches must find the block in the cache or in the index, never
+	 * between the two.
+	 */
+	desc->type = type;
+	desc->potad = pa;
+	desc->start = pa->base + off;
+	desc->order = order;
+	desc->nr_live = BIT(order);
+	desc->owner = owner;
+	desc->flags = POTAD_DESC_INDEXED;
+	refcount_set(&desc->refs, 1);
+	desc->state = POTAD_DESC_LIVE;
+	potad_index_set_owned(pa, desc);
+	spin_unlock_irqrestore(&pcp->lock, flags);
+	return 0;
+}
+
+/*
+ * Free @desc's block into this CPU's cache if it can go there (see
+ * above).  False, with nothing changed, for the locked path.
+ */
+static bool potad_pcp_free(struct potad *pa, struct potad_desc *desc)
+{
+	unsigned int order = desc->order, n = 0;
+	unsigned long out[POTAD_PCP_BATCH], flags;
+	struct potad_pcp *pcp;
+	bool cached = false;
+
+	if (!pa->pcp || order > pa->pcp_order || desc->potad != pa ||
+	    READ_ONCE(desc->state) != POTAD_DESC_LIVE ||
+	    READ_ONCE(desc->flags) != (POTAD_DESC_INDEXED | POTAD_DESC_CHUNKED) ||
+	    desc->nr_live != BIT(order))
+		return false;
+	pcp = raw_cpu_ptr(pa->pcp);
+	spin_lock_irqsave(&pcp->lock, flags);
+	if (atomic_read_acquire(&pa->pcp_off))
+		goto unlock;
+	/* Seen after the caches were on again: a retire's mark. */
+	if (READ_ONCE(desc->flags) & POTAD_DESC_RETIRED)
+		goto unlock;
+	if (!refcount_dec_if_one(&desc->refs))
+		goto unlock;
+	if (pcp->count[order] == POTAD_PCP_HIGH) {
+		n = POTAD_PCP_BATCH;
+		potad_pcp_give(pa, pcp, order, n, out);
+	}
+	WRITE_ONCE(desc->state, POTAD_DESC_DEAD);
+	potad_index_clear_owned(pa, desc);
+	pcp->block[order][pcp->count[order]++] = desc->start - pa->base;
+	pcp->units += BIT(order);
+	pcp->nr_frees++;
+	cached = true;
+unlock:
+	spin_unlock_irqrestore(&pcp->lock, flags);
+	potad_pcp_notify(pa, out, n, order);
+	if (cached)
+		potad_release_desc(pa, desc);
+	return cached;
+}
+
+/* Drain every order of @pcp; called with its lock held. */
+static void potad_pcp_drain_one(struct potad *pa, struct potad_pcp *pcp,
+				unsigned long flags)
+{
+	unsigned long out[POTAD_PCP_BATCH];
+	unsigned int order, n;
+
+	for (order = 0; order <= pa->pcp_order; order++) {
+		while (pcp->count[order]) {
+			n = min_t(unsigned int, POTAD_PCP_BATCH,
+				  pcp->count[order]);
+			potad_pcp_give(pa, pcp, order, n, out);
+			spin_unlock_irqrestore(&pcp->lock, flags);
+			potad_pcp_notify(pa, out, n, order);
+			spin_lock_irqsave(&pcp->lock, flags);
+		}
+	}
+}
+
+/**
+ * potad_pcp_drain_cpu() - Give back one CPU's cached blocks.
+ * @pa: The instance.
+ * @cpu: The CPU, online or not (its caches go when it goes offline).
+ *
+ * Context: Any context where a spinlock_t may be taken.
+ */
+void potad_pcp_drain_cpu(struct potad *pa, int cpu)
+{
+	struct potad_pcp *pcp;
+	unsigned long flags;
+
+	if (!pa->pcp)
+		return;
+	pcp = per_cpu_ptr(pa->pcp, cpu);
+	spin_lock_irqsave(&pcp->lock, flags);
+	potad_pcp_drain_one(pa, pcp, flags);
+	spin_unlock_irqrestore(&pcp->lock, flags);
+}
+EXPORT_SYMBOL_GPL(potad_pcp_drain_cpu);
+
+/**
+ * potad_pcp_drain() - Give back every CPU's cached blocks.
+ * @pa: The instance.
+ *
+ * For memory pressure (the zone instances' shrinker): afterwards the
+ * blocks cached when it was called are free blocks of the instance
+ * again, merged with their buddies.  Frees on other CPUs may cache
+ * blocks again at once.
+ *
+ * Context: Any context where a spinlock_t may be taken; takes every
+ * CPU's cache lock and the instance lock with interrupts disabled.
+ */
+void potad_pcp_drain(struct potad *pa)
+{
+	int cpu;
+
+	if (!pa->pcp)
+		return;
+	for_each_possible_cpu(cpu)
+		potad_pcp_drain_cpu(pa, cpu);
+}
+EXPORT_SYMBOL_GPL(potad_pcp_drain);
+
+/* Bypass the caches until potad_pcp_on(), and empty them. */
+static void potad_pcp_off(struct potad *pa)
+{
+	if (!pa->pcp)
+		return;
+	atomic_inc(&pa->pcp_off);
+	/* Each cache lock taken after this sees the caches off. */
+	potad_pcp_drain(pa);
+}
+
+static void potad_pcp_on(struct potad *pa)
+{
+	if (pa->pcp)
+		atomic_dec_return_release(&pa->pcp_off);
+}
+
+/**
+ * potad_pcp_peek() - Has this CPU's cache a block of an order?
+ * @pa: The instance.
+ * @order: The order.
+ *
+ * A hint for callers choosing an instance, as a peek at nr_free is.
+ *
+ * Context: Any context.
+ * Return: True if the cache held a block of @order when it looked.
+ */
+bool potad_pcp_peek(struct potad *pa, unsigned int order)
+{
+	if (!pa->pcp || order > pa->pcp_order)
+		return false;
+	/* A hint: the cache's lock decides. */
+	return data_race(raw_cpu_ptr(pa->pcp)->count[order]);
+}
+EXPORT_SYMBOL_GPL(potad_pcp_peek);
+
+/**
+ * potad_pcp_init() - Give an instance per-cpu caches of small free blocks.
+ * @pa: A memory-space instance, with no block allocated yet.
+ * @max_order: Largest order to cache, below 4 and below
+ *	%POTAD_CHUNK_SHIFT.
+ *
+ * Allocations of up to @max_order then take a block from the CPU's cache
+ * and frees put it there, without the instance lock, as described at
+ * "Per-cpu caches" in this file; the caches are drained by
+ * potad_pcp_drain() and potad_pcp_drain_cpu(), and before anything that
+ * needs every unit's exact state.  Cached units count as free in
+ * potad_get_stats().
+ *
+ * Context: Process context, may sleep.
+ * Return: 0; -EINVAL for an abstract space, a @max_order too large, or an
+ * instance that has caches already (caller bugs, warned about once);
+ * -ENOMEM.
+ */
+int potad_pcp_init(struct potad *pa, unsigned int max_order)
+{
+	struct potad_pcp __percpu *pcp;
+	int cpu;
+
+	might_sleep();
+	if (WARN_ONCE(!(pa->flags & POTAD_MEMORY) || pa->pcp ||
+		      max_order >= POTAD_PCP_ORDERS ||
+		      max_order >= POTAD_CHUNK_SHIFT,
+		      "potad: %s: bad per-cpu caches\n", pa->name))
+		return -EINVAL;
+	pcp = alloc_percpu(struct potad_pcp);
+	if (!pcp)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		spin_lock_init(&per_cpu_ptr(pcp, cpu)->lock);
+	pa->pcp_order = min(max_order, pa->max_order);
+	/* Set up before the paths that test pa->pcp can see it. */
+	smp_store_release(&pa->pcp, pcp);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(potad_pcp_init);
+
 /* Instances */
 
 /**
@@ -705,6 +1060,7 @@ void potad_destroy(struct potad *pa)
 	might_sleep();
 	/* Blocks freed while referenced go with their last reference. */
 	wait_var_event(&pa->nr_pinned, !atomic_read(&pa->nr_pinned));
+	potad_pcp_off(pa);
 	mutex_lock(&potad_list_lock);
 	list_del(&pa->list);
 	potad_dir_remove(pa);
@@ -723,6 +1079,8 @@ void potad_destroy(struct potad *pa)
 	kvfree(pa->maps[0].level[0]);
 	kfree(pa->maps);
 	pa->maps = NULL;
+	free_percpu(pa->pcp);
+	pa->pcp = NULL;
 }
 EXPORT_SYMBOL_GPL(potad_destroy);
 
@@ -1040,7 +1398,13 @@ out:
 int potad_withdraw_range_gfp(struct potad *pa, unsigned long start,
 			     unsigned long nr, gfp_t gfp)
 {
-	return potad_withdraw(pa, start, nr, gfp, false);
+	int ret;
+
+	/* Cached blocks are free: they go back to be withdrawn. */
+	potad_pcp_off(pa);
+	ret = potad_withdraw(pa, start, nr, gfp, false);
+	potad_pcp_on(pa);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(potad_withdraw_range_gfp);
 
@@ -1212,6 +1576,10 @@ static int __potad_alloc(struct potad *pa, struct potad_desc *desc,
 	unsigned int k, tries = 0;
 	int ret;
 
+	/* Small blocks from this CPU's cache, if the instance has one. */
+	if (start == POTAD_ANY &&
+	    !potad_pcp_alloc(pa, desc, type, order, top, owner))
+		return 0;
 	potad_index_op_init(&op, pa);
 retry:
 	ret = 0;
@@ -1540,6 +1908,8 @@ static int potad_free_units(struct potad *pa, struct potad_desc *desc,
 	bool release = false, referenced, need_dfr = false;
 	int ret;
 
+	if (whole && potad_pcp_free(pa, desc))
+		return 0;
 	potad_index_op_init(&op, pa);
 retry:
 	ret = -EINVAL;
@@ -1856,6 +2226,8 @@ int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp,
 	if (!new)
 		return -ENOMEM;
 
+	/* A cached block has no owner to keep the unit: no caches now. */
+	potad_pcp_off(pa);
 	spin_lock_irqsave(&pa->lock, flags);
 	if (WARN_ONCE(!potad_in_space(pa, unit, 1, &off),
 		      "potad: %s: retiring unit %lx outside the space\n",
@@ -1881,13 +2253,22 @@ int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp,
 		new->allocated = false;
 	} else {
 		new->allocated = true;
-		if (holder && (pa->flags & POTAD_MEMORY))
-			*holder = __potad_index_get(pa, unit);
+		if (pa->flags & POTAD_MEMORY) {
+			struct potad_desc *desc = potad_index_load(pa, unit);
+
+			/* Its free must not put the block in a cache. */
+			if (desc)
+				WRITE_ONCE(desc->flags,
+					   desc->flags | POTAD_DESC_RETIRED);
+			if (holder)
+				*holder = __potad_index_get(pa, unit);
+		}
 	}
 	__potad_retired_insert(pa, new);
 	new = NULL;
 unlock:
 	spin_unlock_irqrestore(&pa->lock, flags);
+	potad_pcp_on(pa);
 	kfree(new);
 	return ret;
 }
@@ -1896,10 +2277,14 @@ EXPORT_SYMBOL_GPL(potad_retire);
 /**
  * potad_get_stats() - Read an instance's counters.
  * @pa: The instance.
- * @stats: Filled with a consistent snapshot.
+ * @stats: Filled with a snapshot.
  *
  * units_total == units_free + units_allocated + units_retired, where
- * units_retired counts the retired units outside allocated blocks.
+ * units_retired counts the retired units outside allocated blocks.  The
+ * counters under the instance lock are a consistent snapshot; those of
+ * per-cpu caches (units_cached, and their part of nr_allocs, nr_frees,
+ * units_free and units_allocated) are read without their locks, so they
+ * are exact only while no allocation or free runs.
  *
  * Context: Any context where a spinlock_t may be taken; takes and
  * releases the instance lock with interrupts disabled.
@@ -1907,9 +2292,55 @@ EXPORT_SYMBOL_GPL(potad_retire);
 void potad_get_stats(struct potad *pa, struct potad_stats *stats)
 {
 	unsigned long flags;
+	int cpu;
 
 	spin_lock_irqsave(&pa->lock, flags);
 	*stats = pa->stats;
 	spin_unlock_irqrestore(&pa->lock, flags);
+	if (!pa->pcp)
+		return;
+	/* Read without their locks: exact only while nothing runs. */
+	for_each_possible_cpu(cpu) {
+		struct potad_pcp *pcp = per_cpu_ptr(pa->pcp, cpu);
+
+		/* Racy reads of counters, for a snapshot. */
+		stats->units_cached += data_race(pcp->units);
+		/* As above. */
+		stats->nr_allocs += data_race(pcp->nr_allocs);
+		/* As above. */
+		stats->nr_frees += data_race(pcp->nr_frees);
+	}
+	/* Caches refilled after the locked snapshot: no wrap-around. */
+	stats->units_cached = min(stats->units_cached, stats->units_allocated);
+	stats->units_free += stats->units_cached;
+	stats->units_allocated -= stats->units_cached;
 }
 EXPORT_SYMBOL_GPL(potad_get_stats);
+
+/**
+ * potad_units_free() - Free units of an instance, at a glance.
+ * @pa: The instance.
+ *
+ * As potad_get_stats()'s units_free, without the instance lock: for
+ * reports such as /proc/meminfo.
+ *
+ * Context: Any context.
+ * Return: The free units, cached ones included, as last seen.
+ */
+unsigned long potad_units_free(struct potad *pa)
+{
+	unsigned long free;
+	int cpu;
+
+	/* A report, as last seen: the lock is not taken. */
+	free = data_race(pa->stats.units_free);
+	if (!pa->pcp)
+		return free;
+	for_each_possible_cpu(cpu) {
+		/* As above, the cache's count without its lock. */
+		free += data_race(per_cpu_ptr(pa->pcp, cpu)->units);
+	}
+	/* A drain credits the instance before its cache: at most all. */
+	return min(free, data_race(pa->stats.units_total));
+}
+EXPORT_SYMBOL_GPL(potad_units_free);

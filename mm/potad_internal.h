@@ -75,6 +75,9 @@ int __potad_index_free(struct potad *pa, struct potad_index_op *op,
 		       struct potad_desc *desc, unsigned long start,
 		       unsigned long nr);
 void __potad_index_drop_chunk(struct potad *pa, unsigned long unit);
+bool __potad_chunk_present(struct potad *pa, unsigned long unit);
+void potad_index_set_owned(struct potad *pa, struct potad_desc *desc);
+void potad_index_clear_owned(struct potad *pa, struct potad_desc *desc);
 struct potad_desc *potad_index_load(struct potad *pa, unsigned long unit);
 struct potad_desc *__potad_index_get(struct potad *pa, unsigned long unit);
 

@@ -435,6 +435,65 @@ int __potad_index_store(struct potad *pa, struct potad_index_op *op,
 	return mas_is_err(mas) ? -ENOMEM : 0;
 }
 
+/* Has the chunk holding @unit an array?  Under the instance lock. */
+bool __potad_chunk_present(struct potad *pa, unsigned long unit)
+{
+	struct ma_state cmas;
+
+	lockdep_assert_held(&pa->lock);
+	mas_init(&cmas, &pa->chunks, 0);
+	return __potad_chunk_slots(&cmas, unit);
+}
+
+/*
+ * The slots of a block below %POTAD_CHUNK_SHIFT that its caller owns
+ * (a per-cpu cache's), without the instance lock: its chunk's array
+ * cannot go while the block is out of the free space.
+ */
+static struct potad_desc **potad_owned_slots(struct potad *pa,
+					     unsigned long start)
+{
+	struct potad_chunk *chunk;
+
+	chunk = mtree_load(&pa->chunks, start >> POTAD_CHUNK_SHIFT);
+	if (WARN_ON_ONCE(!chunk))
+		return NULL;
+	return chunk->slot + potad_slot(start);
+}
+
+/**
+ * potad_index_set_owned() - Index a block taken from a per-cpu cache.
+ * @pa: The memory-space instance.
+ * @desc: Its new descriptor, filled in, of order below %POTAD_CHUNK_SHIFT.
+ *
+ * Context: Any context; the block is the caller's, no lock is needed.
+ */
+void potad_index_set_owned(struct potad *pa, struct potad_desc *desc)
+{
+	struct potad_desc **slots = potad_owned_slots(pa, desc->start);
+
+	desc->flags |= POTAD_DESC_CHUNKED;
+	/* The descriptor is filled in before lookups can see it. */
+	smp_wmb();
+	if (slots)
+		potad_slots_set(slots, BIT(desc->order), desc);
+}
+
+/**
+ * potad_index_clear_owned() - Erase a block going to a per-cpu cache.
+ * @pa: The memory-space instance.
+ * @desc: Its descriptor, dead, with no reference left.
+ *
+ * Context: Any context; the block is the caller's, no lock is needed.
+ */
+void potad_index_clear_owned(struct potad *pa, struct potad_desc *desc)
+{
+	struct potad_desc **slots = potad_owned_slots(pa, desc->start);
+
+	if (slots)
+		potad_slots_set(slots, BIT(desc->order), NULL);
+}
+
 /* Erase [first, last], exactly one entry, leaving a placeholder if need be. */
 static void __potad_index_clear(struct potad *pa, struct ma_state *mas,
 				unsigned long first, unsigned long last)
@@ -598,8 +657,12 @@ struct potad_desc *__potad_index_get(struct potad *pa, unsigned long unit)
 	desc = potad_index_load(pa, unit);
 	if (!desc || desc->state != POTAD_DESC_LIVE)
 		return NULL;
-	/* Live: the allocation's reference is held. */
-	refcount_inc(&desc->refs);
+	/*
+	 * Live, but a free into a per-cpu cache takes the owner's reference
+	 * to zero without this lock (mm/potad.c): then it is freed.
+	 */
+	if (!refcount_inc_not_zero(&desc->refs))
+		return NULL;
 	return desc;
 }
 

@@ -88,6 +88,7 @@
 #include <kunit/visibility.h>
 #include <linux/bitmap.h>
 #include <linux/ctype.h>
+#include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
@@ -127,6 +128,9 @@
 #define POTAD_SUB_SHIFT		POTAD_MIN_UNIT_SHIFT
 #define POTAD_SUB_CHUNK_SHIFT	16
 #define POTAD_SUB_PAGE_SHIFT	(PAGE_SHIFT - POTAD_SUB_SHIFT)
+/* Largest order a sub-page instance caches per CPU: 2 KB with 4 KB pages. */
+#define POTAD_SUB_PCP_ORDER	min(PAGE_SHIFT - 1 - POTAD_SUB_SHIFT, \
+				    PAGE_ALLOC_COSTLY_ORDER)
 /* Default high mark of a sub-page instance, in 512 B units: two chunks. */
 #define POTAD_SUB_HIGH		(2 * BIT(POTAD_SUB_CHUNK_SHIFT - POTAD_SUB_SHIFT))
 
@@ -720,6 +724,31 @@ static void potad_pool_return_freed(struct potad_pool *pool,
 }
 
 /*
+ * After a free of [unit, unit + nr): above the high mark, blocks in the
+ * per-cpu caches would keep their chunks from going back, so they are
+ * given back first, each followed by potad_pool_return_freed() (as the
+ * buddy allocator drains its per-cpu lists when it must); then the chunks
+ * the free touched.  Below the high mark nothing is given back, and the
+ * caches stay.
+ */
+static void potad_pool_freed(struct potad_pool *pool, unsigned long unit,
+			     unsigned long nr)
+{
+	if (!potad_pool_above_high(pool))
+		return;
+	potad_pcp_drain(&pool->pa);
+	potad_pool_return_freed(pool, unit, nr);
+}
+
+/* A per-cpu cache gave back a block: as after a free of it. */
+static void potad_pool_drained(struct potad *pa, unsigned long start,
+			       unsigned int order)
+{
+	potad_pool_return_freed(container_of(pa, struct potad_pool, pa),
+				start, BIT(order));
+}
+
+/*
  * Give back up to @nr units of entirely free chunks of @pool, from its
  * cursor on and around once at most.
  */
@@ -881,7 +910,7 @@ static int potad_fit_top(struct potad_pool *pool, unsigned int order,
 
 	if (order > pa->max_order)
 		return -1;
-	if (potad_has_free(pa, order, top))
+	if (potad_pcp_peek(pa, order) || potad_has_free(pa, order, top))
 		return top;
 	if (top < pa->max_order &&
 	    atomic_long_read(&pool->held_free) >= 2 * BIT(pool->chunk_shift) &&
@@ -1103,7 +1132,7 @@ int potad_free_mem(struct potad_desc *desc)
 	}
 	if (!chunk)
 		count_vm_event(POTAD_FREE);
-	potad_pool_return_freed(pool, start, nr);
+	potad_pool_freed(pool, start, nr);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(potad_free_mem);
@@ -1127,7 +1156,7 @@ void potad_zone_put_dead(struct potad_desc *desc)
 	    refcount_read(&desc->refs) == 1)
 		potad_clear_block(desc, READ_ONCE(desc->nr_live), GFP_NOWAIT);
 	if (potad_desc_put_locked(desc))
-		potad_pool_return_freed(pool, start, nr);
+		potad_pool_freed(pool, start, nr);
 }
 
 /**
@@ -1155,7 +1184,7 @@ int potad_zone_get_info(struct zone *zone, struct potad_zone_info *info)
 		info->refills += atomic_long_read(&zi->main.refills);
 		info->returns += atomic_long_read(&zi->main.returns);
 		info->sub_units += potad_peek(&zi->sub.pa.stats.units_total);
-		info->sub_free += potad_peek(&zi->sub.pa.stats.units_free);
+		info->sub_free += potad_units_free(&zi->sub.pa);
 		info->sub_chunks += atomic_long_read(&zi->sub.refills) -
 				    atomic_long_read(&zi->sub.returns);
 	}
@@ -1193,8 +1222,9 @@ EXPORT_SYMBOL_GPL(potad_zone_set_high);
 
 /*
  * Pages in entirely free chunks of @pool, at most: its free units in held
- * chunks, but no more than are in free blocks of at least a chunk (the
- * reservation's included), where every entirely free chunk is.
+ * chunks, but, unless the per-cpu caches hold blocks, no more than are in
+ * free blocks of at least a chunk (the reservation's included), where
+ * every entirely free chunk is.
  */
 static unsigned long potad_pool_count(struct potad_pool *pool)
 {
@@ -1205,7 +1235,14 @@ static unsigned long potad_pool_count(struct potad_pool *pool)
 
 	for (k = pool->chunk_shift; k <= pa->max_order; k++)
 		blocks += potad_peek(&pa->stats.nr_free[k]) << k;
-	free = min_t(long, atomic_long_read(&pool->held_free), blocks);
+	free = atomic_long_read(&pool->held_free);
+	/*
+	 * Blocks in the per-cpu caches may complete chunks once a scan has
+	 * given them back (it does so first): then only the held count can
+	 * tell, and it may promise more than the scan finds.
+	 */
+	if (potad_units_free(pa) == potad_peek(&pa->stats.units_free))
+		free = min_t(long, free, blocks);
 	if (free <= 0)
 		return 0;
 	return round_down(free, BIT(pool->chunk_shift)) >>
@@ -1261,6 +1298,9 @@ static unsigned long potad_shrink_scan(struct shrinker *shrinker,
 	for (zi = potad_next_extent(NULL); zi; zi = potad_next_extent(zi)) {
 		if (freed >= sc->nr_to_scan)
 			break;
+		/* Cached blocks keep their chunks from being entirely free. */
+		potad_pcp_drain(&zi->sub.pa);
+		potad_pcp_drain(&zi->main.pa);
 		/* Sub-page chunks first: they may leave main blocks free. */
 		freed += potad_shrink_pool(&zi->sub, ULONG_MAX);
 		if (freed < sc->nr_to_scan)
@@ -1276,8 +1316,9 @@ static unsigned long potad_shrink_scan(struct shrinker *shrinker,
  * potad_zone_shrink_all() - Give back every entirely free chunk.
  *
  * What the shrinker does under memory pressure, for every zone at once:
- * entirely free chunks of the sub-page instances go back to their zone
- * instances, then entirely free elastic blocks to the buddy allocator.
+ * the per-cpu caches are drained, entirely free chunks of the sub-page
+ * instances go back to their zone instances, then entirely free elastic
+ * blocks to the buddy allocator.
  *
  * Context: Process context, may sleep.
  * Return: Pages given back to the buddy allocator.
@@ -1288,6 +1329,8 @@ unsigned long potad_zone_shrink_all(void)
 	unsigned long freed = 0;
 
 	for (zi = potad_next_extent(NULL); zi; zi = potad_next_extent(zi)) {
+		potad_pcp_drain(&zi->sub.pa);
+		potad_pcp_drain(&zi->main.pa);
 		WRITE_ONCE(zi->sub.shrink_cursor, 0);
 		potad_pool_shrink(&zi->sub, ULONG_MAX);
 		WRITE_ONCE(zi->main.shrink_cursor, 0);
@@ -1315,8 +1358,8 @@ void potad_report_meminfo(struct seq_file *m)
 
 	for (zi = potad_next_extent(NULL); zi; zi = potad_next_extent(zi)) {
 		total += potad_peek(&zi->main.pa.stats.units_total);
-		free += potad_peek(&zi->main.pa.stats.units_free);
-		sub_free += potad_peek(&zi->sub.pa.stats.units_free);
+		free += potad_units_free(&zi->main.pa);
+		sub_free += potad_units_free(&zi->sub.pa);
 		reserved += zi->reserved;
 	}
 	seq_printf(m, "PotadTotal:     %8lu kB\n", total << (PAGE_SHIFT - 10));
@@ -1382,14 +1425,14 @@ void potad_zone_debugfs(struct dentry *dir)
 
 /*
  * Set up @pool over units [base, base + span) with @order its largest
- * order and chunks of 2^@chunk_shift units.  Its base must be aligned to
- * its largest order.
+ * order, chunks of 2^@chunk_shift units and per-cpu caches of blocks up
+ * to @pcp_order.  Its base must be aligned to its largest order.
  */
 static int potad_pool_setup(struct potad_pool *pool,
 			    struct potad_zone_inst *zi, const char *name,
 			    unsigned int unit_shift, unsigned long base,
 			    unsigned long span, unsigned int order,
-			    unsigned int chunk_shift,
+			    unsigned int chunk_shift, unsigned int pcp_order,
 			    const struct potad_pool_ops *ops, long high)
 {
 	int ret;
@@ -1408,8 +1451,14 @@ static int potad_pool_setup(struct potad_pool *pool,
 	}
 	ret = potad_init(&pool->pa, name, POTAD_MEMORY | POTAD_ZONE, unit_shift,
 			 base, span, order);
-	if (!ret)
+	if (ret)
+		goto fail;
+	ret = potad_pcp_init(&pool->pa, pcp_order);
+	if (!ret) {
+		pool->pa.pcp_drained = potad_pool_drained;
 		return 0;
+	}
+	potad_destroy(&pool->pa);
 fail:
 	bitmap_free(pool->held);
 	bitmap_free(pool->claimed);
@@ -1455,7 +1504,8 @@ static struct potad_zone_inst *potad_extent_setup(struct zone *zone,
 		goto fail;
 	ret = potad_pool_setup(&zi->main, zi, name, PAGE_SHIFT, base,
 			       end - base, order, MAX_PAGE_ORDER,
-			       &potad_main_ops, POTAD_ZONE_HIGH);
+			       PAGE_ALLOC_COSTLY_ORDER, &potad_main_ops,
+			       POTAD_ZONE_HIGH);
 	if (ret)
 		goto fail;
 	ret = potad_pool_setup(&zi->sub, zi, sub_name, POTAD_SUB_SHIFT,
@@ -1463,7 +1513,8 @@ static struct potad_zone_inst *potad_extent_setup(struct zone *zone,
 			       (end - base) << POTAD_SUB_PAGE_SHIFT,
 			       POTAD_SUB_CHUNK_SHIFT - POTAD_SUB_SHIFT,
 			       POTAD_SUB_CHUNK_SHIFT - POTAD_SUB_SHIFT,
-			       &potad_sub_ops, POTAD_SUB_HIGH);
+			       POTAD_SUB_PCP_ORDER, &potad_sub_ops,
+			       POTAD_SUB_HIGH);
 	if (ret) {
 		potad_pool_teardown(&zi->main);
 		goto fail;
@@ -1565,6 +1616,18 @@ static int potad_memory_callback(struct notifier_block *nb,
 	return notifier_from_errno(ret);
 }
 
+/* A CPU went offline: its cached blocks go back, as its pcp lists do. */
+static int potad_cpu_dead(unsigned int cpu)
+{
+	struct potad_zone_inst *zi;
+
+	for (zi = potad_next_extent(NULL); zi; zi = potad_next_extent(zi)) {
+		potad_pcp_drain_cpu(&zi->sub.pa, cpu);
+		potad_pcp_drain_cpu(&zi->main.pa, cpu);
+	}
+	return 0;
+}
+
 static int __init potad_zones_init(void)
 {
 	struct shrinker *shrinker;
@@ -1631,6 +1694,9 @@ static int __init potad_zones_init(void)
 		pr_warn("no shrinker: free elastic memory goes back only on frees\n");
 	}
 	hotplug_memory_notifier(potad_memory_callback, DEFAULT_CALLBACK_PRI);
+	if (cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/potad:dead",
+				      NULL, potad_cpu_dead) < 0)
+		pr_warn("no CPU hotplug callback: an offline CPU keeps its cached blocks\n");
 	return 0;
 }
 core_initcall(potad_zones_init);

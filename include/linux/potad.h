@@ -32,6 +32,7 @@ struct kmem_cache;
 struct potad;
 struct potad_desc;
 struct potad_map;
+struct potad_pcp;
 
 /* Number of orders an instance can track: a block of 2^63 units at most. */
 #define POTAD_NR_ORDERS		BITS_PER_LONG
@@ -125,7 +126,7 @@ struct potad_type {
  *	%POTAD_DESC_FREE before the first allocation (zeroed memory) and
  *	after the release.  Written by mm/potad.c only.
  * @flags: Internal to mm/potad*.c (%POTAD_DESC_INDEXED,
- *	%POTAD_DESC_DEFERRED, %POTAD_DESC_CHUNKED).
+ *	%POTAD_DESC_DEFERRED, %POTAD_DESC_CHUNKED, %POTAD_DESC_RETIRED).
  * @refs: Internal: one reference for the allocation, one per
  *	potad_desc_tryget() or other reference taken.
  * @rcu: Internal: for releasing the descriptor after a grace period.
@@ -157,14 +158,18 @@ struct potad_desc {
 #define POTAD_DESC_INDEXED	0x1
 /* Units freed while referenced wait in the instance's deferred tree. */
 #define POTAD_DESC_DEFERRED	0x2
+/* A unit of the block was retired while it was allocated. */
+#define POTAD_DESC_RETIRED	0x8
 /* The block is indexed in a chunk's array of the index (small blocks). */
 #define POTAD_DESC_CHUNKED	0x4
 
 /**
  * struct potad_stats - A snapshot of an instance's counters.
  * @units_total: Units added with potad_add_range() and not withdrawn.
- * @units_free: Units in free blocks.
+ * @units_free: Units in free blocks, @units_cached included.
  * @units_allocated: Units in allocated blocks (including retired ones).
+ * @units_cached: Free units in the per-cpu caches (potad_pcp_init()),
+ *	which are not in @nr_free.
  * @units_retired: Retired units outside allocated blocks; a retired unit
  *	inside an allocated block counts in @units_allocated until freed.
  * @nr_allocs: Successful allocations.
@@ -190,6 +195,7 @@ struct potad_stats {
 	unsigned long units_free;
 	unsigned long units_allocated;
 	unsigned long units_retired;
+	unsigned long units_cached;
 	unsigned long nr_allocs;
 	unsigned long nr_frees;
 	unsigned long alloc_failures;
@@ -236,6 +242,12 @@ struct potad_stats {
  * @holes_lost: Placeholders left when @holes was full: @index_work
  *	then scans the whole index.
  * @nr_pinned: Freed blocks whose units wait for potad_desc_put().
+ * @pcp: Per-cpu caches of free small blocks, or NULL (potad_pcp_init()).
+ * @pcp_order: Largest order @pcp caches.
+ * @pcp_off: While non-zero, @pcp is bypassed (potad_retire(),
+ *	potad_withdraw_range_gfp()).
+ * @pcp_drained: Called with each block a drain of @pcp gave back, once
+ *	no lock is held, or NULL.
  * @stats: Counters.
  * @list: Entry on the global list of instances (potad_list_lock).
  */
@@ -260,6 +272,11 @@ struct potad {
 	unsigned int nr_holes;
 	unsigned long holes_lost;
 	atomic_t nr_pinned;
+	struct potad_pcp __percpu *pcp;
+	unsigned int pcp_order;
+	atomic_t pcp_off;
+	void (*pcp_drained)(struct potad *pa, unsigned long start,
+			    unsigned int order);
 	struct potad_stats stats;
 	struct list_head list;
 };
@@ -329,6 +346,12 @@ int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp,
 		 struct potad_desc **holder);
 
 void potad_get_stats(struct potad *pa, struct potad_stats *stats);
+unsigned long potad_units_free(struct potad *pa);
+
+int potad_pcp_init(struct potad *pa, unsigned int max_order);
+void potad_pcp_drain(struct potad *pa);
+void potad_pcp_drain_cpu(struct potad *pa, int cpu);
+bool potad_pcp_peek(struct potad *pa, unsigned int order);
 
 struct potad_desc *potad_lookup(phys_addr_t phys);
 struct potad_desc *potad_lookup_pfn(unsigned long pfn);

@@ -577,6 +577,8 @@ static bool check_free_set(struct potad *pa, const u8 *isfree,
 	/* Memory spaces release descriptors after a grace period. */
 	if (pa->flags & POTAD_MEMORY)
 		rcu_barrier();
+	/* Small blocks freed into per-cpu caches: merged back to compare. */
+	potad_pcp_drain(pa);
 	for (i = p.n; i-- > 0; ) {
 		if (p.descs[i].released != 1)
 			p.ok = check_fail(file, line,
@@ -2394,6 +2396,191 @@ static void test_stats_counters(void)
  * refused, and an array that cannot be allocated fails the allocation
  * with -ENOMEM and nothing changed.
  */
+/* Blocks per-cpu caches gave back (pa->pcp_drained), and their units. */
+static long pcp_drained_blocks, pcp_drained_units;
+
+static void pcp_drained(struct potad *pa, unsigned long start,
+			unsigned int order)
+{
+	pcp_drained_blocks++;
+	pcp_drained_units += 1L << order;
+}
+
+/* A memory space of 2^12 4 KiB units with per-cpu caches up to order 3. */
+static void pcp_space(struct potad *pa)
+{
+	REQUIRE_EQ(potad_init(pa, "pcp", POTAD_MEMORY, 12, 1UL << 32, 4096,
+			      63), 0);
+	REQUIRE_EQ(potad_add_range(pa, 1UL << 32, 4096), 0);
+	REQUIRE_EQ(potad_pcp_init(pa, 3), 0);
+	pa->pcp_drained = pcp_drained;
+	pcp_drained_blocks = 0;
+	pcp_drained_units = 0;
+}
+
+/*
+ * Per-cpu caches: an allocation refills the CPU's cache with a batch of
+ * the lowest blocks and a free puts the block back there, with a new
+ * descriptor each time; the counters see cached units as free; a full
+ * cache gives a batch back; a drain merges everything back; and the
+ * caches take no block someone else references.
+ */
+static void test_pcp_cache(void)
+{
+	const unsigned long base = 1UL << 32;
+	struct potad_desc *d, *e, *all[64];
+	struct potad_stats st;
+	struct potad pa;
+	unsigned long start;
+	int i;
+
+	types_setup();
+	pcp_space(&pa);
+	/* The chunk has no index array yet: the locked path makes it. */
+	d = alloc_big(&pa, 0);
+	REQUIRE(!IS_ERR(d));
+	CHECK_EQ(d->start, base);
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_cached, 0);
+	EXPECT_FAIL(&pa, potad_pcp_init(&pa, 3), -EINVAL, 1);
+	start = d->start;
+	CHECK_EQ(potad_free(&pa, d), 0);
+	rcu_barrier();				/* d is gone */
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_cached, 1);
+	CHECK_EQ(st.units_free, 4096);
+	CHECK_EQ(st.nr_free[12], 0);		/* not merged back */
+	CHECK_EQ(st.units_allocated, 0);
+	CHECK_EQ(st.nr_allocs, 1);
+	CHECK_EQ(st.nr_frees, 1);
+	rcu_read_lock();
+	CHECK(!potad_lookup((phys_addr_t)start << 12));
+	rcu_read_unlock();
+	/* The same block again, under a new descriptor that lookups find. */
+	e = alloc_big(&pa, 0);
+	REQUIRE(!IS_ERR(e));
+	CHECK_EQ(e->start, start);
+	CHECK_EQ(e->state, POTAD_DESC_LIVE);
+	rcu_read_lock();
+	CHECK(potad_lookup((phys_addr_t)start << 12) == e);
+	rcu_read_unlock();
+	/* An empty cache takes a batch, lowest first. */
+	d = alloc_big(&pa, 0);
+	REQUIRE(!IS_ERR(d));
+	CHECK_EQ(d->start, base + 1);
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_cached, 7);
+	CHECK_EQ(st.units_free, 4094);
+	CHECK_EQ(st.units_allocated, 2);
+	CHECK_EQ(potad_free(&pa, d), 0);
+
+	/* Referenced: the free waits for the reference, on the locked path. */
+	CHECK(potad_desc_tryget(e));
+	CHECK_EQ(potad_free(&pa, e), 0);
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_cached, 8);
+	CHECK_EQ(st.units_deferred, 1);
+	potad_desc_put(e);
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_cached, 8);
+	CHECK_EQ(st.units_allocated, 0);
+
+	/* Past the high mark a free gives a batch of the oldest back. */
+	for (i = 0; i < 40; i++) {
+		all[i] = alloc_big(&pa, 0);
+		REQUIRE(!IS_ERR(all[i]));
+	}
+	for (i = 0; i < 40; i++)
+		CHECK_EQ(potad_free(&pa, all[i]), 0);
+	get_stats(&pa, &st);
+	CHECK(st.units_cached <= 32);
+	CHECK(pcp_drained_blocks >= 8);
+	CHECK_EQ(st.units_cached + pcp_drained_units, 40);
+	CHECK_EQ(st.units_allocated, 0);
+	/* A block of order 4 is not cached. */
+	d = alloc_big(&pa, 4);
+	REQUIRE(!IS_ERR(d));
+	CHECK(d->flags & POTAD_DESC_CHUNKED);
+	CHECK_EQ(potad_free(&pa, d), 0);
+	get_stats(&pa, &st);
+	CHECK(st.units_cached <= 32);
+	potad_pcp_drain(&pa);
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_cached, 0);
+	CHECK_EQ(st.nr_free[12], 1);
+	CHECK_EQ(st.units_free, 4096);
+	CHECK_EQ(pcp_drained_units, 40);
+	potad_destroy(&pa);
+	types_teardown();
+}
+
+/*
+ * What needs the exact state of units bypasses and drains the caches: a
+ * cached unit retired stays out for good, a unit retired inside an
+ * allocated block keeps the block out of the caches when it is freed,
+ * withdrawing cached units works, and giving back (potad_take_range())
+ * a range with cached units is refused until they are drained.
+ */
+static void test_pcp_retire_withdraw(void)
+{
+	const unsigned long base = 1UL << 32;
+	static struct potad_desc *all[4096];
+	unsigned long start;
+	struct potad_stats st;
+	struct potad_desc *d;
+	struct potad pa;
+	int i, n;
+
+	types_setup();
+	pcp_space(&pa);
+	d = alloc_big(&pa, 0);
+	REQUIRE(!IS_ERR(d));
+	CHECK_EQ(potad_free(&pa, d), 0);
+	/* base is cached now: retired, it is never handed out again. */
+	CHECK_EQ(potad_retire(&pa, base, GFP_KERNEL, NULL), 0);
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_cached, 0);
+	CHECK_EQ(st.units_retired, 1);
+	for (n = 0; n < 4096; n++) {
+		all[n] = potad_alloc(&pa, &t_big, 0, NULL, GFP_KERNEL);
+		if (IS_ERR(all[n]))
+			break;
+		CHECK(all[n]->start != base);
+	}
+	CHECK_EQ(n, 4095);
+	for (i = 0; i < n; i++)
+		CHECK_EQ(potad_free(&pa, all[i]), 0);
+
+	/* Retired while allocated: its free goes the locked way. */
+	potad_pcp_drain(&pa);
+	d = potad_alloc_at(&pa, &t_big, base + 8, 3, NULL, GFP_KERNEL);
+	REQUIRE(!IS_ERR(d));
+	CHECK_EQ(potad_retire(&pa, base + 9, GFP_KERNEL, NULL), 0);
+	CHECK(d->flags & POTAD_DESC_RETIRED);
+	potad_pcp_drain(&pa);
+	CHECK_EQ(potad_free(&pa, d), 0);
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_cached, 0);
+	CHECK_EQ(st.units_retired, 2);
+	EXPECT_FREE(&pa, "4294967297-4294967304 4294967306-4294971391");
+
+	/* Cached units are free to withdraw, not to give back. */
+	d = alloc_big(&pa, 1);
+	REQUIRE(!IS_ERR(d));
+	start = d->start;
+	CHECK_EQ(potad_free(&pa, d), 0);
+	get_stats(&pa, &st);
+	CHECK(st.units_cached > 0);
+	CHECK_EQ(potad_take_range(&pa, base + 2048, 2048, GFP_KERNEL), 0);
+	CHECK_EQ(potad_take_range(&pa, start, 2, GFP_KERNEL), -EBUSY);
+	CHECK_EQ(potad_withdraw_range(&pa, start, 2), 0);
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_cached, 0);
+	CHECK_EQ(st.units_total, 4096 - 2048 - 2);
+	potad_destroy(&pa);
+	types_teardown();
+}
+
 static void test_chunked_index(void)
 {
 	const unsigned long chunk = 1UL << POTAD_CHUNK_SHIFT;
@@ -2825,6 +3012,7 @@ struct thread_arg {
 	struct cm_desc *cms;
 	long lookups, pinned;	/* reader: lookups that found, pinned */
 	long holes;		/* writers: frees made to fail their node */
+	int cpu;		/* potad_shim_cpu: whose per-cpu cache */
 	bool *stop;
 };
 
@@ -2836,6 +3024,7 @@ static void *thread_fn(void *p)
 	bool memory = ta->pa->flags == POTAD_MEMORY;
 	int n = 0, i;
 
+	potad_shim_cpu = ta->cpu;
 	for (i = 0; i < THREAD_OPS; i++) {
 		if (n < 256 && (n == 0 || rng_pct(&r, 55))) {
 			unsigned int order = rng_below(&r, 5);
@@ -2902,6 +3091,7 @@ static void *stats_thread_fn(void *p)
 	struct potad_stats st;
 	int i;
 
+	potad_shim_cpu = ta->cpu;
 	for (i = 0; i < THREAD_OPS; i++) {
 		unsigned long sum = 0;
 		int k;
@@ -2910,7 +3100,8 @@ static void *stats_thread_fn(void *p)
 		for (k = 0; k < POTAD_NR_ORDERS; k++)
 			sum += st.nr_free[k] << k;
 		if (st.units_total != st.units_free + st.units_allocated +
-				      st.units_retired || sum != st.units_free)
+				      st.units_retired ||
+		    sum != st.units_free - st.units_cached)
 			ta->failures++;
 	}
 	return NULL;
@@ -2951,6 +3142,7 @@ static void *lookup_thread_fn(void *p)
 	phys_addr_t at[LOOKUP_PINS], phys;
 	int n = 0, j;
 
+	potad_shim_cpu = ta->cpu;
 	while (!__atomic_load_n(ta->stop, __ATOMIC_ACQUIRE)) {
 		phys = ((phys_addr_t)(THREAD_BASE + rng_below(&r, THREAD_SPAN)) << 12) +
 		       rng_below(&r, 4096);
@@ -2997,13 +3189,14 @@ static void *work_thread_fn(void *p)
 {
 	struct thread_arg *ta = p;
 
+	potad_shim_cpu = ta->cpu;
 	while (!__atomic_load_n(ta->stop, __ATOMIC_ACQUIRE))
 		if (!potad_shim_run_work())
 			sched_yield();
 	return NULL;
 }
 
-static void run_threads(bool memory)
+static void run_threads(bool memory, bool pcp)
 {
 	struct potad pa;
 	pthread_t th[THREADS + 3];
@@ -3018,6 +3211,8 @@ static void run_threads(bool memory)
 		REQUIRE_EQ(potad_init(&pa, "threads", POTAD_MEMORY, 12,
 				      THREAD_BASE, THREAD_SPAN, 63), 0);
 		REQUIRE_EQ(potad_add_range(&pa, THREAD_BASE, THREAD_SPAN), 0);
+		if (pcp)
+			REQUIRE_EQ(potad_pcp_init(&pa, 3), 0);
 	} else {
 		REQUIRE(setup_space(&pa, 0, 2048, 11));
 	}
@@ -3028,6 +3223,7 @@ static void run_threads(bool memory)
 				      work_thread_fn;
 
 		ta[i] = (struct thread_arg){ .pa = &pa, .seed = 1000 + i,
+					     .cpu = i % POTAD_SHIM_NR_CPUS,
 					     .stop = &stop };
 		ta[i].cms = calloc(THREAD_OPS, sizeof(struct cm_desc));
 		pthread_create(&th[i], NULL, fn, &ta[i]);
@@ -3046,14 +3242,23 @@ static void run_threads(bool memory)
 	CHECK_EQ(st.units_allocated, 0);
 	CHECK_EQ(st.index_holes, 0);
 	CHECK(st.nr_frees >= st.nr_allocs);
+	if (pcp) {
+		/* The caches were used, and give everything back. */
+		CHECK(st.units_cached > 0);
+		potad_pcp_drain(&pa);
+		get_stats(&pa, &st);
+		CHECK_EQ(st.units_cached, 0);
+		CHECK_EQ(st.units_free, THREAD_SPAN);
+	}
 	EXPECT_FREE(&pa, memory ? "1073741824-1073758207" : "0-2047");
 	if (memory) {
 		/* Every path ran, and the index is empty again. */
 		CHECK(holes > 0);
 		CHECK(ta[THREADS + 1].lookups > 0);
 		CHECK(ta[THREADS + 1].pinned > 0);
-		tap_info("# threads_memory: %ld placeholders, %ld lookups found a block, %ld pinned\n",
-			 holes, ta[THREADS + 1].lookups, ta[THREADS + 1].pinned);
+		tap_info("# threads_%s: %ld placeholders, %ld lookups found a block, %ld pinned\n",
+			 pcp ? "pcp" : "memory", holes,
+			 ta[THREADS + 1].lookups, ta[THREADS + 1].pinned);
 		rcu_read_lock();
 		for (i = 0; i < THREAD_SPAN; i++)
 			CHECK(!potad_lookup((phys_addr_t)(THREAD_BASE + i) << 12));
@@ -3067,13 +3272,23 @@ static void run_threads(bool memory)
 
 static void test_threads(void)
 {
-	run_threads(false);
+	run_threads(false, false);
 }
 
 /* The same over memory: the index, lookups and its work item too. */
 static void test_threads_memory(void)
 {
-	run_threads(true);
+	run_threads(true, false);
+}
+
+/*
+ * The same with per-cpu caches, each thread on a "CPU" of its own: frees
+ * into the caches race with lookups that pin (potad_lookup_get()) and
+ * with partial and placeholder-leaving frees on the locked path.
+ */
+static void test_threads_pcp(void)
+{
+	run_threads(true, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -3505,6 +3720,8 @@ static const struct test_case tests[] = {
 	T(retire_all_then_withdraw),
 	T(stats_counters),
 	T(chunked_index),
+	T(pcp_cache),
+	T(pcp_retire_withdraw),
 	T(memory_space_512),
 	T(base_offset),
 	T(tiny_space),
@@ -3514,6 +3731,7 @@ static const struct test_case tests[] = {
 	T(metadata_512b_1gib),
 	T(threads),
 	T(threads_memory),
+	T(threads_pcp),
 	T(maple_smoke),
 	T(xarray_smoke),
 	T(differential),

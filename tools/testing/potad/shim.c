@@ -51,6 +51,7 @@ long potad_warn_count;
 int potad_warn_quiet;
 int potad_printk_level = 1;
 __thread long potad_fail_alloc_after = -1;
+__thread int potad_shim_cpu;
 __thread long potad_injected_failures;
 long potad_mem_bytes;
 long potad_mem_allocs;

@@ -54,6 +54,16 @@ static inline int atomic_sub_return(int i, atomic_t *v)
 	return __atomic_sub_fetch(&v->counter, i, __ATOMIC_SEQ_CST);
 }
 
+static inline int atomic_read_acquire(const atomic_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_ACQUIRE);
+}
+
+static inline int atomic_dec_return_release(atomic_t *v)
+{
+	return __atomic_sub_fetch(&v->counter, 1, __ATOMIC_RELEASE);
+}
+
 #define atomic_inc_return(v)	atomic_add_return(1, v)
 #define atomic_dec_return(v)	atomic_sub_return(1, v)
 

@@ -29,4 +29,9 @@
 			might_sleep();					\
 	} while (0)
 
+#ifndef data_race
+/* KCSAN's marker of an intended racy access: nothing to do here. */
+#define data_race(expr)	(expr)
+#endif
+
 #endif /* _POTAD_SHIM_LINUX_KERNEL_H */
