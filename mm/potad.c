@@ -647,6 +647,22 @@ struct potad_pcp {
 
 static void potad_release_desc(struct potad *pa, struct potad_desc *desc);
 
+/* Fill in @desc for its new block at @off: live, the owner's reference. */
+static void potad_desc_fill(struct potad *pa, struct potad_desc *desc,
+			    const struct potad_type *type, unsigned long off,
+			    unsigned int order, void *owner, u8 flags)
+{
+	desc->type = type;
+	desc->potad = pa;
+	desc->start = pa->base + off;
+	desc->order = order;
+	desc->nr_live = BIT(order);
+	desc->owner = owner;
+	desc->flags = flags;
+	refcount_set(&desc->refs, 1);
+	desc->state = POTAD_DESC_LIVE;
+}
+
 /*
  * Move up to POTAD_PCP_BATCH blocks of @order from the free space of @pa
  * into @pcp, from free blocks of order at most @top, lowest address on
@@ -746,15 +762,8 @@ static int potad_pcp_alloc(struct potad *pa, struct potad_desc *desc,
 	 * caches must find the block in the cache or in the index, never
 	 * between the two.
 	 */
-	desc->type = type;
-	desc->potad = pa;
-	desc->start = pa->base + off;
-	desc->order = order;
-	desc->nr_live = BIT(order);
-	desc->owner = owner;
-	desc->flags = POTAD_DESC_INDEXED;
-	refcount_set(&desc->refs, 1);
-	desc->state = POTAD_DESC_LIVE;
+	potad_desc_fill(pa, desc, type, off, order, owner,
+			POTAD_DESC_INDEXED);
 	potad_index_set_owned(pa, desc);
 	spin_unlock_irqrestore(&pcp->lock, flags);
 	return 0;
@@ -1602,15 +1611,8 @@ retry:
 	}
 	if (ret)
 		goto unlock;
-	desc->type = type;
-	desc->potad = pa;
-	desc->start = pa->base + off;
-	desc->order = order;
-	desc->nr_live = BIT(order);
-	desc->owner = owner;
-	desc->flags = (pa->flags & POTAD_MEMORY) ? POTAD_DESC_INDEXED : 0;
-	refcount_set(&desc->refs, 1);
-	desc->state = POTAD_DESC_LIVE;
+	potad_desc_fill(pa, desc, type, off, order, owner,
+			(pa->flags & POTAD_MEMORY) ? POTAD_DESC_INDEXED : 0);
 	ret = __potad_index_store(pa, &op, desc);
 	if (ret) {
 		/* Never visible: the block goes back, @desc reusable. */
