@@ -674,7 +674,7 @@ static unsigned int potad_pcp_refill(struct potad *pa, struct potad_pcp *pcp,
 				     unsigned int order, unsigned int top)
 {
 	unsigned long got[POTAD_PCP_BATCH], off;
-	unsigned int n = 0, room;
+	unsigned int n = 0, room, i;
 
 	room = min_t(unsigned int, POTAD_PCP_BATCH,
 		     POTAD_PCP_HIGH - pcp->count[order]);
@@ -693,8 +693,9 @@ static unsigned int potad_pcp_refill(struct potad *pa, struct potad_pcp *pcp,
 	pa->stats.units_allocated += (unsigned long)n << order;
 	spin_unlock(&pa->lock);
 	pcp->units += (unsigned long)n << order;
-	for (room = n; room > 0; room--)
-		pcp->block[order][pcp->count[order]++] = got[room - 1];
+	/* Highest first, so that the lowest is handed out first. */
+	for (i = n; i > 0; i--)
+		pcp->block[order][pcp->count[order]++] = got[i - 1];
 	return n;
 }
 

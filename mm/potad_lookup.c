@@ -400,6 +400,19 @@ static void potad_slots_set(struct potad_desc **slots, unsigned long nr,
 		WRITE_ONCE(slots[i], desc);
 }
 
+/*
+ * Point the slots of @desc's block, from @slots (its first unit's), at
+ * @desc, filled in already, for lockless readers.
+ */
+static void potad_slots_publish(struct potad_desc **slots,
+				struct potad_desc *desc)
+{
+	desc->flags |= POTAD_DESC_CHUNKED;
+	/* The descriptor is filled in before lookups can see it. */
+	smp_wmb();
+	potad_slots_set(slots, BIT(desc->order), desc);
+}
+
 /* Slot of @unit in its chunk's array @slots. */
 static inline unsigned long potad_slot(unsigned long unit)
 {
@@ -423,11 +436,7 @@ int __potad_index_store(struct potad *pa, struct potad_index_op *op,
 		slots = __potad_chunk_create(pa, op, desc->start);
 		if (IS_ERR(slots))
 			return PTR_ERR(slots);
-		desc->flags |= POTAD_DESC_CHUNKED;
-		/* The descriptor is filled in before lookups can see it. */
-		smp_wmb();
-		potad_slots_set(slots + potad_slot(desc->start),
-				BIT(desc->order), desc);
+		potad_slots_publish(slots + potad_slot(desc->start), desc);
 		return 0;
 	}
 	mas_set_range(mas, desc->start, desc->start + BIT(desc->order) - 1);
@@ -472,11 +481,8 @@ void potad_index_set_owned(struct potad *pa, struct potad_desc *desc)
 {
 	struct potad_desc **slots = potad_owned_slots(pa, desc->start);
 
-	desc->flags |= POTAD_DESC_CHUNKED;
-	/* The descriptor is filled in before lookups can see it. */
-	smp_wmb();
 	if (slots)
-		potad_slots_set(slots, BIT(desc->order), desc);
+		potad_slots_publish(slots, desc);
 }
 
 /**
