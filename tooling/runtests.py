@@ -3,9 +3,9 @@
 """make test: every POTAD test stage, one summary line.
 
 Stages, each printing its own result:
+  build      W=1 + sparse (C=2) on the POTAD objects, then the bzImage
   harness    tools/testing/potad (the real mm/potad.c, ASan + UBSan)
   checkpatch scripts/checkpatch.pl --strict on every new file and patch
-  build      W=1 + sparse (C=2) on the POTAD objects, then the bzImage
   kunit      lib/test_potad.c at boot in the guest, KTAP via kunit.py parse
   kselftest  tools/testing/selftests/potad in the guest, TAP
   mm-hugetlb the kernel's own map_hugetlb and hugepage-vmemmap
@@ -15,6 +15,11 @@ Stages, each printing its own result:
              boot goes on
   off        a CONFIG_POTAD=n kernel (the same config otherwise) builds
              and boots: every hunk compiles away
+
+The build has both CPUs; then the test guest boots, and the harness,
+checkpatch, the CONFIG_POTAD=n build and the params and off boots run
+beside it on the other CPU (the guest keeps about one busy); the guest's
+results are printed when it is done.
 
 The last line is "N passed, M failed" over individual test cases; the exit
 status is non-zero if anything failed.  Usage: runtests.py REPO BUILD
@@ -41,6 +46,19 @@ POTAD_OBJS = ["mm/potad.o", "mm/potad_lookup.o", "mm/potad_zone.o",
 SOURCE_EXT = (".c", ".h", ".rst")
 
 totals = {"passed": 0, "failed": 0, "skipped": 0}
+totals_lock = threading.Lock()
+# A stage running in a thread writes its lines here; main() prints them
+# in a fixed order once the thread is done.
+buf = threading.local()
+
+
+def say(line):
+    """Print @line, or keep it for main() when in a buffered thread."""
+    lines = getattr(buf, "lines", None)
+    if lines is None:
+        print(line, flush=True)
+    else:
+        lines.append(line)
 
 
 def sh(cmd, log=None, **kw):
@@ -55,14 +73,14 @@ def sh(cmd, log=None, **kw):
 
 def report(stage, passed, failed, skipped=0, t0=None, detail=()):
     for d in detail:
-        print("  " + d)
+        say("  " + d)
     took = " (%.0fs)" % (time.time() - t0) if t0 else ""
     sk = ", %d skipped" % skipped if skipped else ""
-    print("%s: %d passed, %d failed%s%s" % (stage, passed, failed, sk, took),
-          flush=True)
-    totals["passed"] += passed
-    totals["failed"] += failed
-    totals["skipped"] += skipped
+    say("%s: %d passed, %d failed%s%s" % (stage, passed, failed, sk, took))
+    with totals_lock:
+        totals["passed"] += passed
+        totals["failed"] += failed
+        totals["skipped"] += skipped
 
 
 def count_tap(text):
@@ -117,8 +135,8 @@ def checkpatch(args):
     return rc == 0 and not msgs, msgs
 
 
-def stage_checkpatch(done=None):
-    """checkpatch on every item; with @done, only compute into it."""
+def stage_checkpatch():
+    """checkpatch on every new file and every patch."""
     t0 = time.time()
     p = f = 0
     bad = []
@@ -136,10 +154,7 @@ def stage_checkpatch(done=None):
         else:
             f += 1
             bad += msgs[:10]
-    if done is not None:
-        done.update(p=p, f=f, t0=t0, bad=bad)
-    else:
-        report("checkpatch", p, f, 0, t0, bad)
+    report("checkpatch", p, f, 0, t0, bad)
 
 
 def stage_build():
@@ -272,7 +287,7 @@ def stage_guest(booting=None):
     bz = os.path.join(BUILD, "kbuild/arch/x86/boot/bzImage")
     rc, out = sh([os.path.join(REPO, "tooling/vm.sh"), "test", bz,
         os.path.join(BUILD, "initramfs.cpio.gz"), log])
-    print("  " + "\n  ".join(out.strip().splitlines()[:2]))
+    say("  " + "\n  ".join(out.strip().splitlines()[:2]))
     text = open(log, errors="replace").read()
 
     # KUnit: kunit.py parse on the console, counted from its JSON.
@@ -314,6 +329,24 @@ def stage_guest(booting=None):
            problems[:20])
 
 
+def buffered(lines, fn, *args):
+    """Run fn(*args) with its output kept in @lines."""
+    buf.lines = lines
+    try:
+        fn(*args)
+    except Exception as e:  # a crashed stage is a failed stage
+        report(fn.__name__, 0, 1, 0, None, ["%s: %r" % (fn.__name__, e)])
+
+
+def guest_stages(built, initramfs_done):
+    if not built:
+        initramfs_done.set()
+        report("guest", 0, 1, 0, None, ["not booted: the build failed"])
+        return
+    say("== guest (kunit, kselftest, console)")
+    stage_guest(booting=initramfs_done.set)
+
+
 def main():
     t0 = time.time()
     print("== tree", flush=True)
@@ -323,34 +356,35 @@ def main():
         report("tree", 0, 1)
         print("%d passed, %d failed" % (totals["passed"], totals["failed"]))
         return 1
-    # checkpatch (one perl process at a time) runs beside the harness.
-    cp = {}
-    cp_thread = threading.Thread(target=stage_checkpatch, args=(cp,))
-    cp_thread.start()
-    print("== harness", flush=True)
-    stage_harness()
-    cp_thread.join()
-    print("== checkpatch (run beside the harness)", flush=True)
-    if cp:
-        report("checkpatch", cp["p"], cp["f"], 0, cp["t0"], cp["bad"])
-    else:
-        report("checkpatch", 0, 1, 0, None, ["checkpatch did not finish"])
+    # The build has both CPUs to itself.  Then the test guest, which
+    # keeps about one CPU busy, boots while the other CPU runs the
+    # harness, checkpatch, the CONFIG_POTAD=n build (the only kernel
+    # build then) and the two short boots.
     print("== build", flush=True)
-    if stage_build():
-        # The CONFIG_POTAD=n kernel builds while the guest runs: the only
-        # build then (the main kernel and the initramfs are done).
+    built = stage_build()
+    guest_out = []
+    initramfs_done = threading.Event()
+    guest = threading.Thread(target=buffered, args=(
+        guest_out, guest_stages, built, initramfs_done))
+    guest.start()
+    print("== harness (beside the guest)", flush=True)
+    stage_harness()
+    print("== checkpatch (beside the guest)", flush=True)
+    stage_checkpatch()
+    if built:
         off = {}
-        off_thread = threading.Thread(target=build_off, args=(off,))
-        print("== guest (kunit, kselftest, console)", flush=True)
-        stage_guest(booting=off_thread.start)
-        print("== params (bad potad= arguments)", flush=True)
+        build_off(off)
+        # The short boots need the initramfs the guest thread builds.
+        initramfs_done.wait()
+        print("== params (bad potad= arguments, beside the guest)",
+              flush=True)
         stage_params()
-        off_thread.join()
-        print("== off (CONFIG_POTAD=n: built beside the guest, booted)",
+        print("== off (CONFIG_POTAD=n: built and booted beside the guest)",
               flush=True)
         stage_off(off)
-    else:
-        report("guest", 0, 1, 0, None, ["not booted: the build failed"])
+    guest.join()
+    for line in guest_out:
+        print(line, flush=True)
     print("make test: %.0fs" % (time.time() - t0))
     sk = ", %d skipped" % totals["skipped"] if totals["skipped"] else ""
     print("%d passed, %d failed%s" % (totals["passed"], totals["failed"], sk))
