@@ -328,6 +328,38 @@ static void potad_test_retire(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.units_retired, 0UL);
 }
 
+/*
+ * potad_unretire(): a retired free unit goes back and merges with its
+ * buddies; one inside an allocated block stays out unless @in_block, and
+ * then comes back with the block.
+ */
+static void potad_test_unretire(struct kunit *test)
+{
+	struct potad *pa = new_space(test, 64);
+	struct potad_desc *d;
+	struct potad_stats st;
+
+	KUNIT_EXPECT_EQ(test, potad_retire(pa, 40, GFP_KERNEL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 40, false), 0);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 40, false), -ENOENT);
+	potad_get_stats(pa, &st);
+	KUNIT_EXPECT_EQ(test, st.units_retired, 0UL);
+	KUNIT_EXPECT_EQ(test, st.units_free, 64UL);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 6), 1UL);
+
+	d = alloc_ok(test, pa, 3);
+	KUNIT_EXPECT_EQ(test, potad_retire(pa, d->start + 2, GFP_KERNEL, NULL),
+			0);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, d->start + 2, false), -EBUSY);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, d->start + 2, true), 0);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, d->start + 2, true), -ENOENT);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
+	potad_get_stats(pa, &st);
+	KUNIT_EXPECT_EQ(test, st.units_retired, 0UL);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 6), 1UL);
+	expect_consistent(test, pa);
+}
+
 static void potad_test_withdraw(struct kunit *test)
 {
 	struct potad *pa = new_space(test, 1024);
@@ -485,6 +517,7 @@ static struct kunit_case potad_core_cases[] = {
 	KUNIT_CASE(potad_test_alloc_at),
 	KUNIT_CASE(potad_test_partial_free),
 	KUNIT_CASE(potad_test_retire),
+	KUNIT_CASE(potad_test_unretire),
 	KUNIT_CASE(potad_test_withdraw),
 	KUNIT_CASE(potad_test_descriptor_360),
 	KUNIT_CASE(potad_test_caller_descriptor),
@@ -1474,6 +1507,20 @@ static void potad_test_bad_alloc_into_live(struct kunit *test)
 }
 
 /* A put of a reference never taken would drop the owner's: refused. */
+/* Unretiring outside the space: a warning, -EINVAL, nothing changed. */
+static void potad_test_bad_unretire(struct kunit *test)
+{
+	struct potad *pa = new_space(test, 64);
+	struct potad_stats st;
+
+	KUNIT_EXPECT_EQ(test, potad_retire(pa, 3, GFP_KERNEL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 64, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, ULONG_MAX, true), -EINVAL);
+	potad_get_stats(pa, &st);
+	KUNIT_EXPECT_EQ(test, st.units_retired, 1UL);
+	KUNIT_EXPECT_EQ(test, st.units_free, 63UL);
+}
+
 static void potad_test_bad_put(struct kunit *test)
 {
 	struct potad *pa = test_instance(test, "lk", POTAD_MEMORY, PAGE_SHIFT,
@@ -1826,6 +1873,7 @@ static struct kunit_case potad_errors_cases[] = {
 	KUNIT_CASE(potad_test_bad_shared_memory),
 	KUNIT_CASE(potad_test_bad_alloc_into_live),
 	KUNIT_CASE(potad_test_bad_put),
+	KUNIT_CASE(potad_test_bad_unretire),
 	KUNIT_CASE(potad_test_bad_caller_mem_memory),
 	KUNIT_CASE(potad_test_lookup_refree_reused),
 	KUNIT_CASE(potad_test_bad_zone_api),
@@ -2501,6 +2549,7 @@ static struct kunit_suite potad_zone_suite = {
 	.suite_exit = potad_suite_exit,
 	.test_cases = potad_zone_cases,
 };
+
 
 kunit_test_suites(&potad_core_suite, &potad_errors_suite,
 		  &potad_concurrency_suite, &potad_lookup_suite,

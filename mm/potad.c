@@ -2278,6 +2278,61 @@ unlock:
 EXPORT_SYMBOL_GPL(potad_retire);
 
 /**
+ * potad_unretire() - Put a retired unit back into service.
+ * @pa: The instance.
+ * @unit: Absolute unit number, retired with potad_retire().
+ * @in_block: Also for a unit inside an allocated block.
+ *
+ * For unpoison_memory(): a retired unit outside every allocated block goes
+ * back to the free space, merged with its free buddies.  One still inside
+ * an allocated block (or in the part of one a reference keeps) stays
+ * retired, unless @in_block: then it is forgotten, and goes back with its
+ * block.
+ *
+ * Context: Any context where a spinlock_t may be taken; takes and releases
+ * the instance lock with interrupts disabled.
+ * Return: 0; -EINVAL if @unit is not in the space (a caller bug, warned
+ * about once); -ENOENT if it is not retired; -EBUSY if it is inside an
+ * allocated block and not @in_block.  Nothing changes on error.
+ */
+int potad_unretire(struct potad *pa, unsigned long unit, bool in_block)
+{
+	struct potad_retired *t = NULL;
+	unsigned long off, flags;
+	int ret = 0;
+
+	spin_lock_irqsave(&pa->lock, flags);
+	if (WARN_ONCE(!potad_in_space(pa, unit, 1, &off),
+		      "potad: %s: unretiring unit %lx outside the space\n",
+		      pa->name, unit)) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	t = __potad_retired_from(pa, off);
+	if (!t || t->n.off != off) {
+		t = NULL;
+		ret = -ENOENT;
+		goto unlock;
+	}
+	if (t->allocated && !in_block) {
+		t = NULL;
+		ret = -EBUSY;
+		goto unlock;
+	}
+	rb_erase(&t->n.node, &pa->retired);
+	if (!t->allocated) {
+		__potad_free_span(pa, off, off + 1);
+		pa->stats.units_retired--;
+		pa->stats.units_free++;
+	}
+unlock:
+	spin_unlock_irqrestore(&pa->lock, flags);
+	kfree(t);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(potad_unretire);
+
+/**
  * potad_get_stats() - Read an instance's counters.
  * @pa: The instance.
  * @stats: Filled with a snapshot.
