@@ -2550,10 +2550,400 @@ static struct kunit_suite potad_zone_suite = {
 	.test_cases = potad_zone_cases,
 };
 
+#ifdef CONFIG_POTAD_MEMORY_FAILURE
+/* Memory failure reaching the owner (mm/potad_failure.c) */
+
+#define MF_MAX_CALLS	16
+
+/* What a test type's memory_failure op was told; the block's owner. */
+struct mf_rec {
+	unsigned int calls;
+	struct potad_desc *desc[MF_MAX_CALLS];
+	unsigned long unit[MF_MAX_CALLS];
+	int flags;
+	int ret;		/* what the op returns */
+	bool free_it;		/* the op frees the block, as an owner may */
+};
+
+static int test_mf_memory_failure(struct potad_desc *desc, unsigned long unit,
+				  int flags)
+{
+	struct mf_rec *rec = desc->owner;
+
+	if (rec->calls < MF_MAX_CALLS) {
+		rec->desc[rec->calls] = desc;
+		rec->unit[rec->calls] = unit;
+	}
+	rec->calls++;
+	rec->flags = flags;
+	if (rec->free_it)
+		potad_free_mem(desc);
+	return rec->ret;
+}
+
+static const struct potad_type_ops test_mf_ops = {
+	.memory_failure = test_mf_memory_failure,
+};
+
+static struct potad_type test_mf_type = {
+	.name = "potad_test_mf",
+	.size = sizeof(struct potad_desc),
+	.ops = &test_mf_ops,
+};
+
+static int potad_mf_suite_init(struct kunit_suite *suite)
+{
+	int ret = potad_suite_init(suite);
+
+	if (!ret)
+		ret = potad_type_register(&test_mf_type);
+	return ret;
+}
+
+/*
+ * No chunk goes back to the buddy allocator during a test: the counts it
+ * checks are those of the blocks it poisons.
+ */
+static int potad_mf_init(struct kunit *test)
+{
+	zone_set_high_upto(test, MAX_NR_ZONES - 1, LONG_MAX);
+	return 0;
+}
+
+static void potad_mf_suite_exit(struct kunit_suite *suite)
+{
+	potad_type_unregister(&test_mf_type);
+	potad_suite_exit(suite);
+}
+
+/* A block of @type from the zone instances, owned by @rec. */
+static struct potad_desc *mf_alloc(struct kunit *test,
+				   const struct potad_type *type,
+				   unsigned int shift, struct mf_rec *rec)
+{
+	struct potad_desc *d = potad_alloc_node(type, shift, GFP_KERNEL,
+						NUMA_NO_NODE, rec);
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(d), "2^%u bytes: %ld", shift,
+			       PTR_ERR(d));
+	return d;
+}
+
+static unsigned long mf_retired(struct potad *pa)
+{
+	struct potad_stats st;
+
+	potad_get_stats(pa, &st);
+	return st.units_retired;
+}
+
+static unsigned long mf_free(struct potad *pa)
+{
+	struct potad_stats st;
+
+	potad_pcp_drain(pa);
+	potad_get_stats(pa, &st);
+	return st.units_free;
+}
+
+/*
+ * A page of an allocated block: the owner is told once, with the unit and
+ * the flags; the page stays with the owner (unpoison refuses it), and
+ * after the free it stays out while the rest goes back.
+ */
+static void potad_test_mf_allocated(struct kunit *test)
+{
+	struct mf_rec rec = {};
+	struct potad_desc *d = mf_alloc(test, &test_mf_type, PAGE_SHIFT + 2,
+					&rec);
+	struct potad *pa = d->potad;
+	unsigned long pfn = d->start + 1, retired = mf_retired(pa), free;
+
+	KUNIT_EXPECT_EQ(test, potad_memory_failure(pfn, MF_SW_SIMULATED),
+			MF_RECOVERED);
+	KUNIT_EXPECT_EQ(test, rec.calls, 1);
+	KUNIT_EXPECT_PTR_EQ(test, rec.desc[0], d);
+	KUNIT_EXPECT_EQ(test, rec.unit[0], pfn);
+	KUNIT_EXPECT_EQ(test, rec.flags, MF_SW_SIMULATED);
+	/* Still the owner's block, found by its address. */
+	KUNIT_EXPECT_PTR_EQ(test, lookup(PFN_PHYS(pfn)), d);
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), -EBUSY);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired);
+
+	free = mf_free(pa);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired + 1);
+	KUNIT_EXPECT_EQ(test, mf_free(pa), free + 3);
+	KUNIT_EXPECT_NULL(test, lookup(PFN_PHYS(pfn)));
+
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), 0);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired);
+	KUNIT_EXPECT_EQ(test, mf_free(pa), free + 4);
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), -ENOENT);
+	KUNIT_EXPECT_EQ(test, rec.calls, 1);
+}
+
+/*
+ * An owner that cannot handle it: MF_FAILED, and the page stays poisoned
+ * and out of service all the same.  A type without the op: MF_IGNORED.
+ */
+static void potad_test_mf_owner_fails(struct kunit *test)
+{
+	struct mf_rec rec = { .ret = -EIO };
+	struct potad_desc *d = mf_alloc(test, &test_mf_type, PAGE_SHIFT, &rec);
+	struct potad *pa = d->potad;
+	unsigned long pfn = d->start, retired = mf_retired(pa);
+
+	KUNIT_EXPECT_EQ(test, potad_memory_failure(pfn, 0), MF_FAILED);
+	KUNIT_EXPECT_EQ(test, rec.calls, 1);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired + 1);
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), 0);
+
+	d = mf_alloc(test, &test_plain_type, PAGE_SHIFT, &rec);
+	pfn = d->start;
+	KUNIT_EXPECT_EQ(test, potad_memory_failure(pfn, 0), MF_IGNORED);
+	KUNIT_EXPECT_EQ(test, rec.calls, 1);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired + 1);
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), 0);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired);
+}
+
+/* A free page leaves the free space at once; nobody is told. */
+static void potad_test_mf_free_page(struct kunit *test)
+{
+	struct mf_rec rec = {};
+	struct potad_desc *d = mf_alloc(test, &test_mf_type, PAGE_SHIFT, &rec);
+	struct potad *pa = d->potad;
+	unsigned long pfn = d->start, retired = mf_retired(pa), free;
+
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+	free = mf_free(pa);
+	KUNIT_EXPECT_EQ(test, potad_memory_failure(pfn, 0), MF_RECOVERED);
+	KUNIT_EXPECT_EQ(test, rec.calls, 0);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired + 1);
+	KUNIT_EXPECT_EQ(test, mf_free(pa), free - 1);
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), 0);
+	KUNIT_EXPECT_EQ(test, mf_free(pa), free);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired);
+}
+
+/*
+ * The owner frees the block from its op, as the sample buffer cache does:
+ * memory-failure's reference keeps the block until the op has returned,
+ * then everything but the poisoned page goes back.
+ */
+static void potad_test_mf_owner_frees(struct kunit *test)
+{
+	struct mf_rec rec = { .free_it = true };
+	struct potad_desc *d = mf_alloc(test, &test_mf_type, PAGE_SHIFT + 2,
+					&rec);
+	struct potad *pa = d->potad;
+	unsigned long pfn = d->start + 3, retired = mf_retired(pa);
+	unsigned long free = mf_free(pa);
+	phys_addr_t phys = potad_desc_phys(d);
+
+	KUNIT_EXPECT_EQ(test, potad_memory_failure(pfn, 0), MF_RECOVERED);
+	KUNIT_EXPECT_EQ(test, rec.calls, 1);
+	KUNIT_EXPECT_NULL(test, lookup(phys));
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired + 1);
+	KUNIT_EXPECT_EQ(test, mf_free(pa), free + 3);
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), 0);
+	KUNIT_EXPECT_EQ(test, mf_free(pa), free + 4);
+}
+
+/*
+ * A page holding several 512 B blocks: each owner is told once, with its
+ * block's first unit; blocks of other pages are not.  Unpoison waits for
+ * all of them to be freed.
+ */
+static void potad_test_mf_subpage(struct kunit *test)
+{
+	const unsigned int nr = 32;
+	struct potad_desc **d;
+	struct mf_rec rec = {};
+	unsigned long pfn = 0, sub_retired;
+	unsigned int i, in_page = 0, best = 0;
+	struct potad *sub;
+
+	d = kunit_kcalloc(test, nr, sizeof(*d), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	for (i = 0; i < nr; i++)
+		d[i] = mf_alloc(test, &test_mf_type, 9, &rec);
+	sub = d[0]->potad;
+	/* The page holding the most of them. */
+	for (i = 0; i < nr; i++) {
+		unsigned long p = PHYS_PFN(potad_desc_phys(d[i]));
+		unsigned int j, n = 0;
+
+		for (j = 0; j < nr; j++)
+			n += PHYS_PFN(potad_desc_phys(d[j])) == p;
+		if (n > best) {
+			best = n;
+			pfn = p;
+		}
+	}
+	KUNIT_ASSERT_GE(test, best, 2);
+	sub_retired = mf_retired(sub);
+
+	KUNIT_EXPECT_EQ(test, potad_memory_failure(pfn, 0), MF_RECOVERED);
+	KUNIT_EXPECT_EQ(test, rec.calls, best);
+	for (i = 0; i < min(rec.calls, MF_MAX_CALLS); i++) {
+		KUNIT_EXPECT_EQ(test, PHYS_PFN(potad_desc_phys(rec.desc[i])),
+				pfn);
+		KUNIT_EXPECT_EQ(test, rec.unit[i], rec.desc[i]->start);
+	}
+	for (i = 0; i < nr; i++) {
+		in_page = PHYS_PFN(potad_desc_phys(d[i])) == pfn;
+		KUNIT_EXPECT_PTR_EQ(test, lookup(potad_desc_phys(d[i])),
+				    d[i]);
+		if (!in_page)
+			continue;
+		/* Freeing one is not enough to unpoison the page. */
+		KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), -EBUSY);
+		KUNIT_EXPECT_EQ(test, potad_free_mem(d[i]), 0);
+		d[i] = NULL;
+	}
+	/* The units of the page that were free are retired too. */
+	KUNIT_EXPECT_EQ(test, mf_retired(sub),
+			sub_retired + (PAGE_SIZE >> sub->unit_shift));
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), 0);
+	KUNIT_EXPECT_EQ(test, mf_retired(sub), sub_retired);
+	for (i = 0; i < nr; i++)
+		if (d[i])
+			KUNIT_EXPECT_EQ(test, potad_free_mem(d[i]), 0);
+	KUNIT_EXPECT_EQ(test, rec.calls, best);
+	potad_zone_shrink_all();
+}
+
+/* Memory POTAD does not hold: the stock path, nothing changed. */
+static void potad_test_mf_not_potad(struct kunit *test)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, potad_memory_failure(page_to_pfn(page), 0),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(page_to_pfn(page)),
+			-ENOENT);
+	__free_page(page);
+}
+
+/*
+ * Through memory_failure() and unpoison_memory() themselves: the page is
+ * marked, the owner told once even when poisoned twice (-EHWPOISON, as
+ * for any page), and unpoison gives it back.
+ */
+static void potad_test_mf_hook(struct kunit *test)
+{
+	struct mf_rec rec = { .free_it = true };
+	struct potad_desc *d = mf_alloc(test, &test_mf_type, PAGE_SHIFT + 1,
+					&rec);
+	struct potad *pa = d->potad;
+	unsigned long pfn = d->start, retired = mf_retired(pa);
+	struct page *page = pfn_to_page(pfn);
+
+	KUNIT_EXPECT_EQ(test, memory_failure(pfn, MF_SW_SIMULATED), 0);
+	KUNIT_EXPECT_TRUE(test, PageHWPoison(page));
+	KUNIT_EXPECT_EQ(test, rec.calls, 1);
+	KUNIT_EXPECT_EQ(test, memory_failure(pfn, MF_SW_SIMULATED),
+			-EHWPOISON);
+	KUNIT_EXPECT_EQ(test, rec.calls, 1);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired + 1);
+	KUNIT_EXPECT_EQ(test, unpoison_memory(pfn), 0);
+	KUNIT_EXPECT_FALSE(test, PageHWPoison(page));
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired);
+}
+
+struct mf_race {
+	struct potad *pa;
+	struct potad_desc *desc;
+	struct completion done;
+};
+
+static int mf_race_free(void *data)
+{
+	struct mf_race *r = data;
+
+	potad_free_range(r->pa, r->desc, LK_BASE, 4, GFP_KERNEL);
+	complete(&r->done);
+	return 0;
+}
+
+/*
+ * The retirement memory failure makes, racing the owner's partial free of
+ * the half holding the unit: whichever comes first, the unit ends retired
+ * outside every block, the rest of that half goes back, the other half
+ * stays allocated, and nothing else is lost.
+ */
+static void potad_test_mf_race_partial_free(struct kunit *test)
+{
+	struct potad *pa = test_instance(test, "mf", POTAD_MEMORY, PAGE_SHIFT,
+					 LK_BASE, 8);
+	struct potad_stats st;
+	struct task_struct *t;
+	struct potad_desc *h;
+	struct mf_race r;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, potad_add_range(pa, LK_BASE, 8), 0);
+	r.pa = pa;
+	for (i = 0; i < 200; i++) {
+		r.desc = alloc_ok(test, pa, 3);
+		init_completion(&r.done);
+		t = kthread_run(mf_race_free, &r, "potad-mf-race");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		KUNIT_EXPECT_EQ(test, potad_retire(pa, LK_BASE + 1, GFP_KERNEL,
+						   &h), 0);
+		/* The block while its half was still allocated, or none. */
+		KUNIT_EXPECT_TRUE(test, !h || h == r.desc);
+		wait_for_completion(&r.done);
+		if (h)
+			potad_desc_put(h);
+		potad_get_stats(pa, &st);
+		KUNIT_EXPECT_EQ(test, st.units_allocated, 4UL);
+		KUNIT_EXPECT_EQ(test, st.units_retired, 1UL);
+		KUNIT_EXPECT_EQ(test, st.units_free, 3UL);
+		KUNIT_EXPECT_NULL(test, lookup(LK_PHYS(LK_BASE + 1)));
+		KUNIT_EXPECT_PTR_EQ(test, lookup(LK_PHYS(LK_BASE + 5)), r.desc);
+		KUNIT_EXPECT_EQ(test, potad_free_range(pa, r.desc, LK_BASE + 4,
+						       4, GFP_KERNEL), 0);
+		KUNIT_EXPECT_EQ(test, potad_unretire(pa, LK_BASE + 1, false),
+				0);
+		KUNIT_EXPECT_EQ(test, nr_free(pa, 3), 1UL);
+		if (test->status == KUNIT_FAILURE)
+			break;
+	}
+}
+
+static struct kunit_case potad_mf_cases[] = {
+	KUNIT_CASE(potad_test_mf_allocated),
+	KUNIT_CASE(potad_test_mf_owner_fails),
+	KUNIT_CASE(potad_test_mf_free_page),
+	KUNIT_CASE(potad_test_mf_owner_frees),
+	KUNIT_CASE(potad_test_mf_subpage),
+	KUNIT_CASE(potad_test_mf_not_potad),
+	KUNIT_CASE(potad_test_mf_hook),
+	KUNIT_CASE(potad_test_mf_race_partial_free),
+	{}
+};
+
+static struct kunit_suite potad_mf_suite = {
+	.name = "potad_memory_failure",
+	.suite_init = potad_mf_suite_init,
+	.suite_exit = potad_mf_suite_exit,
+	.init = potad_mf_init,
+	.test_cases = potad_mf_cases,
+};
+#endif
 
 kunit_test_suites(&potad_core_suite, &potad_errors_suite,
 		  &potad_concurrency_suite, &potad_lookup_suite,
 		  &potad_zone_suite);
+#ifdef CONFIG_POTAD_MEMORY_FAILURE
+kunit_test_suite(potad_mf_suite);
+#endif
 
 MODULE_DESCRIPTION("KUnit tests for the POTAD allocator");
 MODULE_LICENSE("GPL");

@@ -130,6 +130,9 @@ struct potad *potad_zone_of(phys_addr_t phys);
 struct potad *potad_zone_overlapping(unsigned long pfn, unsigned long nr);
 struct potad *potad_zone_sub(struct potad *pa);
 void potad_zone_put_dead(struct potad_desc *desc);
+int potad_zone_retire(struct potad *pa, unsigned long unit,
+		      struct potad_desc **holder);
+int potad_zone_unretire(struct potad *pa, unsigned long unit, bool in_block);
 /* Chunks of a zone's sub-page instance, in the zone instance's index. */
 extern struct potad_type potad_subpage_type;
 void potad_zone_debugfs(struct dentry *dir);

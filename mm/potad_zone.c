@@ -630,6 +630,53 @@ static void potad_pool_account(struct potad_pool *pool, unsigned long unit,
 		atomic_long_add(sign * delta, &pool->held_free);
 }
 
+/**
+ * potad_zone_retire() - Retire a unit of a zone or sub-page instance.
+ * @pa: A zone instance (potad_zone_of()) or the sub-page instance in one
+ *	(potad_zone_sub()).
+ * @unit: The unit: a pfn, or a 512 B unit number.
+ * @holder: As for potad_retire().
+ *
+ * potad_retire() with the pool's counts kept: from the moment it is
+ * retired, the unit is not counted as free in its chunk, even once its
+ * block is freed, so the high mark and the shrinker see only what can go
+ * back.  A chunk that holds a retired unit never goes back.
+ *
+ * Context: Process context, may sleep (GFP_KERNEL for the record).
+ * Return: As potad_retire().
+ */
+int potad_zone_retire(struct potad *pa, unsigned long unit,
+		      struct potad_desc **holder)
+{
+	struct potad_pool *pool = container_of(pa, struct potad_pool, pa);
+	int ret;
+
+	might_sleep();
+	ret = potad_retire(pa, unit, GFP_KERNEL, holder);
+	if (!ret)
+		potad_pool_account(pool, unit, 1, -1);
+	return ret;
+}
+
+/**
+ * potad_zone_unretire() - Undo potad_zone_retire().
+ * @pa: As for potad_zone_retire().
+ * @unit: A retired unit.
+ * @in_block: As for potad_unretire().
+ *
+ * Context: Any context where a spinlock_t may be taken.
+ * Return: As potad_unretire().
+ */
+int potad_zone_unretire(struct potad *pa, unsigned long unit, bool in_block)
+{
+	struct potad_pool *pool = container_of(pa, struct potad_pool, pa);
+	int ret = potad_unretire(pa, unit, in_block);
+
+	if (!ret)
+		potad_pool_account(pool, unit, 1, 1);
+	return ret;
+}
+
 /*
  * Get a chunk with @ops for an allocation with @gfp on @nid and add it to
  * the pool it belongs to.  No instance lock is held across @ops->get().

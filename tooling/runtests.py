@@ -40,7 +40,7 @@ REPO, BUILD = map(os.path.abspath, sys.argv[1:3])
 KSRC = os.path.join(BUILD, "linux")
 TAP = re.compile(r"^\s*(not ok|ok) \d+ (?:- )?(.*?)(\s+#\s*(SKIP|skip).*)?$")
 POTAD_OBJS = ["mm/potad.o", "mm/potad_lookup.o", "mm/potad_zone.o",
-              "mm/potad_hugetlb.o",
+              "mm/potad_hugetlb.o", "mm/potad_failure.o",
               "mm/potad_debug.o", "mm/potad_bench.o", "mm/potad_bench_peers.o",
               "lib/test_potad.o"]
 SOURCE_EXT = (".c", ".h", ".rst")
@@ -247,7 +247,7 @@ def build_off(result):
     t0 = time.time()
     frag = os.path.join(BUILD, "potad-off.config")
     with open(os.path.join(REPO, "tooling/potad.config")) as f:
-        lines = [l for l in f if not re.match(r"CONFIG_POTAD\w*=", l)]
+        lines = [l for l in f if not re.match(r"CONFIG_(SAMPLE_)?POTAD\w*=", l)]
     with open(frag, "w") as f:
         f.writelines(lines + ["CONFIG_POTAD=n\n"])
     rc, out = sh(["make", "-s", "kernel", "KOBJ=" + OFF_KOBJ,

@@ -58,10 +58,12 @@ struct potad_pcp;
  * @memory_failure: A unit of the block described by @desc has been
  *	poisoned.  @unit is the absolute unit number, @flags the
  *	memory_failure() MF_* flags.  Return 0 if the owner handled it, or
- *	a negative errno.  To be called without the instance lock held,
- *	from the memory-failure path (process context, may sleep), with a
- *	reference on @desc that pins @unit (potad_retire() with @holder);
- *	nothing calls it yet.
+ *	a negative errno (the failure is then reported as not recovered).
+ *	Called by potad_memory_failure() (zone instances) without any
+ *	POTAD lock held, in process context (may sleep), under
+ *	memory-failure's mf_mutex, with a reference on @desc that pins
+ *	@unit: the op may free the block, whose units then go back once
+ *	the reference is dropped, all but the retired unit.
  * @release: Called once a descriptor's block is entirely free and its
  *	last reference is gone, for types whose descriptor memory the
  *	caller provides (%POTAD_TYPE_CALLER_MEM); the caller may then reuse
@@ -505,6 +507,22 @@ static inline unsigned long potad_zone_shrink_all(void)
 
 static inline void potad_report_meminfo(struct seq_file *m)
 {
+}
+#endif
+
+/* Memory failure (mm/potad_failure.c), for mm/memory-failure.c */
+#ifdef CONFIG_POTAD_MEMORY_FAILURE
+int potad_memory_failure(unsigned long pfn, int flags);
+int potad_unpoison_memory(unsigned long pfn);
+#else
+static inline int potad_memory_failure(unsigned long pfn, int flags)
+{
+	return -ENOENT;
+}
+
+static inline int potad_unpoison_memory(unsigned long pfn)
+{
+	return -ENOENT;
 }
 #endif
 

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * POTAD and memory failure: a poisoned page of POTAD memory reaches the
+ * owner of every block in it.
+ *
+ * This file owns what memory_failure() and unpoison_memory()
+ * (mm/memory-failure.c) do with a pfn the zone instances hold
+ * (mm/potad_zone.c).  memory_failure() has set PageHWPoison on the page
+ * before it calls potad_memory_failure(), so a page is handled here once:
+ * a second poison is "already poisoned" (-EHWPOISON) in the stock code
+ * and no owner hears of it again.
+ *
+ * - A free page is retired (potad_retire()): it leaves the free space
+ *   and is never handed out; MF_RECOVERED, as for a free buddy page.
+ * - A page of an allocated block is retired inside the block: it stays
+ *   with the owner, and when the owner frees the block the rest of it
+ *   goes back while the page stays out.  The block's type's
+ *   memory_failure() op is called with the page's unit and the MF_*
+ *   flags, in process context, with no POTAD lock held and a reference on
+ *   the descriptor (taken in the same critical section as the retirement)
+ *   that keeps the block from being reused until the op returns.  0 from
+ *   the op is MF_RECOVERED; an error leaves the page poisoned and
+ *   retired and is MF_FAILED; a type without the op is MF_IGNORED, like a
+ *   kernel page nobody can handle.
+ * - A page of a 64 KB chunk of a sub-page instance holds up to eight 512 B
+ *   units: each is retired in the sub-page instance, and the owner of
+ *   every block among them is told once, with the first poisoned unit of
+ *   its block.  The worst result wins (FAILED over IGNORED over
+ *   RECOVERED).  The page is also retired in the zone instance, so the
+ *   chunk never goes back to it.
+ *
+ * unpoison_memory() (hwpoison-inject's unpoison-pfn) gives a retired page
+ * back to the free space once no block holds it: -EBUSY while the owner
+ * still holds the poisoned block.
+ *
+ * Locking: both entry points run under memory-failure's mf_mutex, in
+ * process context; the instance locks are taken and released by the core
+ * (mm/potad.c), never held across an owner's op.  Cost: a zone lookup, one
+ * retirement (one instance lock hold and a small allocation) per unit, and
+ * the ops; only on memory failure.
+ */
+
+#include <kunit/visibility.h>
+#include <linux/mm.h>
+#include <linux/potad.h>
+#include <linux/printk.h>
+
+#include "potad_internal.h"
+
+/* The worse of two results, in the order memory_failure() reports them. */
+static int potad_mf_worse(int a, int b)
+{
+	static const int rank[] = {
+		[MF_RECOVERED] = 0, [MF_DELAYED] = 1,
+		[MF_IGNORED] = 2, [MF_FAILED] = 3,
+	};
+
+	return rank[a] >= rank[b] ? a : b;
+}
+
+/* Tell @desc's owner that @unit of its block is poisoned. */
+static int potad_mf_notify(struct potad_desc *desc, unsigned long unit,
+			   int flags)
+{
+	const struct potad_type_ops *ops = desc->type->ops;
+	int err;
+
+	if (!ops || !ops->memory_failure) {
+		pr_err("potad: %s block of %llu bytes at %pa has no memory_failure op\n",
+		       desc->type->name, potad_desc_bytes(desc),
+		       &(phys_addr_t){ potad_desc_phys(desc) });
+		return MF_IGNORED;
+	}
+	err = ops->memory_failure(desc, unit, flags);
+	if (err) {
+		pr_err("potad: owner of %s block at %pa could not handle unit %#lx: %d\n",
+		       desc->type->name,
+		       &(phys_addr_t){ potad_desc_phys(desc) }, unit, err);
+		return MF_FAILED;
+	}
+	return MF_RECOVERED;
+}
+
+/*
+ * The page at @pfn is in @chunk, a 64 KB block of the sub-page instance
+ * @sub: retire its units there and tell each block's owner once.
+ */
+static int potad_mf_subpage(struct potad *sub, unsigned long pfn, int flags)
+{
+	unsigned long unit = PFN_PHYS(pfn) >> sub->unit_shift;
+	unsigned long end = PFN_PHYS(pfn + 1) >> sub->unit_shift;
+	struct potad_desc *desc, *last = NULL;
+	int result = MF_RECOVERED;
+
+	for (; unit < end; unit++) {
+		int ret = potad_zone_retire(sub, unit, &desc);
+
+		if (ret) {
+			/* -EALREADY: retired by potad_retire() callers. */
+			if (ret != -EALREADY)
+				result = MF_FAILED;
+			continue;
+		}
+		if (!desc)
+			continue;
+		if (desc != last)
+			result = potad_mf_worse(result,
+						potad_mf_notify(desc, unit,
+								flags));
+		/* Kept until the loop is past the block: @last compares. */
+		if (last)
+			potad_desc_put(last);
+		last = desc;
+	}
+	if (last)
+		potad_desc_put(last);
+	return result;
+}
+
+/**
+ * potad_memory_failure() - Memory failure on a page POTAD may hold.
+ * @pfn: The poisoned page, PageHWPoison set by the caller.
+ * @flags: The memory_failure() MF_* flags.
+ *
+ * See the top of this file for what happens to the page and who is told.
+ *
+ * Context: Process context, may sleep; for memory_failure(), under its
+ * mf_mutex, with no other lock held.
+ * Return: -ENOENT if no POTAD instance holds @pfn (the stock path goes
+ * on); otherwise the enum mf_result for action_result().
+ */
+int potad_memory_failure(unsigned long pfn, int flags)
+{
+	struct potad *pa = potad_zone_of(PFN_PHYS(pfn));
+	struct potad_desc *desc;
+	int ret, result;
+
+	if (!pa || pfn < pa->base || pfn - pa->base >= pa->span)
+		return -ENOENT;
+	ret = potad_zone_retire(pa, pfn, &desc);
+	if (ret == -ENOENT)
+		return -ENOENT;	/* in the zone's span, not in its instance */
+	if (ret) {
+		pr_err("potad: %#lx: cannot retire the page: %d\n", pfn, ret);
+		return MF_FAILED;
+	}
+	if (!desc) {
+		pr_info("potad: %#lx: free page taken out of service\n", pfn);
+		return MF_RECOVERED;
+	}
+	if (desc->type == &potad_subpage_type)
+		result = potad_mf_subpage(potad_zone_sub(pa), pfn, flags);
+	else
+		result = potad_mf_notify(desc, pfn, flags);
+	potad_desc_put(desc);
+	return result;
+}
+EXPORT_SYMBOL_IF_KUNIT(potad_memory_failure);
+
+/*
+ * Is any 512 B unit of the page at @pfn in an allocated block of the
+ * sub-page instance @sub?  Blocks are freed meanwhile but none is
+ * allocated there (its units are retired), so a "no" stays true.
+ */
+static bool potad_mf_sub_busy(struct potad *sub, unsigned long pfn)
+{
+	unsigned long unit = PFN_PHYS(pfn) >> sub->unit_shift;
+	unsigned long end = PFN_PHYS(pfn + 1) >> sub->unit_shift;
+	bool busy = false;
+
+	rcu_read_lock();
+	for (; unit < end && !busy; unit++)
+		busy = potad_index_load(sub, unit);
+	rcu_read_unlock();
+	return busy;
+}
+
+/**
+ * potad_unpoison_memory() - Give a poisoned POTAD page back.
+ * @pfn: A page with PageHWPoison.
+ *
+ * A retired page outside every allocated block goes back to the free
+ * space and its PageHWPoison is cleared.  For a page of a sub-page chunk,
+ * every 512 B unit of it must be outside allocated blocks; they go back
+ * to the sub-page instance, and the page goes back with its chunk.
+ *
+ * Context: Process context; for unpoison_memory(), under mf_mutex.
+ * Return: -ENOENT if POTAD did not retire @pfn (the stock path goes on);
+ * 0 once given back; -EBUSY while a block holds the page, with nothing
+ * changed.
+ */
+int potad_unpoison_memory(unsigned long pfn)
+{
+	struct potad *pa = potad_zone_of(PFN_PHYS(pfn));
+	unsigned long unit, end;
+	struct potad_desc *desc;
+	struct potad *sub;
+	bool chunk;
+	int ret;
+
+	if (!pa || pfn < pa->base || pfn - pa->base >= pa->span)
+		return -ENOENT;
+	ret = potad_zone_unretire(pa, pfn, false);
+	if (ret == -EBUSY) {
+		/* A chunk holding it stays allocated: it has a retired unit. */
+		rcu_read_lock();
+		desc = potad_index_load(pa, pfn);
+		chunk = desc && desc->type == &potad_subpage_type;
+		rcu_read_unlock();
+		sub = potad_zone_sub(pa);
+		if (!chunk || potad_mf_sub_busy(sub, pfn))
+			return -EBUSY;
+		unit = PFN_PHYS(pfn) >> sub->unit_shift;
+		end = PFN_PHYS(pfn + 1) >> sub->unit_shift;
+		for (; unit < end; unit++)
+			potad_zone_unretire(sub, unit, false);
+		ret = potad_zone_unretire(pa, pfn, true);
+	}
+	if (ret)
+		return ret;
+	ClearPageHWPoison(pfn_to_page(pfn));
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(potad_unpoison_memory);
