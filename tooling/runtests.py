@@ -41,6 +41,7 @@ KSRC = os.path.join(BUILD, "linux")
 TAP = re.compile(r"^\s*(not ok|ok) \d+ (?:- )?(.*?)(\s+#\s*(SKIP|skip).*)?$")
 POTAD_OBJS = ["mm/potad.o", "mm/potad_lookup.o", "mm/potad_zone.o",
               "mm/potad_hugetlb.o", "mm/potad_failure.o",
+              "samples/potad/potad_buf.o",
               "mm/potad_debug.o", "mm/potad_bench.o", "mm/potad_bench_peers.o",
               "lib/test_potad.o"]
 SOURCE_EXT = (".c", ".h", ".rst")
@@ -117,7 +118,8 @@ def stage_harness():
 
 def overlay_sources():
     files = []
-    for top in ("Documentation", "include", "lib", "mm", "tools"):
+    for top in ("Documentation", "include", "lib", "mm", "samples",
+                "tools"):
         for dp, _, fns in os.walk(os.path.join(REPO, top)):
             for fn in sorted(fns):
                 rel = os.path.relpath(os.path.join(dp, fn), REPO)
@@ -247,7 +249,8 @@ def build_off(result):
     t0 = time.time()
     frag = os.path.join(BUILD, "potad-off.config")
     with open(os.path.join(REPO, "tooling/potad.config")) as f:
-        lines = [l for l in f if not re.match(r"CONFIG_(SAMPLE_)?POTAD\w*=", l)]
+        lines = [l for l in f
+                 if not re.match(r"CONFIG_(SAMPLE_)?POTAD\w*=", l)]
     with open(frag, "w") as f:
         f.writelines(lines + ["CONFIG_POTAD=n\n"])
     rc, out = sh(["make", "-s", "kernel", "KOBJ=" + OFF_KOBJ,

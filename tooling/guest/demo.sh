@@ -96,3 +96,31 @@ p512=$(sed -n 's/^zlast \(0x[0-9a-f]*\) .*/\1/p' $t)
 step lookup $((p512 + 511))
 cat $d/zones | grep -B4 'subpage 512B units [1-9]'
 zstep zfree $p512
+
+# Memory failure reaching the owner: the sample buffer cache
+# (samples/potad/potad_buf.c) caches 16 KB buffers with 360-byte
+# descriptors; poisoning the third page of one tells its owner, which
+# drops it; unpoison gives the page back.
+b=/sys/kernel/debug/potad_buf
+if [ -w $b/ctl ] && [ -w /sys/kernel/debug/hwpoison/corrupt-pfn ]; then
+	echo "demo: sample owner potad_buf: 4 buffers of 16 KB"
+	echo "fill 4 16384" > $b/ctl
+	sed 's/^/demo:   buffer (blkno size phys): /' $b/buffers
+	phys=$(sed -n '2s/^[0-9]* [0-9]* \(0x[0-9a-f]*\)/\1/p' $b/buffers)
+	pfn=$(( (phys + 8192) >> 12 ))
+	printf 'demo: poisoning pfn %#x (byte 8192 of the buffer at %s)\n' \
+		$pfn $phys
+	dmesg -c >/dev/null
+	echo $pfn > /sys/kernel/debug/hwpoison/corrupt-pfn
+	dmesg | grep -E 'potad_buf|Memory failure' | sed 's/^\[[ 0-9.]*\] //; s/^/demo:   /'
+	echo "demo: the owner's report (blkno size phys offset unit flags):"
+	sed 's/^/demo:   /' $b/poisoned
+	echo "demo: cached buffers now:"
+	sed 's/^/demo:   /' $b/buffers
+	grep HardwareCorrupted /proc/meminfo | sed 's/^/demo:   /'
+	echo "drop" > $b/ctl
+	echo $pfn > /sys/kernel/debug/hwpoison/unpoison-pfn
+	echo "demo: unpoisoned:"
+	grep HardwareCorrupted /proc/meminfo | sed 's/^/demo:   /'
+	echo "forget" > $b/ctl
+fi

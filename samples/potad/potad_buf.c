@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * potad_buf: a buffer cache whose buffers are POTAD blocks, in the style of
+ * xfs_buf, the seed mail's example of a POTAD user ("xfs_buf: 360 bytes
+ * for 512 B..64 KB").
+ *
+ * This sample owns a cache of buffers of 512 B to 64 KB, keyed by block
+ * number (in 512 B sectors).  Each buffer's memory is a block from the
+ * zone instances (potad_alloc_mem()), and its descriptor is a 360-byte
+ * struct potad_buf that embeds the block's struct potad_desc: POTAD
+ * allocates it from the type's slab cache with the block, and
+ * potad_lookup() on any byte of the buffer finds it.  Its memory_failure
+ * op is what a filesystem's would be: the buffer is marked bad
+ * (POTAD_BUF_BAD), the byte offset of the poisoned unit recorded, the
+ * buffer dropped from the cache so that no lookup returns it again, and
+ * its block freed; memory-failure's reference keeps the block until the
+ * op has returned, and the poisoned unit never goes back.
+ *
+ * /sys/kernel/debug/potad_buf/ (root only):
+ *	ctl		write "fill N SIZE": cache N more buffers of SIZE
+ *			bytes (a power of two, 512..65536); "drop": free
+ *			every cached buffer; "forget": clear the reports
+ *	buffers		one line per cached buffer: "BLKNO SIZE PHYS"
+ *	poisoned	one line per buffer the op was called for:
+ *			"BLKNO SIZE PHYS OFFSET UNIT FLAGS"
+ *	stats		cached buffers and bytes, buffers poisoned
+ *
+ * The kselftest tools/testing/selftests/potad/potad_memory_failure and
+ * the demo (make run) poison its buffers through hwpoison-inject.
+ *
+ * Locking: potad_buf_lock (a mutex) serialises the cache, the reports and
+ * the op; the op runs in process context from memory_failure(), which
+ * holds no lock the cache takes.  Cost: one POTAD allocation or free and
+ * one xarray store per buffer.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/potad.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+/* The size of an xfs_buf on x86-64, which the seed mail quotes. */
+#define POTAD_BUF_DESC_SIZE	360
+#define POTAD_BUF_MIN_SHIFT	9
+#define POTAD_BUF_MAX_SHIFT	16
+#define POTAD_BUF_MAX_FILL	65536
+
+/* b_flags */
+#define POTAD_BUF_BAD		0x1	/* a unit of it was poisoned */
+
+/**
+ * struct potad_buf - A cached buffer and its POTAD descriptor.
+ * @b_desc: The POTAD descriptor of the buffer's block.
+ * @b_blkno: First 512 B sector the buffer caches.
+ * @b_addr: Its memory (direct map).
+ * @b_length: Its size in bytes: the block's.
+ * @b_flags: %POTAD_BUF_BAD.
+ * @b_bad_offset: Byte offset of the first poisoned unit, with
+ *	%POTAD_BUF_BAD.
+ * @b_error: -EIO once poisoned, as a failed read would set it.
+ * @b_private: What an xfs_buf keeps besides (its maps, I/O state, log
+ *	item and LRU), which a buffer cache sized like xfs's carries.
+ */
+struct potad_buf {
+	struct potad_desc b_desc;
+	u64 b_blkno;
+	void *b_addr;
+	u32 b_length;
+	u32 b_flags;
+	u32 b_bad_offset;
+	int b_error;
+	u8 b_private[POTAD_BUF_DESC_SIZE - sizeof(struct potad_desc) -
+		     2 * sizeof(u64) - 4 * sizeof(u32)];
+};
+
+static_assert(sizeof(struct potad_buf) == POTAD_BUF_DESC_SIZE);
+
+/* What the op was told, kept after the buffer is gone. */
+struct potad_buf_report {
+	struct list_head list;
+	u64 blkno;
+	u32 length;
+	u32 offset;
+	phys_addr_t phys;
+	unsigned long unit;
+	int flags;
+};
+
+static DEFINE_MUTEX(potad_buf_lock);
+static DEFINE_XARRAY(potad_buf_cache);	/* blkno -> struct potad_buf */
+static LIST_HEAD(potad_buf_reports);
+static u64 potad_buf_next_blkno;
+static unsigned long potad_buf_nr, potad_buf_bytes, potad_buf_nr_poisoned;
+
+static int potad_buf_memory_failure(struct potad_desc *desc,
+				    unsigned long unit, int flags);
+
+static const struct potad_type_ops potad_buf_ops = {
+	.memory_failure = potad_buf_memory_failure,
+};
+
+static struct potad_type potad_buf_type = {
+	.name = "potad_buf",
+	.size = sizeof(struct potad_buf),
+	.offset = offsetof(struct potad_buf, b_desc),
+	.ops = &potad_buf_ops,
+};
+
+static struct potad_buf *to_buf(struct potad_desc *desc)
+{
+	return container_of(desc, struct potad_buf, b_desc);
+}
+
+/* Take @bp out of the cache and free its block; under potad_buf_lock. */
+static void potad_buf_release(struct potad_buf *bp)
+{
+	xa_erase(&potad_buf_cache, bp->b_blkno);
+	potad_buf_nr--;
+	potad_buf_bytes -= bp->b_length;
+	potad_free_mem(&bp->b_desc);
+}
+
+/*
+ * The type's memory_failure op: @unit of @desc's block is poisoned.  Mark
+ * the buffer bad, record the offset and drop the buffer.  A buffer
+ * already dropped (a second unit of a 512 B-unit block, or a block freed
+ * meanwhile) is only reported.
+ */
+static int potad_buf_memory_failure(struct potad_desc *desc,
+				    unsigned long unit, int flags)
+{
+	struct potad_buf *bp = to_buf(desc);
+	struct potad_buf_report *r;
+	phys_addr_t phys = potad_desc_phys(desc);
+	u32 offset;
+
+	offset = (unit - desc->start) << desc->potad->unit_shift;
+	r = kmalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	mutex_lock(&potad_buf_lock);
+	if (!(bp->b_flags & POTAD_BUF_BAD)) {
+		bp->b_flags |= POTAD_BUF_BAD;
+		bp->b_bad_offset = offset;
+		bp->b_error = -EIO;
+	}
+	r->blkno = bp->b_blkno;
+	r->length = bp->b_length;
+	r->offset = offset;
+	r->phys = phys;
+	r->unit = unit;
+	r->flags = flags;
+	list_add_tail(&r->list, &potad_buf_reports);
+	potad_buf_nr_poisoned++;
+	pr_info("potad_buf: buffer %llu poisoned: %s descriptor of %zu bytes, block of %u bytes at %pa, offset %u\n",
+		bp->b_blkno, desc->type->name, desc->type->size, bp->b_length,
+		&phys, offset);
+	if (xa_load(&potad_buf_cache, bp->b_blkno) == bp)
+		potad_buf_release(bp);
+	mutex_unlock(&potad_buf_lock);
+	return 0;
+}
+
+static int potad_buf_fill(unsigned long n, unsigned long size)
+{
+	struct potad_desc *desc;
+	struct potad_buf *bp;
+	int ret = 0;
+
+	if (!is_power_of_2(size) || size < BIT(POTAD_BUF_MIN_SHIFT) ||
+	    size > BIT(POTAD_BUF_MAX_SHIFT) || n > POTAD_BUF_MAX_FILL)
+		return -EINVAL;
+	mutex_lock(&potad_buf_lock);
+	while (n--) {
+		desc = potad_alloc_mem(&potad_buf_type, ilog2(size),
+				       GFP_KERNEL | __GFP_NOWARN,
+				       &potad_buf_cache);
+		if (IS_ERR(desc)) {
+			ret = PTR_ERR(desc);
+			break;
+		}
+		bp = to_buf(desc);
+		bp->b_blkno = potad_buf_next_blkno;
+		bp->b_addr = potad_desc_virt(desc);
+		bp->b_length = size;
+		ret = xa_err(xa_store(&potad_buf_cache, bp->b_blkno, bp,
+				      GFP_KERNEL));
+		if (ret) {
+			potad_free_mem(desc);
+			break;
+		}
+		potad_buf_next_blkno += size >> POTAD_BUF_MIN_SHIFT;
+		potad_buf_nr++;
+		potad_buf_bytes += size;
+	}
+	mutex_unlock(&potad_buf_lock);
+	return ret;
+}
+
+static void potad_buf_drop(void)
+{
+	struct potad_buf *bp;
+	unsigned long index;
+
+	mutex_lock(&potad_buf_lock);
+	xa_for_each(&potad_buf_cache, index, bp)
+		potad_buf_release(bp);
+	mutex_unlock(&potad_buf_lock);
+}
+
+static void potad_buf_forget(void)
+{
+	struct potad_buf_report *r, *n;
+
+	mutex_lock(&potad_buf_lock);
+	list_for_each_entry_safe(r, n, &potad_buf_reports, list) {
+		list_del(&r->list);
+		kfree(r);
+	}
+	mutex_unlock(&potad_buf_lock);
+}
+
+static ssize_t potad_buf_ctl_write(struct file *file, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
+{
+	unsigned long n, size;
+	char buf[64], cmd[16];
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	ret = 0;
+	if (sscanf(buf, "%15s %lu %lu", cmd, &n, &size) == 3 &&
+	    !strcmp(cmd, "fill"))
+		ret = potad_buf_fill(n, size);
+	else if (!strcmp(strim(buf), "drop"))
+		potad_buf_drop();
+	else if (!strcmp(strim(buf), "forget"))
+		potad_buf_forget();
+	else
+		ret = -EINVAL;
+	return ret ? ret : len;
+}
+
+static const struct file_operations potad_buf_ctl_fops = {
+	.owner = THIS_MODULE,
+	.write = potad_buf_ctl_write,
+	.llseek = noop_llseek,
+};
+
+static int potad_buf_buffers_show(struct seq_file *m, void *v)
+{
+	struct potad_buf *bp;
+	unsigned long index;
+
+	mutex_lock(&potad_buf_lock);
+	xa_for_each(&potad_buf_cache, index, bp) {
+		phys_addr_t phys = potad_desc_phys(&bp->b_desc);
+
+		seq_printf(m, "%llu %u %pa\n", bp->b_blkno, bp->b_length,
+			   &phys);
+	}
+	mutex_unlock(&potad_buf_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(potad_buf_buffers);
+
+static int potad_buf_poisoned_show(struct seq_file *m, void *v)
+{
+	struct potad_buf_report *r;
+
+	mutex_lock(&potad_buf_lock);
+	list_for_each_entry(r, &potad_buf_reports, list)
+		seq_printf(m, "%llu %u %pa %u %#lx %#x\n", r->blkno, r->length,
+			   &r->phys, r->offset, r->unit, r->flags);
+	mutex_unlock(&potad_buf_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(potad_buf_poisoned);
+
+static int potad_buf_stats_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&potad_buf_lock);
+	seq_printf(m, "buffers %lu\nbytes %lu\npoisoned %lu\ndescriptor %zu\n",
+		   potad_buf_nr, potad_buf_bytes, potad_buf_nr_poisoned,
+		   sizeof(struct potad_buf));
+	mutex_unlock(&potad_buf_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(potad_buf_stats);
+
+static int __init potad_buf_init(void)
+{
+	struct dentry *dir;
+	int ret;
+
+	ret = potad_type_register(&potad_buf_type);
+	if (ret)
+		return ret;
+	dir = debugfs_create_dir("potad_buf", NULL);
+	debugfs_create_file("ctl", 0200, dir, NULL, &potad_buf_ctl_fops);
+	debugfs_create_file("buffers", 0400, dir, NULL,
+			    &potad_buf_buffers_fops);
+	debugfs_create_file("poisoned", 0400, dir, NULL,
+			    &potad_buf_poisoned_fops);
+	debugfs_create_file("stats", 0400, dir, NULL, &potad_buf_stats_fops);
+	return 0;
+}
+late_initcall(potad_buf_init);

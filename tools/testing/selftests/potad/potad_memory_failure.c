@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * POTAD memory-failure kselftest: poison buffers of the sample buffer
+ * cache (samples/potad/potad_buf.c, CONFIG_SAMPLE_POTAD_BUF) through
+ * hwpoison-inject (CONFIG_HWPOISON_INJECT) and check that the owner was
+ * told, with the right offset, once; that the page is never handed out
+ * again; and that unpoison-pfn gives it back once the owner freed it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+
+#define BUF_DIR		"/sys/kernel/debug/potad_buf"
+#define BUF_CTL		BUF_DIR "/ctl"
+#define HWPOISON	"/sys/kernel/debug/hwpoison"
+#define POTAD_TEST	"/sys/kernel/debug/potad/test"
+#define PAGE		4096ULL
+#define MAX_BUFS	4096
+
+struct buf {
+	unsigned long long blkno, size, phys;
+};
+
+struct report {
+	unsigned long long blkno, size, phys, offset;
+};
+
+/* Write @s to @path; 0 or the errno. */
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+static int writef(const char *path, const char *fmt, unsigned long long a,
+		  unsigned long long b)
+{
+	char s[64];
+
+	snprintf(s, sizeof(s), fmt, a, b);
+	return write_str(path, s);
+}
+
+static int read_bufs(struct buf *b, int max)
+{
+	FILE *f = fopen(BUF_DIR "/buffers", "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (n < max && fscanf(f, "%llu %llu %llx", &b[n].blkno, &b[n].size,
+				 &b[n].phys) == 3)
+		n++;
+	fclose(f);
+	return n;
+}
+
+static int read_reports(struct report *r, int max)
+{
+	FILE *f = fopen(BUF_DIR "/poisoned", "r");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (n < max && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llu %llu %llx %llu", &r[n].blkno,
+			   &r[n].size, &r[n].phys, &r[n].offset) == 4)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* Sum of units_retired over the instances of 2^@shift-byte units. */
+static long long retired(unsigned int shift)
+{
+	FILE *f = fopen("/sys/kernel/debug/potad/instances", "r");
+	char line[256], key[64];
+	long long v, sum = 0;
+	unsigned int cur = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %lli", key, &v) != 2)
+			continue;
+		if (!strcmp(key, "unit_shift"))
+			cur = v;
+		else if (!strcmp(key, "units_retired") && cur == shift)
+			sum += v;
+	}
+	fclose(f);
+	return sum;
+}
+
+static long long meminfo_kb(const char *key)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long long v = -1;
+	size_t n = strlen(key);
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':')
+			v = atoll(line + n + 1);
+	fclose(f);
+	return v;
+}
+
+/* Does any cached buffer cover physical address @phys? */
+static int covered(struct buf *b, int n, unsigned long long phys)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (phys >= b[i].phys && phys < b[i].phys + b[i].size)
+			return 1;
+	return 0;
+}
+
+/* "lookup PHYS none" from the POTAD test interface: no block holds it. */
+static int held_by_no_block(unsigned long long phys)
+{
+	char line[256], want[64];
+	FILE *f;
+	int found = 0;
+
+	if (writef(POTAD_TEST, "lookup %#llx\n", phys, 0))
+		return -1;
+	f = fopen(POTAD_TEST, "r");
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "lookup %#llx none", phys);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, strlen(want)))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+FIXTURE(owner) {
+	struct buf *bufs;
+	struct report *reps;
+};
+
+FIXTURE_SETUP(owner)
+{
+	if (access(BUF_CTL, W_OK))
+		SKIP(return, "%s missing (CONFIG_SAMPLE_POTAD_BUF)", BUF_CTL);
+	if (access(HWPOISON "/corrupt-pfn", W_OK))
+		SKIP(return, "hwpoison-inject missing");
+	self->bufs = calloc(MAX_BUFS, sizeof(*self->bufs));
+	self->reps = calloc(MAX_BUFS, sizeof(*self->reps));
+	ASSERT_TRUE(self->bufs && self->reps);
+	ASSERT_EQ(write_str(BUF_CTL, "drop\n"), 0);
+	ASSERT_EQ(write_str(BUF_CTL, "forget\n"), 0);
+}
+
+FIXTURE_TEARDOWN(owner)
+{
+	write_str(BUF_CTL, "drop\n");
+	write_str(BUF_CTL, "forget\n");
+	free(self->bufs);
+	free(self->reps);
+}
+
+/*
+ * A 64 KB buffer poisoned in its ninth page: the owner is told once with
+ * offset 32768 and drops it; a second poison is -EHWPOISON and tells no
+ * one; the page is never handed out again; unpoison gives it back.
+ */
+TEST_F(owner, poison_64k_buffer)
+{
+	unsigned long long phys, pfn, blkno;
+	long long r12 = retired(12), hwc = meminfo_kb("HardwareCorrupted");
+	int n, i;
+
+	ASSERT_EQ(writef(BUF_CTL, "fill %llu %llu\n", 8, 65536), 0);
+	n = read_bufs(self->bufs, MAX_BUFS);
+	ASSERT_EQ(n, 8);
+	blkno = self->bufs[2].blkno;
+	phys = self->bufs[2].phys + 32768;
+	pfn = phys / PAGE;
+
+	ASSERT_EQ(writef(HWPOISON "/corrupt-pfn", "%#llx\n", pfn, 0), 0);
+	ASSERT_EQ(read_reports(self->reps, MAX_BUFS), 1);
+	EXPECT_EQ(self->reps[0].blkno, blkno);
+	EXPECT_EQ(self->reps[0].size, 65536);
+	EXPECT_EQ(self->reps[0].offset, 32768);
+	EXPECT_EQ(self->reps[0].phys, phys - 32768);
+	EXPECT_EQ(meminfo_kb("HardwareCorrupted"), hwc + 4);
+	/* Dropped from the cache, its block freed but for the page. */
+	n = read_bufs(self->bufs, MAX_BUFS);
+	EXPECT_EQ(n, 7);
+	for (i = 0; i < n; i++)
+		EXPECT_NE(self->bufs[i].blkno, blkno);
+	EXPECT_EQ(retired(12), r12 + 1);
+	EXPECT_EQ(held_by_no_block(phys), 1);
+
+	/* Twice: the kernel's answer for a poisoned page; no one told. */
+	EXPECT_EQ(writef(HWPOISON "/corrupt-pfn", "%#llx\n", pfn, 0),
+		  EHWPOISON);
+	EXPECT_EQ(read_reports(self->reps, MAX_BUFS), 1);
+
+	/* 4 MB of new buffers, from free POTAD memory first: none on it. */
+	ASSERT_EQ(writef(BUF_CTL, "fill %llu %llu\n", 1024, 4096), 0);
+	n = read_bufs(self->bufs, MAX_BUFS);
+	EXPECT_EQ(n, 7 + 1024);
+	EXPECT_EQ(covered(self->bufs, n, phys), 0);
+	ASSERT_EQ(write_str(BUF_CTL, "drop\n"), 0);
+
+	ASSERT_EQ(writef(HWPOISON "/unpoison-pfn", "%#llx\n", pfn, 0), 0);
+	EXPECT_EQ(retired(12), r12);
+	EXPECT_EQ(meminfo_kb("HardwareCorrupted"), hwc);
+}
+
+/*
+ * A page holding several 512 B buffers: every one of them is told, once,
+ * at offset 0 of its own block; the buffers of other pages are not.
+ * Unpoison waits until the owner has freed them all.
+ */
+TEST_F(owner, poison_page_of_512_byte_buffers)
+{
+	unsigned long long pfn = 0;
+	long long r9 = retired(9);
+	int n, i, j, best = 0, nrep;
+
+	ASSERT_EQ(writef(BUF_CTL, "fill %llu %llu\n", 64, 512), 0);
+	n = read_bufs(self->bufs, MAX_BUFS);
+	ASSERT_EQ(n, 64);
+	for (i = 0; i < n; i++) {
+		int k = 0;
+
+		for (j = 0; j < n; j++)
+			k += self->bufs[j].phys / PAGE ==
+			     self->bufs[i].phys / PAGE;
+		if (k > best) {
+			best = k;
+			pfn = self->bufs[i].phys / PAGE;
+		}
+	}
+	ASSERT_GE(best, 2);
+
+	ASSERT_EQ(writef(HWPOISON "/corrupt-pfn", "%#llx\n", pfn, 0), 0);
+	nrep = read_reports(self->reps, MAX_BUFS);
+	EXPECT_EQ(nrep, best);
+	for (i = 0; i < nrep; i++) {
+		EXPECT_EQ(self->reps[i].phys / PAGE, pfn);
+		EXPECT_EQ(self->reps[i].size, 512);
+		EXPECT_EQ(self->reps[i].offset, 0);
+		for (j = 0; j < i; j++)
+			EXPECT_NE(self->reps[j].blkno, self->reps[i].blkno);
+	}
+	n = read_bufs(self->bufs, MAX_BUFS);
+	EXPECT_EQ(n, 64 - best);
+	for (i = 0; i < n; i++)
+		EXPECT_NE(self->bufs[i].phys / PAGE, pfn);
+	/* All eight 512 B units of the page are out of service. */
+	EXPECT_EQ(retired(9), r9 + PAGE / 512);
+
+	ASSERT_EQ(write_str(BUF_CTL, "drop\n"), 0);
+	ASSERT_EQ(writef(HWPOISON "/unpoison-pfn", "%#llx\n", pfn, 0), 0);
+	EXPECT_EQ(retired(9), r9);
+}
+
+/* An 8 KB buffer poisoned in its second page; unpoison works once. */
+TEST_F(owner, unpoison_once)
+{
+	unsigned long long pfn;
+	long long r12 = retired(12);
+	int n;
+
+	ASSERT_EQ(writef(BUF_CTL, "fill %llu %llu\n", 1, 8192), 0);
+	n = read_bufs(self->bufs, MAX_BUFS);
+	ASSERT_EQ(n, 1);
+	pfn = self->bufs[0].phys / PAGE + 1;
+	ASSERT_EQ(writef(HWPOISON "/corrupt-pfn", "%#llx\n", pfn, 0), 0);
+	EXPECT_EQ(read_reports(self->reps, MAX_BUFS), 1);
+	EXPECT_EQ(self->reps[0].offset, 4096);
+	EXPECT_EQ(writef(HWPOISON "/unpoison-pfn", "%#llx\n", pfn, 0), 0);
+	EXPECT_EQ(retired(12), r12);
+	EXPECT_NE(writef(HWPOISON "/unpoison-pfn", "%#llx\n", pfn, 0), 0);
+}
+
+TEST_HARNESS_MAIN
