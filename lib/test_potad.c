@@ -329,30 +329,43 @@ static void potad_test_retire(struct kunit *test)
 }
 
 /*
- * potad_unretire(): a retired free unit goes back and merges with its
- * buddies; one inside an allocated block stays out unless @in_block, and
- * then comes back with the block.
+ * potad_unretire(): retired free units go back and merge with their
+ * buddies; a range with one inside an allocated block changes nothing
+ * unless @in_block, and then that one comes back with the block.
  */
 static void potad_test_unretire(struct kunit *test)
 {
-	struct potad *pa = new_space(test, 64);
 	struct potad_desc *d;
 	struct potad_stats st;
+	struct potad *pa = new_space(test, 64);
 
 	KUNIT_EXPECT_EQ(test, potad_retire(pa, 40, GFP_KERNEL, NULL), 0);
-	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 40, false), 0);
-	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 40, false), -ENOENT);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 40, 1, false), 1);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 40, 1, false), 0);
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.units_retired, 0UL);
 	KUNIT_EXPECT_EQ(test, st.units_free, 64UL);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 6), 1UL);
 
+	/* Unit 2 of a block and unit 40 free: all or nothing. */
 	d = alloc_ok(test, pa, 3);
 	KUNIT_EXPECT_EQ(test, potad_retire(pa, d->start + 2, GFP_KERNEL, NULL),
 			0);
-	KUNIT_EXPECT_EQ(test, potad_unretire(pa, d->start + 2, false), -EBUSY);
-	KUNIT_EXPECT_EQ(test, potad_unretire(pa, d->start + 2, true), 0);
-	KUNIT_EXPECT_EQ(test, potad_unretire(pa, d->start + 2, true), -ENOENT);
+	KUNIT_EXPECT_EQ(test, potad_retire(pa, 40, GFP_KERNEL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 0, 64, false), -EBUSY);
+	potad_get_stats(pa, &st);
+	KUNIT_EXPECT_EQ(test, st.units_retired, 1UL);
+	KUNIT_EXPECT_EQ(test, st.units_free, 55UL);
+	KUNIT_EXPECT_TRUE(test, potad_is_retired(pa, d->start + 2));
+	KUNIT_EXPECT_TRUE(test, potad_is_retired(pa, 40));
+	KUNIT_EXPECT_FALSE(test, potad_is_retired(pa, 41));
+	/* Unit 40 goes back; unit 2 is forgotten, back with its block. */
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 0, 64, true), 2);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 0, 64, true), 0);
+	KUNIT_EXPECT_FALSE(test, potad_is_retired(pa, d->start + 2));
+	potad_get_stats(pa, &st);
+	KUNIT_EXPECT_EQ(test, st.units_retired, 0UL);
+	KUNIT_EXPECT_EQ(test, st.units_free, 56UL);
 	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.units_retired, 0UL);
@@ -1506,7 +1519,6 @@ static void potad_test_bad_alloc_into_live(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 6), 1UL);
 }
 
-/* A put of a reference never taken would drop the owner's: refused. */
 /* Unretiring outside the space: a warning, -EINVAL, nothing changed. */
 static void potad_test_bad_unretire(struct kunit *test)
 {
@@ -1514,13 +1526,15 @@ static void potad_test_bad_unretire(struct kunit *test)
 	struct potad_stats st;
 
 	KUNIT_EXPECT_EQ(test, potad_retire(pa, 3, GFP_KERNEL, NULL), 0);
-	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 64, false), -EINVAL);
-	KUNIT_EXPECT_EQ(test, potad_unretire(pa, ULONG_MAX, true), -EINVAL);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 64, 1, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 60, 8, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, ULONG_MAX, 2, true), -EINVAL);
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.units_retired, 1UL);
 	KUNIT_EXPECT_EQ(test, st.units_free, 63UL);
 }
 
+/* A put of a reference never taken would drop the owner's: refused. */
 static void potad_test_bad_put(struct kunit *test)
 {
 	struct potad *pa = test_instance(test, "lk", POTAD_MEMORY, PAGE_SHIFT,
@@ -2610,6 +2624,12 @@ static int potad_mf_init(struct kunit *test)
 	return 0;
 }
 
+/* As the zone tests leave them: no cached blocks, no chunks kept. */
+static void potad_mf_exit(struct kunit *test)
+{
+	potad_zone_shrink_all();
+}
+
 static void potad_mf_suite_exit(struct kunit_suite *suite)
 {
 	potad_type_unregister(&test_mf_type);
@@ -2702,6 +2722,8 @@ static void potad_test_mf_owner_fails(struct kunit *test)
 
 	d = mf_alloc(test, &test_plain_type, PAGE_SHIFT, &rec);
 	pfn = d->start;
+	pa = d->potad;
+	retired = mf_retired(pa);
 	KUNIT_EXPECT_EQ(test, potad_memory_failure(pfn, 0), MF_IGNORED);
 	KUNIT_EXPECT_EQ(test, rec.calls, 1);
 	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
@@ -2782,6 +2804,7 @@ static void potad_test_mf_subpage(struct kunit *test)
 		if (n > best) {
 			best = n;
 			pfn = p;
+			sub = d[i]->potad;
 		}
 	}
 	KUNIT_ASSERT_GE(test, best, 2);
@@ -2909,8 +2932,8 @@ static void potad_test_mf_race_partial_free(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, lookup(LK_PHYS(LK_BASE + 5)), r.desc);
 		KUNIT_EXPECT_EQ(test, potad_free_range(pa, r.desc, LK_BASE + 4,
 						       4, GFP_KERNEL), 0);
-		KUNIT_EXPECT_EQ(test, potad_unretire(pa, LK_BASE + 1, false),
-				0);
+		KUNIT_EXPECT_EQ(test, potad_unretire(pa, LK_BASE + 1, 1, false),
+				1);
 		KUNIT_EXPECT_EQ(test, nr_free(pa, 3), 1UL);
 		if (test->status == KUNIT_FAILURE)
 			break;
@@ -2934,15 +2957,19 @@ static struct kunit_suite potad_mf_suite = {
 	.suite_init = potad_mf_suite_init,
 	.suite_exit = potad_mf_suite_exit,
 	.init = potad_mf_init,
+	.exit = potad_mf_exit,
 	.test_cases = potad_mf_cases,
 };
 #endif
 
+#ifdef CONFIG_POTAD_MEMORY_FAILURE
+kunit_test_suites(&potad_core_suite, &potad_errors_suite,
+		  &potad_concurrency_suite, &potad_lookup_suite,
+		  &potad_zone_suite, &potad_mf_suite);
+#else
 kunit_test_suites(&potad_core_suite, &potad_errors_suite,
 		  &potad_concurrency_suite, &potad_lookup_suite,
 		  &potad_zone_suite);
-#ifdef CONFIG_POTAD_MEMORY_FAILURE
-kunit_test_suite(potad_mf_suite);
 #endif
 
 MODULE_DESCRIPTION("KUnit tests for the POTAD allocator");

@@ -853,6 +853,23 @@ void potad_pcp_drain_cpu(struct potad *pa, int cpu)
 }
 EXPORT_SYMBOL_GPL(potad_pcp_drain_cpu);
 
+/*
+ * Units in every CPU's cache of @pa, read without their locks: a hint for
+ * mm/potad_zone.c's decision to drain before it fails an allocation.
+ */
+unsigned long potad_pcp_units(struct potad *pa)
+{
+	unsigned long units = 0;
+	int cpu;
+
+	if (!pa->pcp)
+		return 0;
+	for_each_possible_cpu(cpu)
+		/* A racy read: the drain it leads to takes the locks. */
+		units += data_race(per_cpu_ptr(pa->pcp, cpu)->units);
+	return units;
+}
+
 /**
  * potad_pcp_drain() - Give back every CPU's cached blocks.
  * @pa: The instance.
@@ -2278,59 +2295,92 @@ unlock:
 EXPORT_SYMBOL_GPL(potad_retire);
 
 /**
- * potad_unretire() - Put a retired unit back into service.
+ * potad_unretire() - Put retired units back into service.
  * @pa: The instance.
- * @unit: Absolute unit number, retired with potad_retire().
- * @in_block: Also for a unit inside an allocated block.
+ * @start: Absolute number of the first unit.
+ * @nr: Number of units.
+ * @in_block: Also for units inside allocated blocks.
  *
- * For unpoison_memory(): a retired unit outside every allocated block goes
- * back to the free space, merged with its free buddies.  One still inside
- * an allocated block (or in the part of one a reference keeps) stays
- * retired, unless @in_block: then it is forgotten, and goes back with its
- * block.
+ * For unpoison_memory(): every retired unit of [@start, @start + @nr)
+ * outside allocated blocks goes back to the free space, merged with its
+ * free buddies; units that are not retired are left as they are.  If a
+ * retired unit is inside an allocated block (or in the part of one a
+ * reference keeps), nothing changes, unless @in_block: then such units
+ * are forgotten, and go back with their block.  All or nothing, under one
+ * hold of the lock.
  *
  * Context: Any context where a spinlock_t may be taken; takes and releases
  * the instance lock with interrupts disabled.
- * Return: 0; -EINVAL if @unit is not in the space (a caller bug, warned
- * about once); -ENOENT if it is not retired; -EBUSY if it is inside an
- * allocated block and not @in_block.  Nothing changes on error.
+ * Return: The number of retired units put back or forgotten (0 if none
+ * was retired); -EINVAL if the range is not in the space (a caller bug,
+ * warned about once); -EBUSY if a retired unit is inside an allocated
+ * block and not @in_block.  Nothing changes on error.
  */
-int potad_unretire(struct potad *pa, unsigned long unit, bool in_block)
+int potad_unretire(struct potad *pa, unsigned long start, unsigned long nr,
+		   bool in_block)
 {
-	struct potad_retired *t = NULL;
+	struct potad_retired *t, *next;
 	unsigned long off, flags;
 	int ret = 0;
 
 	spin_lock_irqsave(&pa->lock, flags);
-	if (WARN_ONCE(!potad_in_space(pa, unit, 1, &off),
-		      "potad: %s: unretiring unit %lx outside the space\n",
-		      pa->name, unit)) {
+	if (WARN_ONCE(!potad_in_space(pa, start, nr, &off),
+		      "potad: %s: unretiring units %lx+%lx outside the space\n",
+		      pa->name, start, nr)) {
 		ret = -EINVAL;
 		goto unlock;
 	}
-	t = __potad_retired_from(pa, off);
-	if (!t || t->n.off != off) {
-		t = NULL;
-		ret = -ENOENT;
-		goto unlock;
+	for (t = __potad_retired_from(pa, off); t && t->n.off < off + nr;
+	     t = potad_retired_next(t)) {
+		if (t->allocated && !in_block) {
+			ret = -EBUSY;
+			goto unlock;
+		}
 	}
-	if (t->allocated && !in_block) {
-		t = NULL;
-		ret = -EBUSY;
-		goto unlock;
-	}
-	rb_erase(&t->n.node, &pa->retired);
-	if (!t->allocated) {
-		__potad_free_span(pa, off, off + 1);
-		pa->stats.units_retired--;
-		pa->stats.units_free++;
+	for (t = __potad_retired_from(pa, off); t && t->n.off < off + nr;
+	     t = next) {
+		next = potad_retired_next(t);
+		rb_erase(&t->n.node, &pa->retired);
+		if (!t->allocated) {
+			__potad_free_span(pa, t->n.off, t->n.off + 1);
+			pa->stats.units_retired--;
+			pa->stats.units_free++;
+		}
+		ret++;
+		kfree(t);
 	}
 unlock:
 	spin_unlock_irqrestore(&pa->lock, flags);
-	kfree(t);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(potad_unretire);
+
+/**
+ * potad_is_retired() - Is a unit retired?
+ * @pa: The instance.
+ * @unit: Absolute unit number.
+ *
+ * Context: Any context where a spinlock_t may be taken; takes and releases
+ * the instance lock with interrupts disabled.
+ * Return: True if @unit is in the space and retired, inside an allocated
+ * block or not.  Only potad_unretire() and withdrawing the range change
+ * that.
+ */
+bool potad_is_retired(struct potad *pa, unsigned long unit)
+{
+	struct potad_retired *t;
+	unsigned long off, flags;
+	bool ret = false;
+
+	spin_lock_irqsave(&pa->lock, flags);
+	if (potad_in_space(pa, unit, 1, &off)) {
+		t = __potad_retired_from(pa, off);
+		ret = t && t->n.off == off;
+	}
+	spin_unlock_irqrestore(&pa->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(potad_is_retired);
 
 /**
  * potad_get_stats() - Read an instance's counters.

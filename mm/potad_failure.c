@@ -30,8 +30,13 @@
  *   chunk never goes back to it.
  *
  * unpoison_memory() (hwpoison-inject's unpoison-pfn) gives a retired page
- * back to the free space once no block holds it: -EBUSY while the owner
- * still holds the poisoned block.
+ * back to the free space once no block holds it, cleared of PageHWPoison
+ * (and zeroed under init_on_free) first: -EBUSY while the owner still
+ * holds the poisoned block.
+ *
+ * The hook runs before memory_failure()'s hwpoison_filter(), which only
+ * filters pages of user memory (LRU, by memcg or flags): it does not
+ * filter POTAD's pages.
  *
  * Locking: both entry points run under memory-failure's mf_mutex, in
  * process context; the instance locks are taken and released by the core
@@ -43,6 +48,7 @@
 #include <kunit/visibility.h>
 #include <linux/mm.h>
 #include <linux/potad.h>
+#include <linux/highmem.h>
 #include <linux/printk.h>
 
 #include "potad_internal.h"
@@ -93,14 +99,13 @@ static int potad_mf_subpage(struct potad *sub, unsigned long pfn, int flags)
 	int result = MF_RECOVERED;
 
 	for (; unit < end; unit++) {
-		int ret = potad_zone_retire(sub, unit, &desc);
-
-		if (ret) {
-			/* -EALREADY: retired by potad_retire() callers. */
-			if (ret != -EALREADY)
-				result = MF_FAILED;
+		/*
+		 * -EALREADY: retired already.  -ENOENT: the chunk went back
+		 * to the zone instance meanwhile (its caches drained), where
+		 * the page is retired already.  Out of service either way.
+		 */
+		if (potad_zone_retire(sub, unit, &desc))
 			continue;
-		}
 		if (!desc)
 			continue;
 		if (desc != last)
@@ -135,11 +140,17 @@ int potad_memory_failure(unsigned long pfn, int flags)
 	struct potad_desc *desc;
 	int ret, result;
 
-	if (!pa || pfn < pa->base || pfn - pa->base >= pa->span)
+	/* Without draining any cache for memory POTAD does not hold. */
+	if (!pa || pfn < pa->base || pfn - pa->base >= pa->span ||
+	    !potad_overlaps(pa, pfn, 1))
 		return -ENOENT;
 	ret = potad_zone_retire(pa, pfn, &desc);
 	if (ret == -ENOENT)
-		return -ENOENT;	/* in the zone's span, not in its instance */
+		return -ENOENT;	/* given back to the buddy allocator */
+	if (ret == -EALREADY) {
+		pr_info("potad: %#lx: page out of service already\n", pfn);
+		return MF_RECOVERED;
+	}
 	if (ret) {
 		pr_err("potad: %#lx: cannot retire the page: %d\n", pfn, ret);
 		return MF_FAILED;
@@ -179,12 +190,16 @@ static bool potad_mf_sub_busy(struct potad *sub, unsigned long pfn)
  * potad_unpoison_memory() - Give a poisoned POTAD page back.
  * @pfn: A page with PageHWPoison.
  *
- * A retired page outside every allocated block goes back to the free
- * space and its PageHWPoison is cleared.  For a page of a sub-page chunk,
- * every 512 B unit of it must be outside allocated blocks; they go back
- * to the sub-page instance, and the page goes back with its chunk.
+ * A page POTAD retired and no block holds goes back to the free space.
+ * For a page of a sub-page chunk, no 512 B unit of it may be in an
+ * allocated block; they go back to the sub-page instance, and the page
+ * goes back with its chunk.  Before any of it can be handed out again the
+ * page loses PageHWPoison and, under init_on_free, is zeroed, as a page
+ * unpoison gives back to the buddy allocator is (unpoison_memory() does
+ * not run after a real hardware failure, so the page may be written).
  *
- * Context: Process context; for unpoison_memory(), under mf_mutex.
+ * Context: Process context; for unpoison_memory(), under mf_mutex, which
+ * keeps the page retired until this returns.
  * Return: -ENOENT if POTAD did not retire @pfn (the stock path goes on);
  * 0 once given back; -EBUSY while a block holds the page, with nothing
  * changed.
@@ -192,33 +207,39 @@ static bool potad_mf_sub_busy(struct potad *sub, unsigned long pfn)
 int potad_unpoison_memory(unsigned long pfn)
 {
 	struct potad *pa = potad_zone_of(PFN_PHYS(pfn));
-	unsigned long unit, end;
+	struct page *page = pfn_to_page(pfn);
 	struct potad_desc *desc;
 	struct potad *sub;
 	bool chunk;
 	int ret;
 
-	if (!pa || pfn < pa->base || pfn - pa->base >= pa->span)
+	if (!pa || pfn < pa->base || pfn - pa->base >= pa->span ||
+	    !potad_is_retired(pa, pfn))
 		return -ENOENT;
-	ret = potad_zone_unretire(pa, pfn, false);
-	if (ret == -EBUSY) {
-		/* A chunk holding it stays allocated: it has a retired unit. */
-		rcu_read_lock();
-		desc = potad_index_load(pa, pfn);
-		chunk = desc && desc->type == &potad_subpage_type;
-		rcu_read_unlock();
-		sub = potad_zone_sub(pa);
-		if (!chunk || potad_mf_sub_busy(sub, pfn))
-			return -EBUSY;
-		unit = PFN_PHYS(pfn) >> sub->unit_shift;
-		end = PFN_PHYS(pfn + 1) >> sub->unit_shift;
-		for (; unit < end; unit++)
-			potad_zone_unretire(sub, unit, false);
-		ret = potad_zone_unretire(pa, pfn, true);
+	rcu_read_lock();
+	desc = potad_index_load(pa, pfn);
+	chunk = desc && desc->type == &potad_subpage_type;
+	rcu_read_unlock();
+	sub = potad_zone_sub(pa);
+	if ((desc && !chunk) || (chunk && potad_mf_sub_busy(sub, pfn)))
+		return -EBUSY;
+
+	ClearPageHWPoison(page);
+	if (want_init_on_free())
+		clear_highpage(page);
+	if (chunk) {
+		/* All or nothing; then the page goes back with its chunk. */
+		ret = potad_zone_unretire(sub, PFN_PHYS(pfn) >> sub->unit_shift,
+					  PAGE_SIZE >> sub->unit_shift, false);
+		if (ret >= 0)
+			ret = potad_zone_unretire(pa, pfn, 1, true);
+	} else {
+		ret = potad_zone_unretire(pa, pfn, 1, false);
 	}
-	if (ret)
+	if (ret < 0) {
+		SetPageHWPoison(page);
 		return ret;
-	ClearPageHWPoison(pfn_to_page(pfn));
+	}
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(potad_unpoison_memory);

@@ -36,6 +36,7 @@ int potad_alloc_into(struct potad *pa, struct potad_desc *desc,
 		     unsigned int top, void *owner, gfp_t gfp);
 bool potad_overlaps(struct potad *pa, unsigned long start, unsigned long nr);
 bool potad_desc_put_locked(struct potad_desc *desc);
+unsigned long potad_pcp_units(struct potad *pa);
 
 /* mm/potad_lookup.c */
 /* Memory ranges of memory-space instances; under potad_list_lock. */
@@ -132,7 +133,8 @@ struct potad *potad_zone_sub(struct potad *pa);
 void potad_zone_put_dead(struct potad_desc *desc);
 int potad_zone_retire(struct potad *pa, unsigned long unit,
 		      struct potad_desc **holder);
-int potad_zone_unretire(struct potad *pa, unsigned long unit, bool in_block);
+int potad_zone_unretire(struct potad *pa, unsigned long start,
+			unsigned long nr, bool in_block);
 /* Chunks of a zone's sub-page instance, in the zone instance's index. */
 extern struct potad_type potad_subpage_type;
 void potad_zone_debugfs(struct dentry *dir);

@@ -630,6 +630,14 @@ static void potad_pool_account(struct potad_pool *pool, unsigned long unit,
 		atomic_long_add(sign * delta, &pool->held_free);
 }
 
+/* The bit of @unit's chunk if it lies in @pool's span, or -1. */
+static long potad_pool_bit_of(struct potad_pool *pool, unsigned long unit)
+{
+	unsigned long bit = potad_pool_bit(pool, unit);
+
+	return bit < pool->nr_bits ? bit : -1;
+}
+
 /**
  * potad_zone_retire() - Retire a unit of a zone or sub-page instance.
  * @pa: A zone instance (potad_zone_of()) or the sub-page instance in one
@@ -640,40 +648,66 @@ static void potad_pool_account(struct potad_pool *pool, unsigned long unit,
  * potad_retire() with the pool's counts kept: from the moment it is
  * retired, the unit is not counted as free in its chunk, even once its
  * block is freed, so the high mark and the shrinker see only what can go
- * back.  A chunk that holds a retired unit never goes back.
+ * back.  A chunk that holds a retired unit never goes back.  A chunk on
+ * its way in (a refill adding it) or out (a return taking it out) is
+ * waited for, so that the unit is retired in the instance or left to
+ * where it is going.
  *
- * Context: Process context, may sleep (GFP_KERNEL for the record).
- * Return: As potad_retire().
+ * Context: Process context, may sleep.
+ * Return: As potad_retire(), never -ENOMEM.
  */
 int potad_zone_retire(struct potad *pa, unsigned long unit,
 		      struct potad_desc **holder)
 {
 	struct potad_pool *pool = container_of(pa, struct potad_pool, pa);
+	long bit = potad_pool_bit_of(pool, unit);
 	int ret;
 
 	might_sleep();
-	ret = potad_retire(pa, unit, GFP_KERNEL, holder);
+	for (;;) {
+		ret = potad_retire(pa, unit, GFP_KERNEL | __GFP_NOFAIL, holder);
+		/* Held but not in the instance: in flight, for a moment. */
+		if (ret != -ENOENT || bit < 0 || !test_bit(bit, pool->held))
+			break;
+		cond_resched();
+	}
 	if (!ret)
 		potad_pool_account(pool, unit, 1, -1);
 	return ret;
 }
 
 /**
- * potad_zone_unretire() - Undo potad_zone_retire().
+ * potad_zone_unretire() - Undo potad_zone_retire() on a range of units.
  * @pa: As for potad_zone_retire().
- * @unit: A retired unit.
+ * @start: The first unit.
+ * @nr: Units, all in one chunk-aligned piece.
  * @in_block: As for potad_unretire().
  *
- * Context: Any context where a spinlock_t may be taken.
+ * Each unit put back or forgotten is counted in its chunk again (one
+ * forgotten inside a block is counted free when the block is freed, as
+ * its other units are), while no CPU can give the chunk back: its claim
+ * bit is held across both (a CPU giving a chunk back holds it only for a
+ * moment).
+ *
+ * Context: Process context, may sleep.
  * Return: As potad_unretire().
  */
-int potad_zone_unretire(struct potad *pa, unsigned long unit, bool in_block)
+int potad_zone_unretire(struct potad *pa, unsigned long start,
+			unsigned long nr, bool in_block)
 {
 	struct potad_pool *pool = container_of(pa, struct potad_pool, pa);
-	int ret = potad_unretire(pa, unit, in_block);
+	long bit = potad_pool_bit_of(pool, start);
+	int ret;
 
-	if (!ret)
-		potad_pool_account(pool, unit, 1, 1);
+	might_sleep();
+	if (bit >= 0)
+		while (test_and_set_bit_lock(bit, pool->claimed))
+			cond_resched();
+	ret = potad_unretire(pa, start, nr, in_block);
+	if (ret > 0)
+		potad_pool_account(pool, start, ret, 1);
+	if (bit >= 0)
+		clear_bit_unlock(bit, pool->claimed);
 	return ret;
 }
 
@@ -960,7 +994,8 @@ static int potad_fit_top(struct potad_pool *pool, unsigned int order,
 	if (potad_pcp_peek(pa, order) || potad_has_free(pa, order, top))
 		return top;
 	if (top < pa->max_order &&
-	    atomic_long_read(&pool->held_free) >= 2 * BIT(pool->chunk_shift) &&
+	    atomic_long_read(&pool->held_free) >=
+	    (long)(2 * BIT(pool->chunk_shift)) &&
 	    potad_has_free(pa, top + 1, pa->max_order))
 		return POTAD_NR_ORDERS;
 	return -1;
@@ -1002,6 +1037,26 @@ static int potad_alloc_zonelist(struct potad_desc *desc,
 		}
 	}
 	return -ENOSPC;
+}
+
+/*
+ * Drain the per-cpu caches of every zone instance (@sub: sub-page
+ * instance) that caches anything.  True if one did.
+ */
+static bool potad_drain_cached(bool sub)
+{
+	struct potad_zone_inst *zi = NULL;
+	bool any = false;
+
+	while ((zi = potad_next_extent(zi))) {
+		struct potad *pa = sub ? &zi->sub.pa : &zi->main.pa;
+
+		if (!potad_pcp_units(pa))
+			continue;
+		potad_pcp_drain(pa);
+		any = true;
+	}
+	return any;
 }
 
 /**
@@ -1100,6 +1155,14 @@ struct potad_desc *potad_alloc_node(const struct potad_type *type,
 	if (ret == -ENOSPC && refillable && !sub)
 		ret = potad_alloc_zonelist(desc, type, order, gfp, nid, owner,
 					   false, POTAD_NR_ORDERS);
+	/*
+	 * Cached free blocks keep their buddies from merging: as the buddy
+	 * allocator drains its per-cpu lists before it gives up, drain the
+	 * caches and try once more.
+	 */
+	if (ret == -ENOSPC && potad_drain_cached(sub))
+		ret = potad_alloc_zonelist(desc, type, order, gfp, nid, owner,
+					   sub, POTAD_NR_ORDERS);
 	if (ret)
 		goto fail;
 	pool = container_of(desc->potad, struct potad_pool, pa);

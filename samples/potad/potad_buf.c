@@ -142,22 +142,23 @@ static int potad_buf_memory_failure(struct potad_desc *desc,
 	u32 offset;
 
 	offset = (unit - desc->start) << desc->potad->unit_shift;
+	/* The report is for debugfs: without it the buffer goes all the same. */
 	r = kmalloc(sizeof(*r), GFP_KERNEL);
-	if (!r)
-		return -ENOMEM;
 	mutex_lock(&potad_buf_lock);
 	if (!(bp->b_flags & POTAD_BUF_BAD)) {
 		bp->b_flags |= POTAD_BUF_BAD;
 		bp->b_bad_offset = offset;
 		bp->b_error = -EIO;
 	}
-	r->blkno = bp->b_blkno;
-	r->length = bp->b_length;
-	r->offset = offset;
-	r->phys = phys;
-	r->unit = unit;
-	r->flags = flags;
-	list_add_tail(&r->list, &potad_buf_reports);
+	if (r) {
+		r->blkno = bp->b_blkno;
+		r->length = bp->b_length;
+		r->offset = offset;
+		r->phys = phys;
+		r->unit = unit;
+		r->flags = flags;
+		list_add_tail(&r->list, &potad_buf_reports);
+	}
 	potad_buf_nr_poisoned++;
 	pr_info("potad_buf: buffer %llu poisoned: %s descriptor of %zu bytes, block of %u bytes at %pa, offset %u\n",
 		bp->b_blkno, desc->type->name, desc->type->size, bp->b_length,

@@ -154,7 +154,17 @@ static int held_by_no_block(unsigned long long phys)
 FIXTURE(owner) {
 	struct buf *bufs;
 	struct report *reps;
+	unsigned long long poisoned[4];
+	int nr_poisoned;
 };
+
+/* Poison @pfn through hwpoison-inject; teardown unpoisons it. */
+static int poison(FIXTURE_DATA(owner) * self, unsigned long long pfn)
+{
+	if (self->nr_poisoned < 4)
+		self->poisoned[self->nr_poisoned++] = pfn;
+	return writef(HWPOISON "/corrupt-pfn", "%#llx\n", pfn, 0);
+}
 
 FIXTURE_SETUP(owner)
 {
@@ -171,7 +181,13 @@ FIXTURE_SETUP(owner)
 
 FIXTURE_TEARDOWN(owner)
 {
+	int i;
+
 	write_str(BUF_CTL, "drop\n");
+	/* After a failed check: leave no page out of service. */
+	for (i = 0; i < self->nr_poisoned; i++)
+		writef(HWPOISON "/unpoison-pfn", "%#llx\n",
+		       self->poisoned[i], 0);
 	write_str(BUF_CTL, "forget\n");
 	free(self->bufs);
 	free(self->reps);
@@ -195,7 +211,7 @@ TEST_F(owner, poison_64k_buffer)
 	phys = self->bufs[2].phys + 32768;
 	pfn = phys / PAGE;
 
-	ASSERT_EQ(writef(HWPOISON "/corrupt-pfn", "%#llx\n", pfn, 0), 0);
+	ASSERT_EQ(poison(self, pfn), 0);
 	ASSERT_EQ(read_reports(self->reps, MAX_BUFS), 1);
 	EXPECT_EQ(self->reps[0].blkno, blkno);
 	EXPECT_EQ(self->reps[0].size, 65536);
@@ -211,7 +227,7 @@ TEST_F(owner, poison_64k_buffer)
 	EXPECT_EQ(held_by_no_block(phys), 1);
 
 	/* Twice: the kernel's answer for a poisoned page; no one told. */
-	EXPECT_EQ(writef(HWPOISON "/corrupt-pfn", "%#llx\n", pfn, 0),
+	EXPECT_EQ(poison(self, pfn),
 		  EHWPOISON);
 	EXPECT_EQ(read_reports(self->reps, MAX_BUFS), 1);
 
@@ -254,7 +270,7 @@ TEST_F(owner, poison_page_of_512_byte_buffers)
 	}
 	ASSERT_GE(best, 2);
 
-	ASSERT_EQ(writef(HWPOISON "/corrupt-pfn", "%#llx\n", pfn, 0), 0);
+	ASSERT_EQ(poison(self, pfn), 0);
 	nrep = read_reports(self->reps, MAX_BUFS);
 	EXPECT_EQ(nrep, best);
 	for (i = 0; i < nrep; i++) {
@@ -287,7 +303,7 @@ TEST_F(owner, unpoison_once)
 	n = read_bufs(self->bufs, MAX_BUFS);
 	ASSERT_EQ(n, 1);
 	pfn = self->bufs[0].phys / PAGE + 1;
-	ASSERT_EQ(writef(HWPOISON "/corrupt-pfn", "%#llx\n", pfn, 0), 0);
+	ASSERT_EQ(poison(self, pfn), 0);
 	EXPECT_EQ(read_reports(self->reps, MAX_BUFS), 1);
 	EXPECT_EQ(self->reps[0].offset, 4096);
 	EXPECT_EQ(writef(HWPOISON "/unpoison-pfn", "%#llx\n", pfn, 0), 0);
