@@ -2540,6 +2540,92 @@ static void potad_test_zone_api_1g(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
 }
 
+/* Pins of POTAD pages (mm/potad_gup.c) */
+
+static struct potad_type test_movable_type = {
+	.name = "potad_test_movable",
+	.size = sizeof(struct potad_desc),
+	.flags = POTAD_TYPE_MOVABLE,
+};
+
+/*
+ * A pin is recorded on the page and holds the block: freed by its owner
+ * while pinned, it stays allocated until the last unpin.  Unpinning more
+ * than was pinned changes nothing.
+ */
+static void potad_test_zone_gup_pin(struct kunit *test)
+{
+	struct potad_desc *d = zone_alloc_ok(test, PAGE_SHIFT + 1, GFP_KERNEL,
+					     NUMA_NO_NODE);
+	struct folio *f0 = pfn_folio(d->start), *f1 = pfn_folio(d->start + 1);
+	phys_addr_t phys = potad_desc_phys(d);
+	struct potad *pa = d->potad;
+	struct potad_stats st;
+	unsigned long allocated;
+
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f0, 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f0, 2, FOLL_LONGTERM), 0);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f1, 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, potad_gup_pinned(d), 4);
+	/* More than was pinned: the record stays as it is. */
+	potad_gup_unpin(f1, 2);
+	KUNIT_EXPECT_EQ(test, potad_gup_pinned(d), 4);
+
+	potad_pcp_drain(pa);
+	potad_get_stats(pa, &st);
+	allocated = st.units_allocated;
+	/* Freed while pinned: out of the index, its units still out. */
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+	KUNIT_EXPECT_NULL(test, lookup(phys));
+	potad_get_stats(pa, &st);
+	KUNIT_EXPECT_EQ(test, st.units_allocated, allocated);
+	/* A pinned page may be pinned again; an unpinned one may not. */
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f1, 1, 0), 0);
+	potad_gup_unpin(f1, 1);
+	potad_gup_unpin(f0, 3);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f0, 1, 0), -EFAULT);
+	potad_get_stats(pa, &st);
+	KUNIT_EXPECT_EQ(test, st.units_allocated, allocated);
+	/* The last unpin gives the block back. */
+	potad_gup_unpin(f1, 1);
+	potad_get_stats(pa, &st);
+	KUNIT_EXPECT_EQ(test, st.units_allocated, allocated - 2);
+	potad_zone_shrink_all();
+}
+
+/*
+ * A movable type's pages may be pinned, but not for the long term; pages
+ * POTAD does not hold are not its business.
+ */
+static void potad_test_zone_gup_movable(struct kunit *test)
+{
+	struct potad_desc *d;
+	struct page *page;
+	struct folio *f;
+
+	KUNIT_ASSERT_EQ(test, potad_type_register(&test_movable_type), 0);
+	d = potad_alloc_node(&test_movable_type, PAGE_SHIFT, GFP_KERNEL,
+			     NUMA_NO_NODE, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	f = pfn_folio(d->start);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f, 1, FOLL_LONGTERM), -EFAULT);
+	KUNIT_EXPECT_EQ(test, potad_gup_pinned(d), 0);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f, 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f, 1, FOLL_LONGTERM), -EFAULT);
+	KUNIT_EXPECT_EQ(test, potad_gup_pinned(d), 1);
+	potad_gup_unpin(f, 1);
+	KUNIT_EXPECT_EQ(test, potad_gup_pinned(d), 0);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+	potad_type_unregister(&test_movable_type);
+
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(page_folio(page), 1, 0), -ENOENT);
+	KUNIT_EXPECT_TRUE(test, potad_gup_pin_fast(page_folio(page)));
+	__free_page(page);
+	potad_zone_shrink_all();
+}
+
 static struct kunit_case potad_zone_cases[] = {
 	KUNIT_CASE(potad_test_zone_parse),
 	KUNIT_CASE(potad_test_zone_instances),
@@ -2554,6 +2640,8 @@ static struct kunit_case potad_zone_cases[] = {
 	KUNIT_CASE(potad_test_zone_merged_elastic),
 	KUNIT_CASE(potad_test_zone_free_referenced),
 	KUNIT_CASE(potad_test_zone_free_poisoned),
+	KUNIT_CASE(potad_test_zone_gup_pin),
+	KUNIT_CASE(potad_test_zone_gup_movable),
 	{}
 };
 

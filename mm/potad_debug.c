@@ -4,6 +4,7 @@
  *
  * /sys/kernel/debug/potad/instances	every instance and its counters
  * /sys/kernel/debug/potad/types	every registered descriptor type
+ * /sys/kernel/debug/potad/pins		pinned POTAD pages (mm/potad_gup.c)
  * /sys/kernel/debug/potad/test		a private instance driven by
  *					commands, for the kselftest and demo
  * /sys/kernel/debug/potad/bench	the lookup benchmark (see below)
@@ -429,6 +430,7 @@ static int __init potad_debugfs_init(void)
 	potad_bench_debugfs(dir);
 	potad_bench_peers_debugfs(dir);
 	potad_zone_debugfs(dir);
+	potad_gup_debugfs(dir);
 	pr_info("potad: debugfs interface ready\n");
 	return 0;
 }

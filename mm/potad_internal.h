@@ -139,4 +139,7 @@ int potad_zone_unretire(struct potad *pa, unsigned long start,
 extern struct potad_type potad_subpage_type;
 void potad_zone_debugfs(struct dentry *dir);
 
+/* mm/potad_gup.c */
+void potad_gup_debugfs(struct dentry *dir);
+
 #endif /* _MM_POTAD_INTERNAL_H */

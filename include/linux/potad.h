@@ -83,6 +83,8 @@ struct potad_type_ops {
 
 /* Flags for struct potad_type. */
 #define POTAD_TYPE_CALLER_MEM	0x1	/* descriptors come from the caller */
+/* The owner can move the data: no FOLL_LONGTERM pins (mm/potad_gup.c). */
+#define POTAD_TYPE_MOVABLE	0x2
 
 /**
  * struct potad_type - A kind of descriptor.
@@ -528,8 +530,32 @@ static inline int potad_unpoison_memory(unsigned long pfn)
 }
 #endif
 
-/* Gigantic hugetlb folios (mm/potad_hugetlb.c), for mm/hugetlb.c */
+/* Pins of POTAD pages (mm/potad_gup.c), for mm/gup.c */
 struct folio;
+
+#ifdef CONFIG_POTAD
+int potad_gup_pin(struct folio *folio, int refs, unsigned int flags);
+bool potad_gup_pin_fast(struct folio *folio);
+void potad_gup_unpin(struct folio *folio, int refs);
+unsigned long potad_gup_pinned(struct potad_desc *desc);
+#else
+static inline int potad_gup_pin(struct folio *folio, int refs,
+				unsigned int flags)
+{
+	return -ENOENT;
+}
+
+static inline bool potad_gup_pin_fast(struct folio *folio)
+{
+	return true;
+}
+
+static inline void potad_gup_unpin(struct folio *folio, int refs)
+{
+}
+#endif
+
+/* Gigantic hugetlb folios (mm/potad_hugetlb.c), for mm/hugetlb.c */
 
 #ifdef CONFIG_POTAD_HUGETLB
 struct folio *potad_hugetlb_alloc_folio(int order, gfp_t gfp, int nid,

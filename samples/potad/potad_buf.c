@@ -24,12 +24,18 @@
  *	poisoned	one line per buffer the op was called for:
  *			"BLKNO SIZE PHYS OFFSET UNIT FLAGS"
  *	stats		cached buffers and bytes, buffers poisoned
+ *	map		mmap() at offset BLKNO << PAGE_SHIFT, of the buffer's
+ *			size, maps a cached buffer of 4 KB or more (shared,
+ *			read-write); the mapping keeps the block until it
+ *			goes, even if the buffer is dropped meanwhile
+ *	pins		one line per cached buffer: "BLKNO PINS", the pins
+ *			POTAD recorded on its pages (get_user_pages())
  *
  * The kselftest tools/testing/selftests/potad/potad_memory_failure and
  * the demo (make run) poison its buffers through hwpoison-inject.
  *
- * Locking: potad_buf_lock (a mutex) serialises the cache, the reports and
- * the op; the op runs in process context from memory_failure(), which
+ * Locking: potad_buf_lock (a mutex) serialises the cache, the reports,
+ * mmap() and the op; the op runs in process context from memory_failure(), which
  * holds no lock the cache takes.  Cost: one POTAD allocation or free and
  * one xarray store per buffer.
  */
@@ -39,6 +45,7 @@
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/page-flags.h>
 #include <linux/mutex.h>
 #include <linux/potad.h>
 #include <linux/seq_file.h>
@@ -289,6 +296,90 @@ static int potad_buf_poisoned_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(potad_buf_poisoned);
 
+static int potad_buf_pins_show(struct seq_file *m, void *v)
+{
+	struct potad_buf *bp;
+	unsigned long index;
+
+	mutex_lock(&potad_buf_lock);
+	xa_for_each(&potad_buf_cache, index, bp)
+		if (bp->b_length >= PAGE_SIZE)
+			seq_printf(m, "%llu %lu\n", bp->b_blkno,
+				   potad_gup_pinned(&bp->b_desc));
+	mutex_unlock(&potad_buf_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(potad_buf_pins);
+
+/*
+ * The mapping's reference on the block goes with the mapping, once the
+ * page state the mapping left (dirty and referenced bits from the page
+ * tables) is put back as POTAD hands pages out: zap is done by now.
+ */
+static void potad_buf_vm_close(struct vm_area_struct *vma)
+{
+	struct potad_desc *desc = vma->vm_private_data;
+	unsigned long i;
+
+	for (i = 0; i < potad_desc_bytes(desc) >> PAGE_SHIFT; i++) {
+		struct folio *folio = pfn_folio(PHYS_PFN(potad_desc_phys(desc)) +
+						i);
+
+		folio_clear_dirty(folio);
+		folio_clear_referenced(folio);
+	}
+	potad_desc_put(desc);
+}
+
+/* A mapping is of one whole buffer: it is not split. */
+static int potad_buf_vm_may_split(struct vm_area_struct *vma,
+				  unsigned long addr)
+{
+	return -EINVAL;
+}
+
+static const struct vm_operations_struct potad_buf_vm_ops = {
+	.close = potad_buf_vm_close,
+	.may_split = potad_buf_vm_may_split,
+};
+
+static int potad_buf_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	unsigned long size = vma->vm_end - vma->vm_start, i;
+	struct potad_buf *bp;
+	int ret = -EINVAL;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	mutex_lock(&potad_buf_lock);
+	bp = xa_load(&potad_buf_cache, vma->vm_pgoff);
+	if (!bp || bp->b_length < PAGE_SIZE || size != bp->b_length)
+		goto unlock;
+	ret = -EBUSY;
+	if (!potad_desc_tryget(&bp->b_desc))
+		goto unlock;
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTCOPY | VM_DONTDUMP);
+	for (i = 0; i < size >> PAGE_SHIFT; i++) {
+		ret = vm_insert_page(vma, vma->vm_start + (i << PAGE_SHIFT),
+				     virt_to_page(bp->b_addr + (i << PAGE_SHIFT)));
+		if (ret) {
+			/* mmap_region() unmaps what was inserted. */
+			potad_desc_put(&bp->b_desc);
+			goto unlock;
+		}
+	}
+	vma->vm_private_data = &bp->b_desc;
+	vma->vm_ops = &potad_buf_vm_ops;
+unlock:
+	mutex_unlock(&potad_buf_lock);
+	return ret;
+}
+
+static const struct file_operations potad_buf_map_fops = {
+	.owner = THIS_MODULE,
+	.mmap = potad_buf_mmap,
+};
+
 static int potad_buf_stats_show(struct seq_file *m, void *v)
 {
 	mutex_lock(&potad_buf_lock);
@@ -315,6 +406,13 @@ static int __init potad_buf_init(void)
 	debugfs_create_file("poisoned", 0400, dir, NULL,
 			    &potad_buf_poisoned_fops);
 	debugfs_create_file("stats", 0400, dir, NULL, &potad_buf_stats_fops);
+	/*
+	 * debugfs's full proxy has no mmap(); the file is never removed, so
+	 * the unproxied fops are safe.
+	 */
+	debugfs_create_file_unsafe("map", 0600, dir, NULL,
+				   &potad_buf_map_fops);
+	debugfs_create_file("pins", 0400, dir, NULL, &potad_buf_pins_fops);
 	return 0;
 }
 late_initcall(potad_buf_init);

@@ -1324,6 +1324,10 @@ void potad_zone_debugfs(struct dentry *dir)
 {
 }
 
+void potad_gup_debugfs(struct dentry *dir)
+{
+}
+
 /* No chunks or init_on_free here: the last put of a freed block only. */
 void potad_zone_put_dead(struct potad_desc *desc)
 {
