@@ -17,24 +17,13 @@
 
 #include "../../../../mm/gup_test.h"
 #include "../kselftest_harness.h"
+#include "potad_util.h"
 
 #define BUF_DIR		"/sys/kernel/debug/potad_buf"
 #define GUP_TEST	"/sys/kernel/debug/gup_test"
 #define PINS		"/sys/kernel/debug/potad/pins"
 #define PAGE		4096UL
 #define SIZE		65536UL
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = errno;
-	close(fd);
-	return ret;
-}
 
 /* The first cached buffer: its block number and physical address. */
 static int first_buf(unsigned long long *blkno, unsigned long long *phys)
@@ -48,6 +37,21 @@ static int first_buf(unsigned long long *blkno, unsigned long long *phys)
 	n = fscanf(f, "%llu %llu %llx", blkno, &size, phys);
 	fclose(f);
 	return n == 3 && size == SIZE ? 0 : -1;
+}
+
+/* Cached buffers holding physical address @phys, or -1. */
+static int buffers_covering(unsigned long long phys)
+{
+	FILE *f = fopen(BUF_DIR "/buffers", "r");
+	unsigned long long b, s, ph;
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%llu %llu %llx", &b, &s, &ph) == 3)
+		n += phys >= ph && phys < ph + s;
+	fclose(f);
+	return n;
 }
 
 /* Lines of /sys/kernel/debug/potad/pins, and their pins. */
@@ -72,23 +76,7 @@ static long pinned_pages(long *pins)
 /* units_allocated summed over the instances of 4 KB units. */
 static long long allocated_pages(void)
 {
-	FILE *f = fopen("/sys/kernel/debug/potad/instances", "r");
-	char line[256], key[64];
-	long long v, sum = 0;
-	unsigned int shift = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %lli", key, &v) != 2)
-			continue;
-		if (!strcmp(key, "unit_shift"))
-			shift = v;
-		else if (!strcmp(key, "units_allocated") && shift == 12)
-			sum += v;
-	}
-	fclose(f);
-	return sum;
+	return instances_sum("units_allocated", 12);
 }
 
 FIXTURE(mapped) {
@@ -189,15 +177,7 @@ static void free_while_pinned(struct __test_metadata *_metadata,
 	EXPECT_EQ(pinned_pages(&pins), SIZE / PAGE);
 	/* New buffers do not get the pinned units. */
 	ASSERT_EQ(write_str(BUF_DIR "/ctl", "fill 64 65536\n"), 0);
-	{
-		FILE *f = fopen(BUF_DIR "/buffers", "r");
-		unsigned long long b, s, ph;
-
-		ASSERT_NE(f, NULL);
-		while (fscanf(f, "%llu %llu %llx", &b, &s, &ph) == 3)
-			EXPECT_FALSE(self->phys >= ph && self->phys < ph + s);
-		fclose(f);
-	}
+	EXPECT_EQ(buffers_covering(self->phys), 0);
 	ASSERT_EQ(write_str(BUF_DIR "/ctl", "drop\n"), 0);
 	EXPECT_EQ(allocated_pages(), allocated);
 	ASSERT_EQ(ioctl(self->gup, PIN_LONGTERM_TEST_STOP), 0);

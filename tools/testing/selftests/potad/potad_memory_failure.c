@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
+#include "potad_util.h"
 
 #define BUF_DIR		"/sys/kernel/debug/potad_buf"
 #define BUF_CTL		BUF_DIR "/ctl"
@@ -29,19 +30,6 @@ struct buf {
 struct report {
 	unsigned long long blkno, size, phys, offset;
 };
-
-/* Write @s to @path; 0 or the errno. */
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = errno;
-	close(fd);
-	return ret;
-}
 
 static int writef(const char *path, const char *fmt, unsigned long long a,
 		  unsigned long long b)
@@ -85,23 +73,7 @@ static int read_reports(struct report *r, int max)
 /* Sum of units_retired over the instances of 2^@shift-byte units. */
 static long long retired(unsigned int shift)
 {
-	FILE *f = fopen("/sys/kernel/debug/potad/instances", "r");
-	char line[256], key[64];
-	long long v, sum = 0;
-	unsigned int cur = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %lli", key, &v) != 2)
-			continue;
-		if (!strcmp(key, "unit_shift"))
-			cur = v;
-		else if (!strcmp(key, "units_retired") && cur == shift)
-			sum += v;
-	}
-	fclose(f);
-	return sum;
+	return instances_sum("units_retired", shift);
 }
 
 static long long meminfo_kb(const char *key)

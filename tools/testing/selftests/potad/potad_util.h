@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the POTAD kselftests share: writing a command to a debugfs file and
+ * summing a counter of /sys/kernel/debug/potad/instances.
+ */
+#ifndef _POTAD_SELFTEST_UTIL_H
+#define _POTAD_SELFTEST_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Write @s to @path; 0 or the errno. */
+static inline int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Sum of counter @key over the instances of 2^@shift-byte units, or -1
+ * without the file.
+ */
+static inline long long instances_sum(const char *key, unsigned int shift)
+{
+	FILE *f = fopen("/sys/kernel/debug/potad/instances", "r");
+	char line[256], k[64];
+	long long v, sum = 0;
+	unsigned int cur = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %lli", k, &v) != 2)
+			continue;
+		if (!strcmp(k, "unit_shift"))
+			cur = v;
+		else if (!strcmp(k, key) && cur == shift)
+			sum += v;
+	}
+	fclose(f);
+	return sum;
+}
+
+#endif /* _POTAD_SELFTEST_UTIL_H */
