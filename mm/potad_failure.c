@@ -141,8 +141,7 @@ int potad_memory_failure(unsigned long pfn, int flags)
 	int ret, result;
 
 	/* Without draining any cache for memory POTAD does not hold. */
-	if (!pa || pfn < pa->base || pfn - pa->base >= pa->span ||
-	    !potad_overlaps(pa, pfn, 1))
+	if (!pa || !potad_overlaps(pa, pfn, 1))
 		return -ENOENT;
 	ret = potad_zone_retire(pa, pfn, &desc);
 	if (ret == -ENOENT)
@@ -213,8 +212,7 @@ int potad_unpoison_memory(unsigned long pfn)
 	bool chunk;
 	int ret;
 
-	if (!pa || pfn < pa->base || pfn - pa->base >= pa->span ||
-	    !potad_is_retired(pa, pfn))
+	if (!pa || !potad_is_retired(pa, pfn))
 		return -ENOENT;
 	rcu_read_lock();
 	desc = potad_index_load(pa, pfn);

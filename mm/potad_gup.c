@@ -108,8 +108,7 @@ int potad_gup_pin(struct folio *folio, int refs, unsigned int flags)
 		 * owner while still mapped.  Its units wait for the mapping
 		 * to go; a pin nothing records could outlive that.
 		 */
-		if (pa && pfn >= pa->base && pfn - pa->base < pa->span &&
-		    potad_overlaps(pa, pfn, 1))
+		if (pa && potad_overlaps(pa, pfn, 1))
 			return -EFAULT;
 		return -ENOENT;
 	}
