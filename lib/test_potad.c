@@ -335,6 +335,7 @@ static void potad_test_retire(struct kunit *test)
  */
 static void potad_test_unretire(struct kunit *test)
 {
+	bool in_block = false;
 	struct potad_desc *d;
 	struct potad_stats st;
 	struct potad *pa = new_space(test, 64);
@@ -356,13 +357,15 @@ static void potad_test_unretire(struct kunit *test)
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.units_retired, 1UL);
 	KUNIT_EXPECT_EQ(test, st.units_free, 55UL);
-	KUNIT_EXPECT_TRUE(test, potad_is_retired(pa, d->start + 2));
-	KUNIT_EXPECT_TRUE(test, potad_is_retired(pa, 40));
-	KUNIT_EXPECT_FALSE(test, potad_is_retired(pa, 41));
+	KUNIT_EXPECT_TRUE(test, potad_is_retired(pa, d->start + 2, &in_block));
+	KUNIT_EXPECT_TRUE(test, in_block);
+	KUNIT_EXPECT_TRUE(test, potad_is_retired(pa, 40, &in_block));
+	KUNIT_EXPECT_FALSE(test, in_block);
+	KUNIT_EXPECT_FALSE(test, potad_is_retired(pa, 41, NULL));
 	/* Unit 40 goes back; unit 2 is forgotten, back with its block. */
 	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 0, 64, true), 2);
 	KUNIT_EXPECT_EQ(test, potad_unretire(pa, 0, 64, true), 0);
-	KUNIT_EXPECT_FALSE(test, potad_is_retired(pa, d->start + 2));
+	KUNIT_EXPECT_FALSE(test, potad_is_retired(pa, d->start + 2, NULL));
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.units_retired, 0UL);
 	KUNIT_EXPECT_EQ(test, st.units_free, 56UL);
@@ -2820,6 +2823,35 @@ static void potad_test_mf_owner_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired);
 }
 
+/*
+ * A block its owner freed while a reference keeps it (a pin, a lookup):
+ * unpoison refuses the page and leaves its contents alone until the
+ * reference goes.
+ */
+static void potad_test_mf_unpoison_referenced(struct kunit *test)
+{
+	struct mf_rec rec = {};
+	struct potad_desc *d = mf_alloc(test, &test_mf_type, PAGE_SHIFT + 1,
+					&rec);
+	struct potad *pa = d->potad;
+	unsigned long pfn = d->start + 1, retired = mf_retired(pa);
+	char *virt = potad_desc_virt(d) + PAGE_SIZE;
+	struct potad_desc *h;
+
+	memset(virt, 0x5a, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, potad_memory_failure(pfn, 0), MF_RECOVERED);
+	h = potad_lookup_get(potad_desc_phys(d));
+	KUNIT_ASSERT_PTR_EQ(test, h, d);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), -EBUSY);
+	KUNIT_EXPECT_NULL(test, memchr_inv(virt, 0x5a, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired);
+	potad_desc_put(h);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired + 1);
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), 0);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired);
+}
+
 /* A free page leaves the free space at once; nobody is told. */
 static void potad_test_mf_free_page(struct kunit *test)
 {
@@ -3030,6 +3062,7 @@ static void potad_test_mf_race_partial_free(struct kunit *test)
 
 static struct kunit_case potad_mf_cases[] = {
 	KUNIT_CASE(potad_test_mf_allocated),
+	KUNIT_CASE(potad_test_mf_unpoison_referenced),
 	KUNIT_CASE(potad_test_mf_owner_fails),
 	KUNIT_CASE(potad_test_mf_free_page),
 	KUNIT_CASE(potad_test_mf_owner_frees),

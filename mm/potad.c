@@ -2359,14 +2359,18 @@ EXPORT_SYMBOL_GPL(potad_unretire);
  * potad_is_retired() - Is a unit retired?
  * @pa: The instance.
  * @unit: Absolute unit number.
+ * @in_block: If not NULL and @unit is retired, set to whether it is still
+ *	inside an allocated block, or in the part of a freed one a
+ *	reference keeps (potad_unretire() without @in_block would refuse
+ *	it).
  *
  * Context: Any context where a spinlock_t may be taken; takes and releases
  * the instance lock with interrupts disabled.
- * Return: True if @unit is in the space and retired, inside an allocated
- * block or not.  Only potad_unretire() and withdrawing the range change
- * that.
+ * Return: True if @unit is in the space and retired.  Only
+ * potad_unretire() and withdrawing the range make it false again; frees
+ * may turn *@in_block from true to false meanwhile, never back.
  */
-bool potad_is_retired(struct potad *pa, unsigned long unit)
+bool potad_is_retired(struct potad *pa, unsigned long unit, bool *in_block)
 {
 	struct potad_retired *t;
 	unsigned long off, flags;
@@ -2376,6 +2380,8 @@ bool potad_is_retired(struct potad *pa, unsigned long unit)
 	if (potad_in_space(pa, unit, 1, &off)) {
 		t = __potad_retired_from(pa, off);
 		ret = t && t->n.off == off;
+		if (ret && in_block)
+			*in_block = t->allocated;
 	}
 	spin_unlock_irqrestore(&pa->lock, flags);
 	return ret;

@@ -168,20 +168,24 @@ int potad_memory_failure(unsigned long pfn, int flags)
 EXPORT_SYMBOL_IF_KUNIT(potad_memory_failure);
 
 /*
- * Is any 512 B unit of the page at @pfn in an allocated block of the
- * sub-page instance @sub?  Blocks are freed meanwhile but none is
- * allocated there (its units are retired), so a "no" stays true.
+ * Is any 512 B unit of the page at @pfn held by a block of the sub-page
+ * instance @sub: a live one (in the index), or a freed one a reference
+ * still keeps (its retired unit is in a block)?  Blocks are freed
+ * meanwhile but none is allocated there (its units are retired), so a
+ * "no" stays true.
  */
 static bool potad_mf_sub_busy(struct potad *sub, unsigned long pfn)
 {
 	unsigned long unit = PFN_PHYS(pfn) >> sub->unit_shift;
 	unsigned long end = PFN_PHYS(pfn + 1) >> sub->unit_shift;
-	bool busy = false;
+	bool busy = false, in_block;
 
-	rcu_read_lock();
-	for (; unit < end && !busy; unit++)
+	for (; unit < end && !busy; unit++) {
+		rcu_read_lock();
 		busy = potad_index_load(sub, unit);
-	rcu_read_unlock();
+		rcu_read_unlock();
+		busy |= potad_is_retired(sub, unit, &in_block) && in_block;
+	}
 	return busy;
 }
 
@@ -208,18 +212,22 @@ int potad_unpoison_memory(unsigned long pfn)
 	struct potad *pa = potad_zone_of(PFN_PHYS(pfn));
 	struct page *page = pfn_to_page(pfn);
 	struct potad_desc *desc;
+	bool chunk, in_block;
 	struct potad *sub;
-	bool chunk;
 	int ret;
 
-	if (!pa || !potad_is_retired(pa, pfn))
+	if (!pa || !potad_is_retired(pa, pfn, &in_block))
 		return -ENOENT;
 	rcu_read_lock();
 	desc = potad_index_load(pa, pfn);
 	chunk = desc && desc->type == &potad_subpage_type;
 	rcu_read_unlock();
 	sub = potad_zone_sub(pa);
-	if ((desc && !chunk) || (chunk && potad_mf_sub_busy(sub, pfn)))
+	/*
+	 * Held by a block, live or freed but referenced (a pin, a lookup):
+	 * the page is not touched, since its holder may still use it.
+	 */
+	if ((in_block && !chunk) || (chunk && potad_mf_sub_busy(sub, pfn)))
 		return -EBUSY;
 
 	ClearPageHWPoison(page);

@@ -350,7 +350,7 @@ int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp,
 		 struct potad_desc **holder);
 int potad_unretire(struct potad *pa, unsigned long start, unsigned long nr,
 		   bool in_block);
-bool potad_is_retired(struct potad *pa, unsigned long unit);
+bool potad_is_retired(struct potad *pa, unsigned long unit, bool *in_block);
 
 void potad_get_stats(struct potad *pa, struct potad_stats *stats);
 unsigned long potad_units_free(struct potad *pa);
