@@ -567,7 +567,8 @@ static void __potad_give_back(struct potad *pa, unsigned long off,
 /* Give back the units of @desc's block that wait in @pa->deferred. */
 static void __potad_flush_deferred(struct potad *pa, struct potad_desc *desc)
 {
-	unsigned long lo = desc->start - pa->base, hi = lo + BIT(desc->order);
+	unsigned long lo = desc->start - pa->base;
+	unsigned long hi = lo + potad_desc_units(desc);
 	struct potad_node *p, *next;
 
 	if (!(desc->flags & POTAD_DESC_DEFERRED))
@@ -1832,6 +1833,239 @@ int potad_alloc_desc(struct potad *pa, struct potad_desc *desc,
 }
 EXPORT_SYMBOL_GPL(potad_alloc_desc);
 
+/* Runs: any number of units at a given alignment (CMA, mm/potad_cma.c) */
+
+/*
+ * The lowest start of a free block of order >= @min_order at or after
+ * @off, or NOT_FOUND: one map_find_next() per order.
+ */
+static unsigned long __potad_next_free(struct potad *pa, unsigned long off,
+				       unsigned int min_order)
+{
+	unsigned long best = NOT_FOUND;
+	unsigned int k;
+
+	for (k = min_order; k <= pa->max_order; k++) {
+		unsigned long i;
+
+		if (!pa->stats.nr_free[k])
+			continue;
+		i = map_find_next(&pa->maps[k], DIV_ROUND_UP(off, BIT(k)));
+		if (i != NOT_FOUND)
+			best = min(best, i << k);
+	}
+	return best;
+}
+
+/*
+ * The lowest offset >= @from, a multiple of 2^@align, at which @nr units
+ * are free, or NOT_FOUND.  @nr >= 1, @align <= pa->max_order.
+ *
+ * A candidate start must begin a free piece of order min(@align,
+ * ilog2(@nr)) (a free block of at least that order covers it), so the
+ * search jumps from one such block to the next, and from a candidate
+ * walks the free blocks that follow it until @nr units are found or a
+ * unit is not free; the next candidate is past that unit.  Each step
+ * costs one bit test or one map_find_next() per order: the search is
+ * linear in the number of free blocks it passes, not in the units.
+ */
+static unsigned long __potad_find_run(struct potad *pa, unsigned long from,
+				      unsigned long nr, unsigned int align)
+{
+	unsigned int first = min_t(unsigned int, align, ilog2(nr));
+	unsigned long cur = round_up(from, BIT(align));
+	unsigned int k;
+
+	while (cur < pa->span && nr <= pa->span - cur) {
+		unsigned long end = cur + nr, e = cur, b;
+
+		if (__potad_find_cover(pa, cur, first, &k) == NOT_FOUND) {
+			b = __potad_next_free(pa, cur, first);
+			if (b == NOT_FOUND)
+				break;
+			cur = round_up(b, BIT(align));
+			continue;
+		}
+		while (e < end) {
+			b = __potad_find_cover(pa, e, 0, &k);
+			if (b == NOT_FOUND)
+				break;
+			e = b + BIT(k);
+		}
+		if (e >= end)
+			return cur;
+		cur = round_up(e + 1, BIT(align));
+	}
+	return NOT_FOUND;
+}
+
+/* Check a run's length and alignment; 0 or -EINVAL (warned about). */
+static int potad_check_run(struct potad *pa, unsigned long nr,
+			   unsigned int align)
+{
+	if (WARN_ONCE(!nr || nr > pa->span || align > pa->max_order,
+		      "potad: %s: bad run of %lx units at order %u\n",
+		      pa->name, nr, align))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * potad_find_run() - Find the lowest free run of units, allocating nothing.
+ * @pa: The instance.
+ * @nr: Number of units, any number from 1 to the span.
+ * @align: The run starts at a multiple of 2^@align units (relative to
+ *	the instance's base, which is aligned to its largest order).
+ * @start: In: the lowest absolute unit number the run may start at (the
+ *	base or below for anywhere).  Out: where it starts.
+ *
+ * "Find the lowest run of m free chunks of order k" with @nr = m * 2^k and
+ * @align = k, and also for @nr not a multiple of 2^@align.  The answer is
+ * only a snapshot: allocate with potad_alloc_run(), which searches again
+ * under the same lock hold as it takes the units.
+ *
+ * Context: Any context where a spinlock_t may be taken; takes and
+ * releases the instance lock with interrupts disabled.
+ * Return: 0 with *@start set; -ENOSPC if there is no such run; -EINVAL
+ * for @nr 0 or beyond the span, or @align beyond the largest order
+ * (caller bugs, warned about once).
+ */
+int potad_find_run(struct potad *pa, unsigned long nr, unsigned int align,
+		   unsigned long *start)
+{
+	unsigned long flags, off, from;
+	int ret = potad_check_run(pa, nr, align);
+
+	if (ret)
+		return ret;
+	from = *start > pa->base ? *start - pa->base : 0;
+	spin_lock_irqsave(&pa->lock, flags);
+	off = __potad_find_run(pa, from, nr, align);
+	spin_unlock_irqrestore(&pa->lock, flags);
+	if (off == NOT_FOUND)
+		return -ENOSPC;
+	*start = pa->base + off;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(potad_find_run);
+
+static int __potad_alloc_run(struct potad *pa, struct potad_desc *desc,
+			     const struct potad_type *type,
+			     unsigned long *start, unsigned long nr,
+			     unsigned int align, bool exact, void *owner,
+			     gfp_t gfp)
+{
+	struct potad_index_op op;
+	unsigned long off, from, flags;
+	unsigned int tries = 0;
+	int ret;
+
+	from = *start > pa->base ? *start - pa->base : 0;
+	potad_index_op_init(&op, pa);
+retry:
+	ret = 0;
+	spin_lock_irqsave(&pa->lock, flags);
+	if (exact) {
+		off = from;
+		if (!__potad_all_free(pa, off, off + nr))
+			ret = -EBUSY;
+	} else {
+		off = __potad_find_run(pa, from, nr, align);
+		if (off == NOT_FOUND) {
+			ret = -ENOSPC;
+			pa->stats.alloc_failures++;
+		}
+	}
+	if (ret)
+		goto unlock;
+	__potad_take_span(pa, off, off + nr);
+	potad_desc_fill(pa, desc, type, off, fls_long(nr - 1), owner,
+			POTAD_DESC_RUN |
+			((pa->flags & POTAD_MEMORY) ? POTAD_DESC_INDEXED : 0));
+	desc->nr_live = nr;
+	ret = __potad_index_store(pa, &op, desc);
+	if (ret) {
+		desc->state = POTAD_DESC_FREE;
+		__potad_free_span(pa, off, off + nr);
+		goto unlock;
+	}
+	pa->stats.units_free -= nr;
+	pa->stats.units_allocated += nr;
+	pa->stats.nr_allocs++;
+	*start = pa->base + off;
+unlock:
+	spin_unlock_irqrestore(&pa->lock, flags);
+	if (ret == -ENOMEM && potad_index_retry(&op, gfp, &tries))
+		goto retry;
+	potad_index_op_done(&op);
+	return ret;
+}
+
+/**
+ * potad_alloc_run() - Allocate a run of any number of units.
+ * @pa: The instance.
+ * @type: A registered descriptor type without %POTAD_TYPE_CALLER_MEM.
+ * @start: Absolute number of the run's first unit, or %POTAD_ANY.
+ * @nr: Number of units, any number from 1 to the span.
+ * @align: With %POTAD_ANY, the run starts at a multiple of 2^@align
+ *	units; ignored otherwise.
+ * @owner: Stored in the descriptor.
+ * @gfp: For the descriptor and, in memory spaces, the index.
+ *
+ * At @start: the units [@start, @start + @nr) if every one is free
+ * ("allocate this run of units if all free").  With %POTAD_ANY: the
+ * lowest such run at a multiple of 2^@align, as potad_find_run() finds it.
+ * Either way the search, the check and the allocation are one hold of the
+ * instance lock.  One descriptor describes the whole run: it has
+ * %POTAD_DESC_RUN set, potad_desc_units() is @nr, and potad_lookup()
+ * finds it from any of its units (one index entry, whatever @nr).  A run
+ * is freed whole, with potad_free(); potad_free_range() refuses a part
+ * of it.  Units retired inside it stay out when it is freed, as for a
+ * block.  For the CMA ladder (mm/potad_cma.c), which tries @nr = 2^n at
+ * @align = n, then n - 1, ... down to the alignment asked for.
+ *
+ * Context: Any context where a spinlock_t may be taken, if @gfp does not
+ * sleep; takes and releases the instance lock with interrupts disabled.
+ * Return: The descriptor; ERR_PTR(-EINVAL) for a bad @type, @nr,
+ * @align or @start (caller bugs, warned about once), -ENOMEM if the
+ * descriptor or the index nodes could not be allocated, -EBUSY if a unit
+ * of the run at @start is not free, -ENOSPC if no run is free anywhere
+ * (counted in alloc_failures).  Nothing changes on error.
+ */
+struct potad_desc *potad_alloc_run(struct potad *pa,
+				   const struct potad_type *type,
+				   unsigned long start, unsigned long nr,
+				   unsigned int align, void *owner, gfp_t gfp)
+{
+	bool exact = start != POTAD_ANY;
+	unsigned long off;
+	void *obj;
+	int ret;
+
+	ret = potad_check_alloc(pa, type, POTAD_ANY, 0, false);
+	if (!ret)
+		ret = potad_check_run(pa, nr, exact ? 0 : align);
+	if (!ret && exact &&
+	    WARN_ONCE(!potad_in_space(pa, start, nr, &off),
+		      "potad: %s: bad run %lx+%lx\n", pa->name, start, nr))
+		ret = -EINVAL;
+	if (ret)
+		return ERR_PTR(ret);
+	if (!exact)
+		start = pa->base;
+	obj = kmem_cache_zalloc(type->cache, gfp);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	ret = __potad_alloc_run(pa, obj + type->offset, type, &start, nr,
+				align, exact, owner, gfp);
+	if (ret) {
+		kmem_cache_free(type->cache, obj);
+		return ERR_PTR(ret);
+	}
+	return obj + type->offset;
+}
+EXPORT_SYMBOL_GPL(potad_alloc_run);
+
 static void potad_free_desc(struct potad_desc *desc)
 {
 	const struct potad_type *type = desc->type;
@@ -1899,9 +2133,11 @@ static void __potad_put_units(struct potad *pa, struct potad_desc *desc)
 static int potad_check_range(struct potad *pa, struct potad_desc *desc,
 			     unsigned long start, unsigned long nr)
 {
+	unsigned long units = potad_desc_units(desc);
+
 	if (WARN_ONCE(!nr || start < desc->start ||
-		      start - desc->start >= BIT(desc->order) ||
-		      nr > BIT(desc->order) - (start - desc->start) ||
+		      start - desc->start >= units ||
+		      nr > units - (start - desc->start) ||
 		      nr > desc->nr_live,
 		      "potad: %s: bad range %lx+%lx of block %lx\n",
 		      pa->name, start, nr, desc->start))
@@ -1942,17 +2178,22 @@ retry:
 		if (potad_check_range(pa, desc, start, nr))
 			goto unlock;
 		/* A block never freed in part, all of it: free it whole. */
-		whole = nr == BIT(desc->order);
+		whole = nr == potad_desc_units(desc);
+		if (WARN_ONCE(!whole && (desc->flags & POTAD_DESC_RUN),
+			      "potad: %s: part of run %lx freed\n", pa->name,
+			      desc->start))
+			goto unlock;
 	}
 	if (whole) {
-		if (WARN_ONCE(desc->nr_live != BIT(desc->order),
+		if (WARN_ONCE(desc->nr_live != potad_desc_units(desc),
 			      "potad: %s: potad_free() of a partly freed block\n",
 			      pa->name))
 			goto unlock;
 		off = desc->start - pa->base;
 		/* The descriptor's state is trusted; check it when debugging. */
 		if (IS_ENABLED(CONFIG_DEBUG_VM) &&
-		    WARN_ONCE(__potad_any_free(pa, off, off + BIT(desc->order),
+		    WARN_ONCE(__potad_any_free(pa, off,
+					       off + potad_desc_units(desc),
 					       pa->max_order + 1),
 			      "potad: %s: block %lx is partly free\n",
 			      pa->name, desc->start))

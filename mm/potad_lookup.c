@@ -432,14 +432,16 @@ int __potad_index_store(struct potad *pa, struct potad_index_op *op,
 	lockdep_assert_held(&pa->lock);
 	if (!potad_indexed(pa))
 		return 0;
-	if (potad_chunked(desc->order)) {
+	/* A run has an entry of its own, whatever its size. */
+	if (potad_chunked(desc->order) && !(desc->flags & POTAD_DESC_RUN)) {
 		slots = __potad_chunk_create(pa, op, desc->start);
 		if (IS_ERR(slots))
 			return PTR_ERR(slots);
 		potad_slots_publish(slots + potad_slot(desc->start), desc);
 		return 0;
 	}
-	mas_set_range(mas, desc->start, desc->start + BIT(desc->order) - 1);
+	mas_set_range(mas, desc->start,
+		      desc->start + potad_desc_units(desc) - 1);
 	mas_store(mas, desc);
 	return mas_is_err(mas) ? -ENOMEM : 0;
 }
@@ -538,7 +540,7 @@ void __potad_index_erase(struct potad *pa, struct potad_index_op *op,
 		return;
 	}
 	__potad_index_clear(pa, &op->mas, desc->start,
-			    desc->start + BIT(desc->order) - 1);
+			    desc->start + potad_desc_units(desc) - 1);
 }
 
 /* Erase units [start, start + nr) of a chunked block; -EINVAL if not all its. */
@@ -581,7 +583,7 @@ int __potad_index_free(struct potad *pa, struct potad_index_op *op,
 	if (!(desc->flags & POTAD_DESC_INDEXED)) {
 		/* Never freed in part: every unit is still the block's. */
 		mas_set_range(mas, desc->start,
-			      desc->start + BIT(desc->order) - 1);
+			      desc->start + potad_desc_units(desc) - 1);
 		mas_store(mas, desc);
 		if (mas_is_err(mas))
 			return -ENOMEM;

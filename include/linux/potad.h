@@ -130,7 +130,10 @@ struct potad_type {
  *	%POTAD_DESC_FREE before the first allocation (zeroed memory) and
  *	after the release.  Written by mm/potad.c only.
  * @flags: Internal to mm/potad*.c (%POTAD_DESC_INDEXED,
- *	%POTAD_DESC_DEFERRED, %POTAD_DESC_CHUNKED, %POTAD_DESC_RETIRED).
+ *	%POTAD_DESC_DEFERRED, %POTAD_DESC_CHUNKED, %POTAD_DESC_RETIRED),
+ *	but for %POTAD_DESC_RUN, which callers may read: the block is a run
+ *	of @nr_live units from potad_alloc_run(), and @order is the order
+ *	of the smallest power of two that holds it.
  * @refs: Internal: one reference for the allocation, one per
  *	potad_desc_tryget() or other reference taken.
  * @rcu: Internal: for releasing the descriptor after a grace period.
@@ -166,6 +169,8 @@ struct potad_desc {
 #define POTAD_DESC_RETIRED	0x8
 /* The block is indexed in a chunk's array of the index (small blocks). */
 #define POTAD_DESC_CHUNKED	0x4
+/* A run of any number of units (potad_alloc_run()), freed only whole. */
+#define POTAD_DESC_RUN		0x10
 
 /**
  * struct potad_stats - A snapshot of an instance's counters.
@@ -343,6 +348,12 @@ struct potad_desc *potad_alloc_at(struct potad *pa,
 int potad_alloc_desc(struct potad *pa, struct potad_desc *desc,
 		     const struct potad_type *type, unsigned long start,
 		     unsigned int order, void *owner, gfp_t gfp);
+struct potad_desc *potad_alloc_run(struct potad *pa,
+				   const struct potad_type *type,
+				   unsigned long start, unsigned long nr,
+				   unsigned int align, void *owner, gfp_t gfp);
+int potad_find_run(struct potad *pa, unsigned long nr, unsigned int align,
+		   unsigned long *start);
 int potad_free(struct potad *pa, struct potad_desc *desc);
 int potad_free_range(struct potad *pa, struct potad_desc *desc,
 		     unsigned long start, unsigned long nr, gfp_t gfp);
@@ -374,10 +385,12 @@ void potad_desc_put(struct potad_desc *desc);
  * @desc: A live descriptor.
  *
  * Context: Any context.
- * Return: 2^@desc->order.
+ * Return: 2^@desc->order, or for a run (%POTAD_DESC_RUN) its length.
  */
 static inline unsigned long potad_desc_units(const struct potad_desc *desc)
 {
+	if (desc->flags & POTAD_DESC_RUN)
+		return desc->nr_live;
 	return 1UL << desc->order;
 }
 
@@ -402,7 +415,7 @@ static inline phys_addr_t potad_desc_phys(const struct potad_desc *desc)
  */
 static inline u64 potad_desc_bytes(const struct potad_desc *desc)
 {
-	return (u64)1 << (desc->order + desc->potad->unit_shift);
+	return (u64)potad_desc_units(desc) << desc->potad->unit_shift;
 }
 
 /* Zone instances and the potad= boot reservation (mm/potad_zone.c) */

@@ -3652,6 +3652,284 @@ static void test_xarray_smoke(void)
 #include "differential.c"
 
 /* ------------------------------------------------------------------ */
+/* Runs: potad_find_run, potad_alloc_run (the CMA ladder's primitives) */
+/* ------------------------------------------------------------------ */
+
+/* Lowest start >= from, multiple of 2^align, with [s, s + nr) free. */
+static long model_find_run(const u8 *isfree, unsigned long span,
+			   unsigned long from, unsigned long nr,
+			   unsigned int align)
+{
+	unsigned long s, i;
+
+	for (s = (from + (1UL << align) - 1) & ~((1UL << align) - 1);
+	     s + nr <= span; s += 1UL << align) {
+		for (i = 0; i < nr && isfree[s + i]; i++)
+			;
+		if (i == nr)
+			return s;
+	}
+	return -1;
+}
+
+/*
+ * 8 "MB" at 1 "MB" alignment over 64 units of 1 "MB": each rung of the
+ * ladder (1 x 8, 2 x 4, 4 x 2, 8 x 1) is the answer exactly when the rungs
+ * above have none.
+ */
+static void test_run_ladder(void)
+{
+	struct potad pa;
+	struct potad_desc *d[64] = { NULL }, *r;
+	unsigned long start;
+	unsigned int k;
+	int i;
+
+	types_setup();
+	REQUIRE(setup_space(&pa, 0, 64, 6));
+	for (i = 0; i < 64; i++)
+		REQUIRE(!IS_ERR(d[i] = potad_alloc_at(&pa, &t_big, i, 0, NULL,
+						      GFP_KERNEL)));
+	/* Free 2..9: no aligned 8, two aligned 4s at 4, no... 4 x 2 at 2. */
+	for (i = 2; i < 10; i++) {
+		CHECK_EQ(potad_free(&pa, d[i]), 0);
+		d[i] = NULL;
+	}
+	start = 0;
+	CHECK_EQ(potad_find_run(&pa, 8, 3, &start), -ENOSPC);
+	start = 0;
+	CHECK_EQ(potad_find_run(&pa, 8, 2, &start), -ENOSPC);
+	start = 0;
+	CHECK_EQ(potad_find_run(&pa, 8, 1, &start), 0);
+	CHECK_EQ(start, 2);
+	/* Free 36..43: 2 x 4 at 36 now beats 4 x 2 at 2. */
+	for (i = 36; i < 44; i++) {
+		CHECK_EQ(potad_free(&pa, d[i]), 0);
+		d[i] = NULL;
+	}
+	start = 0;
+	CHECK_EQ(potad_find_run(&pa, 8, 3, &start), -ENOSPC);
+	start = 0;
+	CHECK_EQ(potad_find_run(&pa, 8, 2, &start), 0);
+	CHECK_EQ(start, 36);
+	/* Free 48..55: 1 x 8 at 48 is the top rung. */
+	for (i = 48; i < 56; i++) {
+		CHECK_EQ(potad_free(&pa, d[i]), 0);
+		d[i] = NULL;
+	}
+	for (k = 3;; k--) {
+		start = 0;
+		if (!potad_find_run(&pa, 8, k, &start))
+			break;
+	}
+	CHECK_EQ(k, 3);
+	CHECK_EQ(start, 48);
+	/* Searching from past a candidate: the next one of the rung. */
+	start = 3;
+	CHECK_EQ(potad_find_run(&pa, 8, 1, &start), 0);
+	CHECK_EQ(start, 36);
+	/* Allocate the 2 x 4 rung: one descriptor for the whole run. */
+	r = potad_alloc_run(&pa, &t_big, POTAD_ANY, 8, 2, NULL, GFP_KERNEL);
+	REQUIRE(!IS_ERR(r));
+	CHECK_EQ(r->start, 36);
+	CHECK(r->flags & POTAD_DESC_RUN);
+	CHECK_EQ(potad_desc_units(r), 8);
+	CHECK_EQ(r->order, 3);
+	CHECK_INVARIANT(&pa);
+	start = 0;
+	CHECK_EQ(potad_find_run(&pa, 8, 2, &start), 0);
+	CHECK_EQ(start, 48);
+	CHECK_EQ(potad_free(&pa, r), 0);
+	for (i = 0; i < 64; i++)
+		if (d[i])
+			CHECK_EQ(potad_free(&pa, d[i]), 0);
+	CHECK_INVARIANT(&pa);
+	CHECK_EQ(pa.stats.nr_free[6], 1);
+	potad_destroy(&pa);
+	types_teardown();
+}
+
+/* A count that is not a power of two takes exactly that, the tail free. */
+static void test_run_exact_count(void)
+{
+	struct potad pa;
+	struct potad_stats st;
+	struct potad_desc *r, *r2;
+
+	types_setup();
+	REQUIRE(setup_space(&pa, 1024, 64, 6));
+	r = potad_alloc_run(&pa, &t_big, POTAD_ANY, 5, 3, NULL, GFP_KERNEL);
+	REQUIRE(!IS_ERR(r));
+	CHECK_EQ(r->start, 1024);
+	CHECK_EQ(potad_desc_units(r), 5);
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_allocated, 5);
+	CHECK_EQ(st.units_free, 59);
+	CHECK_EQ(st.nr_free[0], 1);	/* 1029 */
+	CHECK_EQ(st.nr_free[1], 1);	/* 1030..1031 */
+	/* The tail is free: an exact run of 3 there fits. */
+	r2 = potad_alloc_run(&pa, &t_big, 1029, 3, 0, NULL, GFP_KERNEL);
+	REQUIRE(!IS_ERR(r2));
+	CHECK_EQ(r2->start, 1029);
+	CHECK_INVARIANT(&pa);
+	CHECK_EQ(potad_free(&pa, r), 0);
+	CHECK_EQ(potad_free(&pa, r2), 0);
+	get_stats(&pa, &st);
+	CHECK_EQ(st.nr_free[6], 1);
+	CHECK_EQ(st.nr_allocs, 2);
+	CHECK_EQ(st.nr_frees, 2);
+	potad_destroy(&pa);
+	types_teardown();
+}
+
+/* Bad runs: warned about, -EINVAL; busy or absent: -EBUSY/-ENOSPC. */
+static void test_run_errors(void)
+{
+	struct potad pa;
+	struct potad_desc *r;
+	unsigned long start = 0;
+
+	types_setup();
+	REQUIRE(setup_space(&pa, 0, 64, 6));
+	EXPECT_FAIL(&pa, potad_alloc_run(&pa, &t_big, POTAD_ANY, 0, 0, NULL,
+					 GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_alloc_run(&pa, &t_big, POTAD_ANY, 65, 0, NULL,
+					 GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_alloc_run(&pa, &t_big, POTAD_ANY, 4, 7, NULL,
+					 GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_alloc_run(&pa, &t_big, 60, 8, 0, NULL,
+					 GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_alloc_run(&pa, &t_cm, POTAD_ANY, 4, 0, NULL,
+					 GFP_KERNEL), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_find_run(&pa, 0, 0, &start), -EINVAL, 1);
+	EXPECT_FAIL(&pa, potad_find_run(&pa, 4, 7, &start), -EINVAL, 1);
+	r = potad_alloc_run(&pa, &t_big, 10, 20, 0, NULL, GFP_KERNEL);
+	REQUIRE(!IS_ERR(r));
+	/* Overlapping runs: busy, nothing changes. */
+	EXPECT_FAIL(&pa, potad_alloc_run(&pa, &t_big, 29, 2, 0, NULL,
+					 GFP_KERNEL), -EBUSY, 0);
+	EXPECT_NOSPACE(&pa, potad_alloc_run(&pa, &t_big, POTAD_ANY, 40, 0,
+					    NULL, GFP_KERNEL), -ENOSPC);
+	start = 0;
+	CHECK_EQ(potad_find_run(&pa, 34, 0, &start), 0);
+	CHECK_EQ(start, 30);
+	/* A part of a run is not freed; the whole is. */
+	EXPECT_FAIL(&pa, potad_free_range(&pa, r, 10, 4, GFP_KERNEL), -EINVAL,
+		    1);
+	EXPECT_FAIL(&pa, potad_free_range(&pa, r, 20, 10, GFP_KERNEL), -EINVAL,
+		    1);
+	CHECK_EQ(potad_free_range(&pa, r, 10, 20, GFP_KERNEL), 0);
+	CHECK_EQ(pa.stats.nr_free[6], 1);
+	potad_destroy(&pa);
+	types_teardown();
+}
+
+/* Memory space: lookups find the run from every unit, retire stays out. */
+static void test_run_memory(void)
+{
+	struct potad pa;
+	struct potad_desc *r, *small, *h;
+	struct potad_stats st;
+	unsigned long u;
+
+	types_setup();
+	REQUIRE_EQ(potad_init(&pa, "run-mem", POTAD_MEMORY, 12, 0x100000,
+			      4096, 12), 0);
+	REQUIRE_EQ(potad_add_range(&pa, 0x100000, 4096), 0);
+	/* A chunked small block in the same chunk as the run. */
+	small = potad_alloc_at(&pa, &t_big, 0x100000, 0, NULL, GFP_KERNEL);
+	REQUIRE(!IS_ERR(small));
+	/* 1500 units from unit 2, crossing a chunk boundary. */
+	r = potad_alloc_run(&pa, &t_big, POTAD_ANY, 1500, 1, NULL, GFP_KERNEL);
+	REQUIRE(!IS_ERR(r));
+	CHECK_EQ(r->start, 0x100002);
+	rcu_read_lock();
+	for (u = 0x100000; u < 0x100000 + 2000; u += 7)
+		CHECK(potad_lookup((phys_addr_t)u << 12 | 5) ==
+		      (u == 0x100000 ? small :
+		       u >= 0x100002 && u < 0x100002 + 1500 ? r : NULL));
+	CHECK(potad_lookup((phys_addr_t)(0x100002 + 1499) << 12) == r);
+	CHECK(!potad_lookup((phys_addr_t)(0x100002 + 1500) << 12));
+	rcu_read_unlock();
+	CHECK_EQ(potad_retire(&pa, 0x100010, GFP_KERNEL, &h), 0);
+	CHECK(h == r);
+	potad_desc_put(h);
+	CHECK_EQ(potad_free(&pa, r), 0);
+	rcu_read_lock();
+	CHECK(!potad_lookup((phys_addr_t)0x100010 << 12));
+	rcu_read_unlock();
+	get_stats(&pa, &st);
+	CHECK_EQ(st.units_retired, 1);
+	CHECK_EQ(st.units_allocated, 1);
+	CHECK_INVARIANT(&pa);
+	/* The retired unit is never in a run again. */
+	u = 0;
+	CHECK_EQ(potad_find_run(&pa, 15, 0, &u), 0);
+	CHECK_EQ(u, 0x100001);
+	u = 0;
+	CHECK_EQ(potad_find_run(&pa, 16, 0, &u), 0);
+	CHECK_EQ(u, 0x100011);
+	u = 0;
+	CHECK_EQ(potad_find_run(&pa, 16, 4, &u), 0);
+	CHECK_EQ(u, 0x100020);
+	CHECK_EQ(potad_unretire(&pa, 0x100010, 1, false), 1);
+	CHECK_EQ(potad_free(&pa, small), 0);
+	rcu_barrier();
+	potad_destroy(&pa);
+	types_teardown();
+}
+
+/* potad_find_run() against a brute-force search on random free sets. */
+static void test_run_find_random(void)
+{
+	enum { SPAN = 512 };
+	struct potad pa;
+	struct potad_desc *d[SPAN];
+	u8 isfree[SPAN];
+	unsigned int seed = 12345, round;
+
+	types_setup();
+	for (round = 0; round < 40; round++) {
+		unsigned long i, q;
+
+		REQUIRE(setup_space(&pa, 0, SPAN, 9));
+		for (i = 0; i < SPAN; i++)
+			REQUIRE(!IS_ERR(d[i] = potad_alloc_at(&pa, &t_big, i, 0,
+							      NULL,
+							      GFP_KERNEL)));
+		/* Free runs of random length, denser in later rounds. */
+		memset(isfree, 0, sizeof(isfree));
+		for (i = 0; i < SPAN;) {
+			unsigned long len = 1 + rand_r(&seed) % 24;
+			bool fr = rand_r(&seed) % 40 < 10 + round / 2;
+
+			for (; len && i < SPAN; len--, i++) {
+				if (!fr)
+					continue;
+				isfree[i] = 1;
+				CHECK_EQ(potad_free(&pa, d[i]), 0);
+				d[i] = NULL;
+			}
+		}
+		for (q = 0; q < 200; q++) {
+			unsigned long nr = 1 + rand_r(&seed) % 40;
+			unsigned int align = rand_r(&seed) % 7;
+			unsigned long from = rand_r(&seed) % SPAN, start = from;
+			long want = model_find_run(isfree, SPAN, from, nr, align);
+			int ret = potad_find_run(&pa, nr, align, &start);
+
+			if (!CHECK_EQ(ret ? -1 : (long)start, want))
+				break;
+		}
+		for (i = 0; i < SPAN; i++)
+			if (d[i])
+				CHECK_EQ(potad_free(&pa, d[i]), 0);
+		potad_destroy(&pa);
+	}
+	types_teardown();
+}
+
+/* ------------------------------------------------------------------ */
 
 struct test_case {
 	const char *name;
@@ -3662,6 +3940,11 @@ struct test_case {
 
 static const struct test_case tests[] = {
 	T(init_abstract),
+	T(run_ladder),
+	T(run_exact_count),
+	T(run_errors),
+	T(run_memory),
+	T(run_find_random),
 	T(init_memory_512),
 	T(init_max_order_clamp),
 	T(init_errors),
