@@ -14,13 +14,18 @@
  * potad_zone		the zone instances, potad= and the zone API
  *			(mm/potad_zone.c): zones by gfp, refills from and
  *			returns to the buddy allocator, the shrinker
+ * potad_memory_failure	the owner told of a poisoned unit, quarantine
+ * potad_cma		the seed's ladder (mm/potad_cma.c) rung by rung on
+ *			spaces fragmented by hand, and a real CMA area
  *
  * The potad_errors suite makes POTAD warn on purpose; the project's log
  * checker accepts WARNINGs raised at mm/potad*.c inside that suite only.
  */
 #include <kunit/test.h>
+#include <linux/cma.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/dma-map-ops.h>
 #include <linux/gfp.h>
 #include <linux/hrtimer.h>
 #include <linux/io.h>
@@ -1881,6 +1886,55 @@ static void potad_test_bad_zone_api(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.units_total, 0);
 }
 
+#if IS_ENABLED(CONFIG_POTAD_CMA) && IS_BUILTIN(CONFIG_POTAD_KUNIT_TEST)
+/*
+ * cma_alloc() and cma_release() bad input on the default area: the stock
+ * NULL or false, warned about where it is a caller bug, nothing changed.
+ */
+static void potad_test_bad_cma(struct kunit *test)
+{
+	struct cma *cma = dev_get_cma_area(NULL);
+	struct page *p, *other;
+	unsigned long used;
+
+	if (!cma)
+		kunit_skip(test, "no default CMA area: boot with cma=");
+	used = potad_cma_used(cma);
+	KUNIT_EXPECT_NULL(test, cma_alloc(cma, 0, 0, true));
+	KUNIT_EXPECT_NULL(test, cma_alloc(cma, cma_get_size(cma) / PAGE_SIZE + 1,
+					  0, true));
+	/* 2^40 pages: no pfn of the area is that aligned. */
+	KUNIT_EXPECT_NULL(test, cma_alloc(cma, 1, 40, true));
+	KUNIT_EXPECT_EQ(test, potad_cma_used(cma), used);
+
+	p = cma_alloc(cma, 5, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, cma_pages_valid(cma, p, 5));
+	KUNIT_EXPECT_FALSE(test, cma_pages_valid(cma, p, 4));
+	KUNIT_EXPECT_FALSE(test, cma_pages_valid(cma, p + 1, 4));
+	/* Part of an allocation, or the wrong count: refused, warned. */
+	KUNIT_EXPECT_FALSE(test, cma_release(cma, p, 4));
+	KUNIT_EXPECT_FALSE(test, cma_release(cma, p + 1, 4));
+	KUNIT_EXPECT_FALSE(test, cma_release(cma, p, 6));
+	KUNIT_EXPECT_EQ(test, potad_cma_used(cma), used + 5);
+	KUNIT_EXPECT_TRUE(test, cma_pages_valid(cma, p, 5));
+	/* Outside every area: false, quietly (callers probe each area). */
+	other = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_EXPECT_FALSE(test, cma_pages_valid(cma, other, 1));
+	KUNIT_EXPECT_FALSE(test, cma_release(cma, other, 1));
+	__free_page(other);
+	KUNIT_EXPECT_EQ(test, potad_cma_used(cma), used + 5);
+
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, p, 5));
+	KUNIT_EXPECT_EQ(test, potad_cma_used(cma), used);
+	/* Twice: refused, nothing changed. */
+	KUNIT_EXPECT_FALSE(test, cma_release(cma, p, 5));
+	KUNIT_EXPECT_FALSE(test, cma_pages_valid(cma, p, 5));
+	KUNIT_EXPECT_EQ(test, potad_cma_used(cma), used);
+}
+#endif
+
 static struct kunit_case potad_errors_cases[] = {
 	KUNIT_CASE(potad_test_bad_init),
 	KUNIT_CASE(potad_test_bad_ranges),
@@ -1894,6 +1948,9 @@ static struct kunit_case potad_errors_cases[] = {
 	KUNIT_CASE(potad_test_bad_caller_mem_memory),
 	KUNIT_CASE(potad_test_lookup_refree_reused),
 	KUNIT_CASE(potad_test_bad_zone_api),
+#if IS_ENABLED(CONFIG_POTAD_CMA) && IS_BUILTIN(CONFIG_POTAD_KUNIT_TEST)
+	KUNIT_CASE(potad_test_bad_cma),
+#endif
 	{}
 };
 
@@ -3083,14 +3140,356 @@ static struct kunit_suite potad_mf_suite = {
 };
 #endif
 
-#ifdef CONFIG_POTAD_MEMORY_FAILURE
-kunit_test_suites(&potad_core_suite, &potad_errors_suite,
-		  &potad_concurrency_suite, &potad_lookup_suite,
-		  &potad_zone_suite, &potad_mf_suite);
-#else
+#ifdef CONFIG_POTAD_CMA
+/*
+ * potad_cma: the seed's ladder (mm/potad_cma.c) on abstract spaces
+ * fragmented by hand, with a claim callback standing in for
+ * alloc_contig_range(): it refuses the candidates listed as busy.
+ */
+struct ladder_claim {
+	unsigned long busy[8];	/* candidate starts refused with -EBUSY */
+	unsigned int nr_busy;
+	int error;		/* returned for every other candidate */
+	unsigned int calls;
+	unsigned long tried[16];
+};
+
+static int ladder_claim(struct potad_desc *desc, void *arg)
+{
+	struct ladder_claim *c = arg;
+	unsigned int i;
+
+	if (c->calls < ARRAY_SIZE(c->tried))
+		c->tried[c->calls] = desc->start;
+	c->calls++;
+	for (i = 0; i < c->nr_busy; i++)
+		if (c->busy[i] == desc->start)
+			return -EBUSY;
+	return c->error;
+}
+
+static void ladder_free_action(void *desc)
+{
+	struct potad_desc *d = desc;
+
+	potad_free(d->potad, d);
+}
+
+/* @d, freed when the test ends (before its instance is destroyed). */
+static void ladder_hold(struct kunit *test, struct potad_desc *d)
+{
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							ladder_free_action,
+							d), 0);
+}
+
+/* Occupy the single units listed, in a space of @span units. */
+static struct potad *ladder_space(struct kunit *test, unsigned long span,
+				  const unsigned long *used, unsigned int n)
+{
+	struct potad *pa = new_space(test, span);
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		ladder_hold(test, potad_alloc_at(pa, &test_plain_type, used[i],
+						 0, NULL, GFP_KERNEL));
+	return pa;
+}
+
+/*
+ * "8 MB at 1 MB" with 1 MB units: nr 8, align 0.  Each space leaves
+ * exactly the rungs from the expected one down usable.
+ */
+static void potad_test_cma_ladder_rungs(struct kunit *test)
+{
+	static const struct {
+		unsigned long used[2];
+		unsigned long start;
+		unsigned int rung;
+	} cases[] = {
+		{ { 16, 17 }, 0, 0 },	/* [0, 8) free: one chunk of 8 */
+		{ { 0, 15 }, 4, 1 },	/* both 8s used; [4, 12) is 4 + 4 */
+		{ { 1, 11 }, 2, 2 },	/* no 4-aligned 8; [2, 10) is 4 x 2 */
+		{ { 0, 9 }, 1, 3 },	/* no 2-aligned 8; [1, 9) is 8 x 1 */
+	};
+	unsigned int i, rung;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		/* 18 units: the first case's used units lie beyond 16. */
+		struct potad *pa = ladder_space(test, i ? 16 : 18,
+						cases[i].used, 2);
+		struct ladder_claim c = {};
+		struct potad_desc *d;
+
+		rung = ~0U;
+		d = potad_cma_ladder(pa, &test_plain_type, 8, 0, NULL,
+				     GFP_KERNEL, ladder_claim, &c, &rung);
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(d), "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, d->start, cases[i].start, "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, rung, cases[i].rung, "case %u", i);
+		KUNIT_EXPECT_EQ(test, potad_desc_units(d), 8UL);
+		/* The first candidate tried was the one kept. */
+		KUNIT_EXPECT_EQ(test, c.calls, 1U);
+		KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
+		expect_consistent(test, pa);
+	}
+}
+
+/* No 8 free units in a row anywhere: every rung fails, -ENOSPC. */
+static void potad_test_cma_ladder_gives_up(struct kunit *test)
+{
+	static const unsigned long used[] = { 0, 8 };
+	struct potad *pa = ladder_space(test, 16, used, 2);
+	struct ladder_claim c = {};
+	struct potad_stats before, after;
+	unsigned int rung;
+
+	potad_get_stats(pa, &before);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_cma_ladder(pa, &test_plain_type,
+						       8, 0, NULL, GFP_KERNEL,
+						       ladder_claim, &c,
+						       &rung)), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, c.calls, 0U);
+	/* 7 units fit at [1, 8), with no 2-alignment asked. */
+	ladder_hold(test, potad_cma_ladder(pa, &test_plain_type, 7, 0, NULL,
+					   GFP_KERNEL, ladder_claim, &c,
+					   &rung));
+	KUNIT_EXPECT_EQ(test, c.tried[0], 1UL);
+	potad_get_stats(pa, &after);
+	KUNIT_EXPECT_EQ(test, after.units_free, before.units_free - 7);
+	/* The alignment is the floor: 8 at 2^1 (8 MB at 2 MB) is refused. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_cma_ladder(pa, &test_plain_type,
+						       7, 1, NULL, GFP_KERNEL,
+						       ladder_claim, &c,
+						       &rung)), -ENOSPC);
+}
+
+/* A count that is not a power of two takes exactly that many units. */
+static void potad_test_cma_ladder_exact_count(struct kunit *test)
+{
+	struct potad *pa = new_space(test, 16);
+	struct ladder_claim c = {};
+	struct potad_desc *d, *e;
+	unsigned int rung;
+
+	d = potad_cma_ladder(pa, &test_plain_type, 5, 0, NULL, GFP_KERNEL,
+			     ladder_claim, &c, &rung);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	KUNIT_EXPECT_EQ(test, d->start, 0UL);
+	KUNIT_EXPECT_EQ(test, rung, 0U);
+	KUNIT_EXPECT_EQ(test, potad_desc_units(d), 5UL);
+	KUNIT_EXPECT_EQ(test, potad_units_free(pa), 11UL);
+	/* The tail [5, 8) of the 8-chunk stays free: 3 more fit there. */
+	e = potad_alloc_run(pa, &test_plain_type, 5, 3, 0, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(e));
+	KUNIT_EXPECT_EQ(test, potad_free(pa, e), 0);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 4), 1UL);
+	expect_consistent(test, pa);
+}
+
+/* The alignment asked for bounds where every rung may start. */
+static void potad_test_cma_ladder_alignment(struct kunit *test)
+{
+	static const unsigned long used[] = { 0 };
+	struct potad *pa = ladder_space(test, 64, used, 1);
+	struct potad *small = kunit_kzalloc(test, sizeof(*small), GFP_KERNEL);
+	struct ladder_claim c = {};
+	struct potad_desc *d;
+	unsigned int rung;
+
+	/* 1 unit at 2^3: not at 1, 2, ... but at 8. */
+	d = potad_cma_ladder(pa, &test_plain_type, 1, 3, NULL, GFP_KERNEL,
+			     ladder_claim, &c, &rung);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	KUNIT_EXPECT_EQ(test, d->start, 8UL);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
+	/* 3 units at 2^4: a 16-aligned start, rung 0 of order 4. */
+	d = potad_cma_ladder(pa, &test_plain_type, 3, 4, NULL, GFP_KERNEL,
+			     ladder_claim, &c, &rung);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	KUNIT_EXPECT_EQ(test, d->start, 16UL);
+	KUNIT_EXPECT_EQ(test, rung, 0U);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
+
+	/*
+	 * An alignment beyond the largest block (order 3 here) of a space
+	 * of 64: the multiples of 2^5, 0 (used) and 32, are the candidates.
+	 */
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	KUNIT_ASSERT_EQ(test, potad_init(small, "kunit-cma", POTAD_ABSTRACT,
+					 0, 0, 64, 3), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							potad_destroy_action,
+							small), 0);
+	KUNIT_ASSERT_EQ(test, potad_add_range(small, 0, 64), 0);
+	ladder_hold(test, potad_alloc_at(small, &test_plain_type, 0, 0, NULL,
+					 GFP_KERNEL));
+	memset(&c, 0, sizeof(c));
+	d = potad_cma_ladder(small, &test_plain_type, 2, 5, NULL, GFP_KERNEL,
+			     ladder_claim, &c, &rung);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	KUNIT_EXPECT_EQ(test, d->start, 32UL);
+	KUNIT_EXPECT_EQ(test, c.calls, 1U);
+	KUNIT_EXPECT_EQ(test, potad_free(small, d), 0);
+	/* At 2^6 only 0 is a candidate, and it is used. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_cma_ladder(small, &test_plain_type,
+						       2, 6, NULL, GFP_KERNEL,
+						       ladder_claim, &c,
+						       &rung)), -ENOSPC);
+	/* Beyond a long's bits: nothing, and no shift overflows. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_cma_ladder(small, &test_plain_type,
+						       2, BITS_PER_LONG, NULL,
+						       GFP_KERNEL, ladder_claim,
+						       &c, &rung)), -ENOSPC);
+	expect_consistent(test, small);
+}
+
+/*
+ * alloc_contig_range() saying -EBUSY: the run goes back, the next
+ * candidate of the same rung is tried, then the next rung.
+ */
+static void potad_test_cma_ladder_busy(struct kunit *test)
+{
+	struct potad *pa = new_space(test, 32);
+	struct ladder_claim c = { .busy = { 0, 8, 16 }, .nr_busy = 3 };
+	struct potad_desc *d;
+	unsigned int rung;
+
+	/* 8-chunks at 0, 8, 16 busy: the fourth, 24, is kept. */
+	d = potad_cma_ladder(pa, &test_plain_type, 8, 0, NULL, GFP_KERNEL,
+			     ladder_claim, &c, &rung);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	KUNIT_EXPECT_EQ(test, d->start, 24UL);
+	KUNIT_EXPECT_EQ(test, rung, 0U);
+	KUNIT_EXPECT_EQ(test, c.calls, 4U);
+	KUNIT_EXPECT_EQ(test, c.tried[1], 8UL);
+	/* The busy candidates were given back. */
+	KUNIT_EXPECT_EQ(test, potad_units_free(pa), 24UL);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
+
+	/* Every 8-aligned run busy: rung 1 starts at 4. */
+	memset(&c, 0, sizeof(c));
+	c.busy[0] = 0, c.busy[1] = 8, c.busy[2] = 16, c.busy[3] = 24;
+	c.nr_busy = 4;
+	d = potad_cma_ladder(pa, &test_plain_type, 8, 0, NULL, GFP_KERNEL,
+			     ladder_claim, &c, &rung);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	KUNIT_EXPECT_EQ(test, d->start, 4UL);
+	KUNIT_EXPECT_EQ(test, rung, 1U);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
+
+	/* Another error ends the search at once, the run given back. */
+	memset(&c, 0, sizeof(c));
+	c.error = -EINTR;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(potad_cma_ladder(pa, &test_plain_type,
+						       8, 0, NULL, GFP_KERNEL,
+						       ladder_claim, &c,
+						       &rung)), -EINTR);
+	KUNIT_EXPECT_EQ(test, c.calls, 1U);
+	KUNIT_EXPECT_EQ(test, potad_units_free(pa), 32UL);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 5), 1UL);
+	expect_consistent(test, pa);
+}
+
+/*
+ * Requests take the most aligned runs first: three of 3 units land at 0,
+ * 4 and 8, each at the start of a 4-chunk (first fit would pack them at
+ * 0, 3 and 6), and [12, 16) stays a whole aligned chunk for a 4.
+ */
+static void potad_test_cma_ladder_keeps_large(struct kunit *test)
+{
+	struct potad *pa = new_space(test, 16);
+	struct potad_desc *d[8], *big;
+	struct ladder_claim c = {};
+	unsigned int i, rung;
+
+	for (i = 0; i < 3; i++) {
+		d[i] = potad_cma_ladder(pa, &test_plain_type, 3, 0, NULL,
+					GFP_KERNEL, ladder_claim, &c, &rung);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(d[i]));
+	}
+	KUNIT_EXPECT_EQ(test, d[0]->start, 0UL);
+	KUNIT_EXPECT_EQ(test, d[1]->start, 4UL);
+	KUNIT_EXPECT_EQ(test, d[2]->start, 8UL);
+	big = potad_cma_ladder(pa, &test_plain_type, 4, 0, NULL, GFP_KERNEL,
+			       ladder_claim, &c, &rung);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(big));
+	KUNIT_EXPECT_EQ(test, big->start, 12UL);
+	KUNIT_EXPECT_EQ(test, rung, 0U);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, potad_free(pa, d[i]), 0);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, big), 0);
+	expect_consistent(test, pa);
+}
+
+#if IS_BUILTIN(CONFIG_POTAD_KUNIT_TEST)
+/* A real area (cma= on the command line): descriptors and owners. */
+static void potad_test_cma_area(struct kunit *test)
+{
+	struct cma *cma = dev_get_cma_area(NULL);
+	unsigned long used, pfn;
+	struct potad_desc *d;
+	struct page *p;
+
+	if (!cma)
+		kunit_skip(test, "no default CMA area: boot with cma=");
+	used = potad_cma_used(cma);
+	/* 8 MB at 1 MB in pages, from the top rung on an idle area. */
+	p = cma_alloc(cma, 2048, 8, false);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	pfn = page_to_pfn(p);
+	KUNIT_EXPECT_EQ(test, pfn % 256, 0UL);
+	KUNIT_EXPECT_EQ(test, potad_cma_used(cma), used + 2048);
+	KUNIT_EXPECT_TRUE(test, cma_pages_valid(cma, p, 2048));
+	rcu_read_lock();
+	d = potad_lookup_pfn(pfn + 2047);
+	KUNIT_EXPECT_NOT_NULL(test, d);
+	if (d) {
+		KUNIT_EXPECT_PTR_EQ(test, d->owner, (void *)cma);
+		KUNIT_EXPECT_STREQ(test, d->type->name, "potad_cma");
+		KUNIT_EXPECT_EQ(test, potad_desc_phys(d), PFN_PHYS(pfn));
+	}
+	KUNIT_EXPECT_PTR_NE(test, potad_lookup_pfn(pfn + 2048), d);
+	rcu_read_unlock();
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, p, 2048));
+	KUNIT_EXPECT_EQ(test, potad_cma_used(cma), used);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, potad_lookup_pfn(pfn));
+	rcu_read_unlock();
+}
+#endif
+
+static struct kunit_case potad_cma_cases[] = {
+	KUNIT_CASE(potad_test_cma_ladder_rungs),
+	KUNIT_CASE(potad_test_cma_ladder_gives_up),
+	KUNIT_CASE(potad_test_cma_ladder_exact_count),
+	KUNIT_CASE(potad_test_cma_ladder_alignment),
+	KUNIT_CASE(potad_test_cma_ladder_busy),
+	KUNIT_CASE(potad_test_cma_ladder_keeps_large),
+#if IS_BUILTIN(CONFIG_POTAD_KUNIT_TEST)
+	KUNIT_CASE(potad_test_cma_area),
+#endif
+	{}
+};
+
+static struct kunit_suite potad_cma_suite = {
+	.name = "potad_cma",
+	.suite_init = potad_suite_init,
+	.suite_exit = potad_suite_exit,
+	.test_cases = potad_cma_cases,
+};
+#endif
+
 kunit_test_suites(&potad_core_suite, &potad_errors_suite,
 		  &potad_concurrency_suite, &potad_lookup_suite,
 		  &potad_zone_suite);
+#ifdef CONFIG_POTAD_MEMORY_FAILURE
+kunit_test_suite(potad_mf_suite);
+#endif
+#ifdef CONFIG_POTAD_CMA
+kunit_test_suite(potad_cma_suite);
 #endif
 
 MODULE_DESCRIPTION("KUnit tests for the POTAD allocator");

@@ -2001,6 +2001,36 @@ unlock:
 	return ret;
 }
 
+static struct potad_desc *
+potad_alloc_run_slab(struct potad *pa, const struct potad_type *type,
+		     unsigned long start, unsigned long nr, unsigned int align,
+		     bool exact, void *owner, gfp_t gfp)
+{
+	unsigned long off;
+	void *obj;
+	int ret;
+
+	ret = potad_check_alloc(pa, type, POTAD_ANY, 0, false);
+	if (!ret)
+		ret = potad_check_run(pa, nr, exact ? 0 : align);
+	if (!ret && exact &&
+	    WARN_ONCE(!potad_in_space(pa, start, nr, &off),
+		      "potad: %s: bad run %lx+%lx\n", pa->name, start, nr))
+		ret = -EINVAL;
+	if (ret)
+		return ERR_PTR(ret);
+	obj = kmem_cache_zalloc(type->cache, gfp);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	ret = __potad_alloc_run(pa, obj + type->offset, type, &start, nr,
+				align, exact, owner, gfp);
+	if (ret) {
+		kmem_cache_free(type->cache, obj);
+		return ERR_PTR(ret);
+	}
+	return obj + type->offset;
+}
+
 /**
  * potad_alloc_run() - Allocate a run of any number of units.
  * @pa: The instance.
@@ -2014,15 +2044,14 @@ unlock:
  *
  * At @start: the units [@start, @start + @nr) if every one is free
  * ("allocate this run of units if all free").  With %POTAD_ANY: the
- * lowest such run at a multiple of 2^@align, as potad_find_run() finds it.
- * Either way the search, the check and the allocation are one hold of the
- * instance lock.  One descriptor describes the whole run: it has
- * %POTAD_DESC_RUN set, potad_desc_units() is @nr, and potad_lookup()
- * finds it from any of its units (one index entry, whatever @nr).  A run
- * is freed whole, with potad_free(); potad_free_range() refuses a part
- * of it.  Units retired inside it stay out when it is freed, as for a
- * block.  For the CMA ladder (mm/potad_cma.c), which tries @nr = 2^n at
- * @align = n, then n - 1, ... down to the alignment asked for.
+ * lowest such run at a multiple of 2^@align, as potad_find_run() finds
+ * it (potad_alloc_run_from() searches from a given unit on).  Either way
+ * the search, the check and the allocation are one hold of the instance
+ * lock.  One descriptor describes the whole run: it has %POTAD_DESC_RUN
+ * set, potad_desc_units() is @nr, and potad_lookup() finds it from any of
+ * its units (one index entry, whatever @nr).  A run is freed whole, with
+ * potad_free(); potad_free_range() refuses a part of it.  Units retired
+ * inside it stay out when it is freed, as for a block.
  *
  * Context: Any context where a spinlock_t may be taken, if @gfp does not
  * sleep; takes and releases the instance lock with interrupts disabled.
@@ -2037,34 +2066,42 @@ struct potad_desc *potad_alloc_run(struct potad *pa,
 				   unsigned long start, unsigned long nr,
 				   unsigned int align, void *owner, gfp_t gfp)
 {
-	bool exact = start != POTAD_ANY;
-	unsigned long off;
-	void *obj;
-	int ret;
-
-	ret = potad_check_alloc(pa, type, POTAD_ANY, 0, false);
-	if (!ret)
-		ret = potad_check_run(pa, nr, exact ? 0 : align);
-	if (!ret && exact &&
-	    WARN_ONCE(!potad_in_space(pa, start, nr, &off),
-		      "potad: %s: bad run %lx+%lx\n", pa->name, start, nr))
-		ret = -EINVAL;
-	if (ret)
-		return ERR_PTR(ret);
-	if (!exact)
-		start = pa->base;
-	obj = kmem_cache_zalloc(type->cache, gfp);
-	if (!obj)
-		return ERR_PTR(-ENOMEM);
-	ret = __potad_alloc_run(pa, obj + type->offset, type, &start, nr,
-				align, exact, owner, gfp);
-	if (ret) {
-		kmem_cache_free(type->cache, obj);
-		return ERR_PTR(ret);
-	}
-	return obj + type->offset;
+	if (start == POTAD_ANY)
+		return potad_alloc_run_slab(pa, type, pa->base, nr, align,
+					    false, owner, gfp);
+	return potad_alloc_run_slab(pa, type, start, nr, 0, true, owner, gfp);
 }
 EXPORT_SYMBOL_GPL(potad_alloc_run);
+
+/**
+ * potad_alloc_run_from() - Allocate the lowest free run from a unit on.
+ * @pa: The instance.
+ * @type: A registered descriptor type without %POTAD_TYPE_CALLER_MEM.
+ * @from: The run starts at this absolute unit number or above (the
+ *	instance's base or below: anywhere).
+ * @nr: Number of units, any number from 1 to the span.
+ * @align: The run starts at a multiple of 2^@align units.
+ * @owner: Stored in the descriptor.
+ * @gfp: For the descriptor and, in memory spaces, the index.
+ *
+ * As potad_alloc_run() with %POTAD_ANY, skipping the runs that start
+ * below @from: for a caller that tries candidates in turn and found the
+ * last one unusable (the CMA ladder, when alloc_contig_range() finds a
+ * candidate busy).
+ *
+ * Context: As potad_alloc_run().
+ * Return: As potad_alloc_run() with %POTAD_ANY.
+ */
+struct potad_desc *potad_alloc_run_from(struct potad *pa,
+					const struct potad_type *type,
+					unsigned long from, unsigned long nr,
+					unsigned int align, void *owner,
+					gfp_t gfp)
+{
+	return potad_alloc_run_slab(pa, type, max(from, pa->base), nr, align,
+				    false, owner, gfp);
+}
+EXPORT_SYMBOL_GPL(potad_alloc_run_from);
 
 static void potad_free_desc(struct potad_desc *desc)
 {

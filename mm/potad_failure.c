@@ -5,8 +5,9 @@
  *
  * This file owns what memory_failure() and unpoison_memory()
  * (mm/memory-failure.c) do with a pfn the zone instances hold
- * (mm/potad_zone.c).  memory_failure() has set PageHWPoison on the page
- * before it calls potad_memory_failure(), so a page is handled here once:
+ * (mm/potad_zone.c); a pfn of a CMA area is mm/potad_cma.c's.
+ * memory_failure() has set PageHWPoison on the page before it calls
+ * potad_memory_failure(), so a page is handled here once:
  * a second poison is "already poisoned" (-EHWPOISON) in the stock code
  * and no owner hears of it again.
  *
@@ -131,7 +132,11 @@ static int potad_mf_subpage(struct potad *sub, unsigned long pfn, int flags)
  *
  * Context: Process context, may sleep; for memory_failure(), under its
  * mf_mutex, with no other lock held.
- * Return: -ENOENT if no POTAD instance holds @pfn (the stock path goes
+ * A pfn no zone instance holds may be inside a CMA allocation
+ * (potad_cma_memory_failure(), which tells its owner and lets the stock
+ * path go on).
+ *
+ * Return: -ENOENT if no zone instance holds @pfn (the stock path goes
  * on); otherwise the enum mf_result for action_result().
  */
 int potad_memory_failure(unsigned long pfn, int flags)
@@ -142,7 +147,7 @@ int potad_memory_failure(unsigned long pfn, int flags)
 
 	/* Without draining any cache for memory POTAD does not hold. */
 	if (!pa || !potad_overlaps(pa, pfn, 1))
-		return -ENOENT;
+		return potad_cma_memory_failure(pfn, flags);
 	ret = potad_zone_retire(pa, pfn, &desc);
 	if (ret == -ENOENT)
 		return -ENOENT;	/* given back to the buddy allocator */

@@ -139,6 +139,15 @@ int potad_zone_unretire(struct potad *pa, unsigned long start,
 extern struct potad_type potad_subpage_type;
 void potad_zone_debugfs(struct dentry *dir);
 
+/* mm/potad_cma.c, visible to lib/test_potad.c */
+#if IS_ENABLED(CONFIG_KUNIT)
+struct potad_desc *
+potad_cma_ladder(struct potad *pa, const struct potad_type *type,
+		 unsigned long nr, unsigned int align, void *owner, gfp_t gfp,
+		 int (*claim)(struct potad_desc *desc, void *arg), void *arg,
+		 unsigned int *rung);
+#endif
+
 /* mm/potad_gup.c */
 void potad_gup_debugfs(struct dentry *dir);
 

@@ -37,6 +37,8 @@ esac
 # The kernel's hugetlb selftests use the default size: make it POTAD's 1 GB.
 # init_on_free=1: POTAD's own init_on_free paths run in the tests.
 [ "$mode" = test ] && append="$append default_hugepagesz=1G init_on_free=1"
+# A default CMA area of 64 MB for the POTAD-CMA tests and the demo.
+[ "$mode" = test ] || [ "$mode" = run ] && append="$append cma=64M"
 [ "$mode" = bench ] &&
 	append="$append potad.bench=${POTAD_BENCH_SIZES:-1000,1000000,10000000}"
 append="$append ${POTAD_VM_APPEND:-}"

@@ -352,6 +352,11 @@ struct potad_desc *potad_alloc_run(struct potad *pa,
 				   const struct potad_type *type,
 				   unsigned long start, unsigned long nr,
 				   unsigned int align, void *owner, gfp_t gfp);
+struct potad_desc *potad_alloc_run_from(struct potad *pa,
+					const struct potad_type *type,
+					unsigned long from, unsigned long nr,
+					unsigned int align, void *owner,
+					gfp_t gfp);
 int potad_find_run(struct potad *pa, unsigned long nr, unsigned int align,
 		   unsigned long *start);
 int potad_free(struct potad *pa, struct potad_desc *desc);
@@ -591,6 +596,78 @@ static inline bool potad_hugetlb_free_folio(struct folio *folio)
 static inline bool potad_hugetlb_folio(struct folio *folio)
 {
 	return false;
+}
+#endif
+
+/* CMA areas over POTAD (mm/potad_cma.c), for mm/cma.c and mm/cma_debug.c */
+
+struct cma;
+struct page;
+struct dentry;
+
+#ifdef CONFIG_POTAD_CMA
+int potad_cma_activate(struct cma *cma);
+void potad_cma_deactivate(struct cma *cma);
+struct page *potad_cma_alloc(struct cma *cma, unsigned long count,
+			     unsigned int align, gfp_t gfp,
+			     unsigned long caller);
+bool potad_cma_pages_valid(struct cma *cma, const struct page *pages,
+			   unsigned long count);
+bool potad_cma_release(struct cma *cma, const struct page *pages,
+		       unsigned long count);
+unsigned long potad_cma_used(struct cma *cma);
+unsigned long potad_cma_maxchunk(struct cma *cma);
+void potad_cma_debugfs(struct cma *cma, struct dentry *dir);
+int potad_cma_memory_failure(unsigned long pfn, int flags);
+#else
+static inline int potad_cma_activate(struct cma *cma)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void potad_cma_deactivate(struct cma *cma)
+{
+}
+
+static inline struct page *potad_cma_alloc(struct cma *cma,
+					   unsigned long count,
+					   unsigned int align, gfp_t gfp,
+					   unsigned long caller)
+{
+	return NULL;
+}
+
+static inline bool potad_cma_pages_valid(struct cma *cma,
+					 const struct page *pages,
+					 unsigned long count)
+{
+	return false;
+}
+
+static inline bool potad_cma_release(struct cma *cma,
+				     const struct page *pages,
+				     unsigned long count)
+{
+	return false;
+}
+
+static inline unsigned long potad_cma_used(struct cma *cma)
+{
+	return 0;
+}
+
+static inline unsigned long potad_cma_maxchunk(struct cma *cma)
+{
+	return 0;
+}
+
+static inline void potad_cma_debugfs(struct cma *cma, struct dentry *dir)
+{
+}
+
+static inline int potad_cma_memory_failure(unsigned long pfn, int flags)
+{
+	return -ENOENT;
 }
 #endif
 

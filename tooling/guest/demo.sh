@@ -124,3 +124,50 @@ if [ -w $b/ctl ] && [ -w /sys/kernel/debug/hwpoison/corrupt-pfn ]; then
 	grep HardwareCorrupted /proc/meminfo | sed 's/^/demo:   /'
 	echo "forget" > $b/ctl
 fi
+
+# CMA over POTAD (CONFIG_POTAD_CMA, cma=64M): "8 MB at 1 MB" on an area
+# cut into 1 MB allocations with one window of eight free 1 MB chunks at
+# an odd MB.  The seed's ladder tries one 8 MB chunk, two adjacent 4 MB,
+# four 2 MB, then eight 1 MB, which fits.
+c=/sys/kernel/debug/cma/reserved
+if [ -w $c/ladder ]; then
+	echo "demo: CMA area 'reserved': $(cat $c/count) pages, $(cat $c/used) used"
+	while echo "256 8" > $c/ladder 2>/dev/null; do :; done
+	echo "demo:   cut into $(wc -l < $c/ladder) allocations of 1 MB"
+	# The first allocation at an odd MB with seven of ours after it.
+	win=
+	for p in $(cut -d' ' -f1 $c/ladder); do
+		[ $(( (p >> 8) & 1 )) = 1 ] || continue
+		ok=1
+		for j in 1 2 3 4 5 6 7; do
+			grep -q "^$(printf '%#x' $((p + j * 256))) " $c/ladder || ok=
+		done
+		[ -n "$ok" ] && win=$p && break
+	done
+	for j in 0 1 2 3 4 5 6 7; do
+		echo "release $(printf '%#x' $((win + j * 256))) 256" > $c/ladder
+	done
+	printf 'demo:   freed 8 MB at pfn %#x (an odd MB): maxchunk %s pages\n' \
+		$win "$(cat $c/maxchunk)"
+	busy0=$(sed -n 's/^busy_retries //p' $c/potad)
+	echo "demo: cma_alloc(8 MB = 2048 pages, align 1 MB = order 8)"
+	echo "2048 8" > $c/ladder
+	line=$(grep "^alloc pfn $(printf '%#x' $win) pages 2048 " $c/potad)
+	rung=$(echo "$line" | sed 's/.* rung \([0-9]*\) .*/\1/')
+	busy=$(( $(sed -n 's/^busy_retries //p' $c/potad) - busy0 ))
+	r=0
+	for what in "one 8 MB chunk" "two adjacent 4 MB chunks" \
+		    "four adjacent 2 MB chunks" "eight adjacent 1 MB chunks"; do
+		if [ $r -lt $rung ]; then
+			echo "demo:   rung $r: $what: no such run free"
+		elif [ $r = $rung ]; then
+			printf 'demo:   rung %d: %s: taken at pfn %#x\n' $r \
+				"$what" $win
+		fi
+		r=$((r + 1))
+	done
+	echo "demo:   busy ranges retried: $busy"
+	sed -n '/^rung/p' $c/potad | sed 's/^/demo:   /'
+	echo free > $c/ladder
+	echo "demo:   all released: $(cat $c/used) used"
+fi

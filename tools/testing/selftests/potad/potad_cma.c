@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * POTAD-CMA kselftest (CONFIG_POTAD_CMA, a CMA area from cma=): drive the
+ * default area through its debugfs files, /sys/kernel/debug/cma/<area>/.
+ *
+ * "ladder" (mm/potad_cma.c's test interface) allocates with cma_alloc()
+ * and releases with cma_release(); "potad" shows the rung that served each
+ * allocation, the free blocks and the memory failures; "alloc", "free",
+ * "used", "maxchunk" and "bitmap" are cma_debug.c's, read from the POTAD
+ * instance.  The tests check the seed's ladder rung by rung on a
+ * fragmented area, churn over sizes and alignments with the counters kept
+ * consistent, and poison a page inside an allocation through
+ * hwpoison-inject.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+#include "potad_util.h"
+
+#define CMA_DIR		"/sys/kernel/debug/cma"
+#define HWPOISON	"/sys/kernel/debug/hwpoison"
+#define MAX_ALLOCS	1024
+#define MB_PAGES	256UL	/* 1 MB of 4 KB pages */
+
+struct alloc {
+	unsigned long pfn, count;
+};
+
+static char area[256];
+
+/* The directory of the default area ("reserved", from cma=). */
+static int find_area(void)
+{
+	snprintf(area, sizeof(area), CMA_DIR "/reserved");
+	return access(area, R_OK) ? -1 : 0;
+}
+
+static const char *file(const char *name)
+{
+	static char path[320];
+
+	snprintf(path, sizeof(path), "%s/%s", area, name);
+	return path;
+}
+
+static long long read_ll(const char *name)
+{
+	FILE *f = fopen(file(name), "r");
+	long long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lli", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* A "key value" line of the "potad" file, or -1. */
+static long long stat_ll(const char *key)
+{
+	FILE *f = fopen(file("potad"), "r");
+	char line[256];
+	long long v = -1;
+	size_t n = strlen(key);
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ' ') {
+			v = atoll(line + n + 1);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* Requests served by rung @r ("rung 3 (8 chunks) N"). */
+static long long rung_count(int r)
+{
+	FILE *f = fopen(file("potad"), "r");
+	char line[256];
+	long long v = -1, n;
+	int got;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "rung %d%*[+] (%*[^)]) %lli", &got, &n) == 2 ||
+		    sscanf(line, "rung %d (%*[^)]) %lli", &got, &n) == 2)
+			if (got == r)
+				v = n;
+	fclose(f);
+	return v;
+}
+
+/* The rung and poisoned pfn the "potad" file shows for the alloc at @pfn. */
+static int alloc_info(unsigned long pfn, int *rung, unsigned long *poisoned)
+{
+	FILE *f = fopen(file("potad"), "r");
+	unsigned long p, pages, poi;
+	char line[512];
+	int r, found = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "alloc pfn %lx pages %lu rung %d poisoned %lx",
+			   &p, &pages, &r, &poi) == 4 && p == pfn) {
+			*rung = r;
+			*poisoned = poi;
+			found = 0;
+		}
+	fclose(f);
+	return found;
+}
+
+static int ladder(const char *fmt, unsigned long a, unsigned long b)
+{
+	char s[96];
+
+	snprintf(s, sizeof(s), fmt, a, b);
+	return write_str(file("ladder"), s);
+}
+
+/* What "ladder" holds, in allocation order. */
+static int held(struct alloc *a, int max)
+{
+	FILE *f = fopen(file("ladder"), "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (n < max && fscanf(f, "%lx %lu", &a[n].pfn, &a[n].count) == 2)
+		n++;
+	fclose(f);
+	return n;
+}
+
+/* Set bits of the "bitmap" file: units not free. */
+static long long bitmap_weight(void)
+{
+	FILE *f = fopen(file("bitmap"), "r");
+	unsigned long long w;
+	long long n = 0;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%llu", &w) == 1)
+		n += __builtin_popcountll(w);
+	fclose(f);
+	return n;
+}
+
+FIXTURE(cma) {
+	struct alloc *a;
+	long long used0;
+};
+
+FIXTURE_SETUP(cma)
+{
+	if (find_area())
+		SKIP(return, "no CMA area %s (boot with cma=)", area);
+	if (access(file("ladder"), W_OK))
+		SKIP(return, "%s missing (CONFIG_POTAD_CMA)", file("ladder"));
+	self->a = calloc(MAX_ALLOCS, sizeof(*self->a));
+	ASSERT_NE(self->a, NULL);
+	ASSERT_EQ(write_str(file("ladder"), "free\n"), 0);
+	ASSERT_EQ(read_ll("order_per_bit"), 0);
+	self->used0 = read_ll("used");
+	ASSERT_GE(self->used0, 0);
+}
+
+FIXTURE_TEARDOWN(cma)
+{
+	write_str(file("ladder"), "free\n");
+	free(self->a);
+}
+
+/*
+ * "8 MB at 1 MB" on an area cut into 1 MB allocations: with a window of
+ * eight free 1 MB chunks starting at a multiple of 8, 4, 2 or 1 MB (and
+ * no better one anywhere), the request is served by rung 0, 1, 2 or 3 at
+ * exactly that window; with no window, it fails.
+ */
+TEST_F(cma, ladder_rungs)
+{
+	int want, n, i, j, rung;
+	unsigned long poisoned;
+
+	/* Take every free 1 MB-aligned MB of the area. */
+	while (!ladder("%lu %lu\n", MB_PAGES, 8))
+		;
+	n = held(self->a, MAX_ALLOCS);
+	ASSERT_GE(n, 16);
+	/* A full area: 8 MB at 1 MB has nowhere to go. */
+	EXPECT_EQ(ladder("%lu %lu\n", 8 * MB_PAGES, 8), ENOMEM);
+
+	for (want = 3; want >= 0; want--) {
+		/* Window start: a multiple of 2^(3 - want) MB, not of twice it. */
+		unsigned long step = MB_PAGES << (3 - want), start = 0;
+		long long before = rung_count(want);
+		int got = 0;
+
+		for (i = 0; i + 8 <= n && !got; i++) {
+			if (self->a[i].pfn % step ||
+			    (want && !(self->a[i].pfn % (2 * step))))
+				continue;
+			/* Eight of ours, adjacent. */
+			for (j = 1; j < 8; j++)
+				if (self->a[i + j].pfn != self->a[i].pfn +
+				    j * MB_PAGES)
+					break;
+			if (j == 8) {
+				start = self->a[i].pfn;
+				got = 1;
+			}
+		}
+		ASSERT_TRUE(got) TH_LOG("no window for rung %d", want);
+		for (j = 0; j < 8; j++)
+			ASSERT_EQ(ladder("release %#lx %lu\n",
+					 start + j * MB_PAGES, MB_PAGES), 0);
+		ASSERT_EQ(ladder("%lu %lu\n", 8 * MB_PAGES, 8), 0);
+		ASSERT_EQ(alloc_info(start, &rung, &poisoned), 0)
+			TH_LOG("8 MB not at the window %#lx", start);
+		EXPECT_EQ(rung, want);
+		EXPECT_EQ(rung_count(want), before + 1);
+		/* Give the window back as 1 MB pieces for the next rung. */
+		ASSERT_EQ(ladder("release %#lx %lu\n", start, 8 * MB_PAGES), 0);
+		for (j = 0; j < 8; j++)
+			ASSERT_EQ(ladder("%lu %lu\n", MB_PAGES, 8), 0);
+		n = held(self->a, MAX_ALLOCS);
+		/* Re-sorted by address for the next search. */
+		for (i = 1; i < n; i++)
+			for (j = i; j > 0 && self->a[j - 1].pfn > self->a[j].pfn;
+			     j--) {
+				struct alloc t = self->a[j];
+
+				self->a[j] = self->a[j - 1];
+				self->a[j - 1] = t;
+			}
+	}
+	ASSERT_EQ(write_str(file("ladder"), "free\n"), 0);
+	EXPECT_EQ(read_ll("used"), self->used0);
+}
+
+/*
+ * Churn over sizes and alignments: every allocation is aligned as asked,
+ * "used" and the "bitmap" file count exactly what is out, "maxchunk"
+ * never exceeds the free pages, and everything comes back.
+ */
+TEST_F(cma, churn)
+{
+	static const unsigned long sizes[] = { 1, 3, 8, 17, 64, 100, 256, 513,
+					       1024, 2048 };
+	unsigned long out = 0, total = read_ll("count");
+	int round, n, i;
+
+	srandom(42);
+	for (round = 0; round < 300; round++) {
+		unsigned long count = sizes[random() % 10];
+		unsigned int align = random() % 10;
+
+		if (random() % 3 == 0 && out) {
+			n = held(self->a, MAX_ALLOCS);
+			ASSERT_GT(n, 0);
+			i = random() % n;
+			ASSERT_EQ(ladder("release %#lx %lu\n", self->a[i].pfn,
+					 self->a[i].count), 0);
+			out -= self->a[i].count;
+			continue;
+		}
+		if (!ladder("%lu %lu\n", count, align)) {
+			out += count;
+			n = held(self->a, MAX_ALLOCS);
+			ASSERT_GT(n, 0);
+			EXPECT_EQ(self->a[n - 1].count, count);
+			EXPECT_EQ(self->a[n - 1].pfn % (1UL << align), 0)
+				TH_LOG("pfn %#lx, align %u", self->a[n - 1].pfn,
+				       align);
+		}
+		EXPECT_EQ(read_ll("used"), self->used0 + (long long)out);
+		if (round % 25 == 0)
+			EXPECT_EQ(bitmap_weight(), self->used0 + (long long)out);
+		EXPECT_LE(read_ll("maxchunk"), (long long)(total - out -
+							   self->used0));
+	}
+	ASSERT_EQ(write_str(file("ladder"), "free\n"), 0);
+	EXPECT_EQ(read_ll("used"), self->used0);
+	EXPECT_EQ(bitmap_weight(), self->used0);
+}
+
+/* cma_debug.c's own "alloc" and "free" files work unchanged. */
+TEST_F(cma, debugfs_alloc_free)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%d\n", 100);
+	ASSERT_EQ(write_str(file("alloc"), s), 0);
+	EXPECT_EQ(read_ll("used"), self->used0 + 100);
+	ASSERT_EQ(write_str(file("alloc"), s), 0);
+	EXPECT_EQ(read_ll("used"), self->used0 + 200);
+	/* Whole allocations only, one at a time here. */
+	ASSERT_EQ(write_str(file("free"), s), 0);
+	EXPECT_EQ(read_ll("used"), self->used0 + 100);
+	ASSERT_EQ(write_str(file("free"), s), 0);
+	EXPECT_EQ(read_ll("used"), self->used0);
+}
+
+/* A release outside the area: refused, nothing changed. */
+TEST_F(cma, release_outside)
+{
+	ASSERT_EQ(ladder("%lu %lu\n", 1, 0), 0);
+	ASSERT_EQ(held(self->a, MAX_ALLOCS), 1);
+	/* pfn 0x1000 (16 MB): below the area cma= reserves at the top. */
+	EXPECT_EQ(ladder("release %#lx %lu\n", 0x1000, 1), EINVAL);
+	EXPECT_EQ(read_ll("used"), self->used0 + 1);
+	EXPECT_EQ(ladder("release %#lx %lu\n", self->a[0].pfn, 1), 0);
+	EXPECT_EQ(read_ll("used"), self->used0);
+}
+
+/*
+ * A page poisoned inside a CMA allocation: the owner's record shows the
+ * pfn, the failure is counted once however often it is reported, and the
+ * poisoned unit stays out when the allocation is released.
+ */
+TEST_F(cma, memory_failure)
+{
+	unsigned long pfn, poisoned = 0;
+	long long mf, retired;
+	char s[32];
+	int rung;
+
+	if (access(HWPOISON "/corrupt-pfn", W_OK))
+		SKIP(return, "hwpoison-inject missing");
+	ASSERT_EQ(ladder("%lu %lu\n", 16, 4), 0);
+	ASSERT_EQ(held(self->a, MAX_ALLOCS), 1);
+	pfn = self->a[0].pfn;
+	mf = stat_ll("memory_failures");
+	retired = stat_ll("retired_units");
+	ASSERT_GE(mf, 0);
+
+	/*
+	 * memory_failure() tells the owner, then the stock path finds a
+	 * page it cannot handle (a driver's): the write's error is its.
+	 */
+	snprintf(s, sizeof(s), "%#lx\n", pfn + 5);
+	write_str(HWPOISON "/corrupt-pfn", s);
+	/* Twice: -EHWPOISON before POTAD is asked, no one told again. */
+	EXPECT_NE(write_str(HWPOISON "/corrupt-pfn", s), 0);
+	EXPECT_EQ(stat_ll("memory_failures"), mf + 1);
+	/* Still the owner's: it leaves the space when released. */
+	EXPECT_EQ(stat_ll("retired_units"), retired);
+	ASSERT_EQ(alloc_info(pfn, &rung, &poisoned), 0);
+	EXPECT_EQ(poisoned, pfn + 5);
+	/* Released: 15 pages back, the poisoned one never. */
+	ASSERT_EQ(ladder("release %#lx %lu\n", pfn, 16), 0);
+	EXPECT_EQ(read_ll("used"), self->used0 + 1);
+	EXPECT_EQ(stat_ll("retired_units"), retired + 1);
+}
+
+TEST_HARNESS_MAIN
