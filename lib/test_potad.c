@@ -40,6 +40,7 @@
 #include <linux/timer.h>
 #include <linux/vmstat.h>
 
+#include "../mm/internal.h"
 #include "../mm/potad_internal.h"
 
 /* The index's fault attribute is not exported: built-in tests only. */
@@ -2430,6 +2431,9 @@ static void potad_test_zone_subpage(struct kunit *test)
 	z = page_zone(pfn_to_page(PHYS_PFN(potad_desc_phys(d[0]))));
 	potad_zone_get_info(z, &info);
 	KUNIT_EXPECT_GE(test, info.sub_chunks, 2);
+	/* A page of 512 B blocks: a pin would hold one block of eight. */
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(pfn_folio(PHYS_PFN(potad_desc_phys(d[0]))),
+					    1, FOLL_PIN), -EFAULT);
 	/* Neighbours are told apart, and zeroed as asked. */
 	for (i = 0; i < nr; i++) {
 		KUNIT_EXPECT_PTR_EQ(test, lookup(potad_desc_phys(d[i]) + 511),
@@ -2613,6 +2617,12 @@ static struct potad_type test_movable_type = {
  * while pinned, it stays allocated until the last unpin.  Unpinning more
  * than was pinned changes nothing.
  */
+/* As gup_put_folio(): the record, then the reference of the last pin. */
+static void gup_unpin(struct folio *folio, int refs)
+{
+	potad_gup_unpin_done(potad_gup_unpin(folio, refs));
+}
+
 static void potad_test_zone_gup_pin(struct kunit *test)
 {
 	struct potad_desc *d = zone_alloc_ok(test, PAGE_SHIFT + 1, GFP_KERNEL,
@@ -2623,12 +2633,15 @@ static void potad_test_zone_gup_pin(struct kunit *test)
 	struct potad_stats st;
 	unsigned long allocated;
 
-	KUNIT_EXPECT_EQ(test, potad_gup_pin(f0, 1, 0), 0);
-	KUNIT_EXPECT_EQ(test, potad_gup_pin(f0, 2, FOLL_LONGTERM), 0);
-	KUNIT_EXPECT_EQ(test, potad_gup_pin(f1, 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f0, 1, FOLL_PIN), 0);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f0, 2, FOLL_PIN | FOLL_LONGTERM), 0);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f1, 1, FOLL_PIN), 0);
+	KUNIT_EXPECT_EQ(test, potad_gup_pinned(d), 4);
+	/* A plain reference is refused, and not recorded. */
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f1, 1, FOLL_GET), -EFAULT);
 	KUNIT_EXPECT_EQ(test, potad_gup_pinned(d), 4);
 	/* More than was pinned: the record stays as it is. */
-	potad_gup_unpin(f1, 2);
+	gup_unpin(f1, 2);
 	KUNIT_EXPECT_EQ(test, potad_gup_pinned(d), 4);
 
 	potad_pcp_drain(pa);
@@ -2640,14 +2653,14 @@ static void potad_test_zone_gup_pin(struct kunit *test)
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.units_allocated, allocated);
 	/* A pinned page may be pinned again; an unpinned one may not. */
-	KUNIT_EXPECT_EQ(test, potad_gup_pin(f1, 1, 0), 0);
-	potad_gup_unpin(f1, 1);
-	potad_gup_unpin(f0, 3);
-	KUNIT_EXPECT_EQ(test, potad_gup_pin(f0, 1, 0), -EFAULT);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f1, 1, FOLL_PIN), 0);
+	gup_unpin(f1, 1);
+	gup_unpin(f0, 3);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f0, 1, FOLL_PIN), -EFAULT);
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.units_allocated, allocated);
 	/* The last unpin gives the block back. */
-	potad_gup_unpin(f1, 1);
+	gup_unpin(f1, 1);
 	potad_get_stats(pa, &st);
 	KUNIT_EXPECT_EQ(test, st.units_allocated, allocated - 2);
 	potad_zone_shrink_all();
@@ -2668,19 +2681,22 @@ static void potad_test_zone_gup_movable(struct kunit *test)
 			     NUMA_NO_NODE, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
 	f = pfn_folio(d->start);
-	KUNIT_EXPECT_EQ(test, potad_gup_pin(f, 1, FOLL_LONGTERM), -EFAULT);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f, 1, FOLL_PIN | FOLL_LONGTERM), -EFAULT);
 	KUNIT_EXPECT_EQ(test, potad_gup_pinned(d), 0);
-	KUNIT_EXPECT_EQ(test, potad_gup_pin(f, 1, 0), 0);
-	KUNIT_EXPECT_EQ(test, potad_gup_pin(f, 1, FOLL_LONGTERM), -EFAULT);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f, 1, FOLL_PIN), 0);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(f, 1, FOLL_PIN | FOLL_LONGTERM), -EFAULT);
 	KUNIT_EXPECT_EQ(test, potad_gup_pinned(d), 1);
-	potad_gup_unpin(f, 1);
+	gup_unpin(f, 1);
 	KUNIT_EXPECT_EQ(test, potad_gup_pinned(d), 0);
 	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
 	potad_type_unregister(&test_movable_type);
 
 	page = alloc_page(GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, page);
-	KUNIT_EXPECT_EQ(test, potad_gup_pin(page_folio(page), 1, 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(page_folio(page), 1, FOLL_PIN),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, potad_gup_pin(page_folio(page), 1, FOLL_GET),
+			-ENOENT);
 	KUNIT_EXPECT_TRUE(test, potad_gup_pin_fast(page_folio(page)));
 	__free_page(page);
 	potad_zone_shrink_all();

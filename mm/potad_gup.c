@@ -14,14 +14,17 @@
  *
  * How the pin is tied to the struct pages: by the three GUP entry points
  * that add and drop pins (try_grab_folio() for the slow path,
- * try_grab_folio_fast() for the fast path, gup_put_folio() for unpins),
+ * try_grab_folio_fast() for the fast path, gup_put_folio() for unpins,
+ * which drops the descriptor reference only after the page's pins),
  * each calling here for a PageReserved folio only, so other pages pay one
  * flag test.  Neither a page type nor a folio flag is free on POTAD pages
  * (they are reserved pages, and the page types are taken), and there is
  * no hook on the final put, because the count never reaches zero.  The
  * fast path runs with interrupts disabled, where a zone instance's lock
  * may not be taken on PREEMPT_RT: it refuses POTAD pages, and GUP falls
- * back to the slow path, which records the pin.
+ * back to the slow path, which records the pin.  FOLL_GET references are
+ * refused: only pins are recorded, and an unrecorded reference could
+ * outlive the block.
  *
  * A descriptor type marked %POTAD_TYPE_MOVABLE promises that its owner can
  * move the data: like a MIGRATE_CMA page, its pages may not be pinned
@@ -47,6 +50,7 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
+#include "internal.h"
 #include "potad_internal.h"
 
 /* A pinned page: the descriptor its pins hold, and how many there are. */
@@ -66,18 +70,23 @@ static bool potad_gup_maybe(struct folio *folio)
 
 /**
  * potad_gup_pin() - Record @refs pins of a POTAD page.
- * @folio: A PageReserved folio GUP is pinning (FOLL_PIN).
- * @refs: The number of pins.
+ * @folio: A PageReserved folio GUP is grabbing.
+ * @refs: The number of pins or references.
  * @flags: The FOLL_* flags.
  *
- * For try_grab_folio(), before it adds the pins to the folio.
+ * For try_grab_folio() and folio_add_pin(), before they add the pins
+ * (FOLL_PIN) or references (FOLL_GET) to the folio.  Only pins are
+ * recorded: a FOLL_GET reference on a POTAD page is refused, since a
+ * plain page reference taken by GUP (vmsplice(), a core dump, a futex
+ * key) could outlive the block and reach the buddy allocator with it.
  *
  * Context: GUP's slow path: process context, possibly under a page-table
  * lock; does not sleep.
  * Return: 0 once recorded; -ENOENT if a zone instance does not hold
- * @folio (GUP goes on as for any page); -EFAULT for a page of no live
- * block (its owner freed it while it stayed mapped) or for FOLL_LONGTERM
- * on a %POTAD_TYPE_MOVABLE block; -ENOMEM.
+ * @folio (GUP goes on as for any page); -EFAULT for FOLL_GET, for a page
+ * of no live block (its owner freed it while it stayed mapped), of
+ * blocks smaller than a page, or for FOLL_LONGTERM on a
+ * %POTAD_TYPE_MOVABLE block; -ENOMEM.
  */
 int potad_gup_pin(struct folio *folio, int refs, unsigned int flags)
 {
@@ -87,6 +96,12 @@ int potad_gup_pin(struct folio *folio, int refs, unsigned int flags)
 
 	if (!potad_gup_maybe(folio))
 		return -ENOENT;
+	if (!(flags & FOLL_PIN)) {
+		struct potad *pa = potad_zone_of(PFN_PHYS(pfn));
+
+		/* A reference outside the record could outlive the block. */
+		return pa && potad_overlaps(pa, pfn, 1) ? -EFAULT : -ENOENT;
+	}
 	xa_lock_irqsave(&potad_pins, irqflags);
 	pin = xa_load(&potad_pins, pfn);
 	if (pin && (!(flags & FOLL_LONGTERM) ||
@@ -112,8 +127,14 @@ int potad_gup_pin(struct folio *folio, int refs, unsigned int flags)
 			return -EFAULT;
 		return -ENOENT;
 	}
-	if ((flags & FOLL_LONGTERM) &&
-	    (desc->type->flags & POTAD_TYPE_MOVABLE)) {
+	/*
+	 * FOLL_LONGTERM on a movable type; or a page of sub-page blocks,
+	 * whose pin would hold one of its blocks and not the others.
+	 */
+	if (((flags & FOLL_LONGTERM) &&
+	     (desc->type->flags & POTAD_TYPE_MOVABLE)) ||
+	    desc->type == &potad_subpage_type ||
+	    desc->potad->unit_shift < PAGE_SHIFT) {
 		potad_desc_put(desc);
 		return -EFAULT;
 	}
@@ -156,19 +177,26 @@ bool potad_gup_pin_fast(struct folio *folio)
  * @folio: A PageReserved folio whose pins are being released.
  * @refs: The number of pins.
  *
- * For gup_put_folio(), before it drops the pins from the folio.  The last
- * unpin of the page drops the descriptor reference its first pin took.
- * A page without a record (not POTAD's) or unpinned more than it was
- * pinned is left to the kernel's own checks, the record unchanged.
+ * For gup_put_folio(), before it drops the pins from the folio.  A page
+ * without a record (not POTAD's) or unpinned more than it was pinned is
+ * left to the kernel's own checks, the record unchanged.
  *
- * Context: Any context.
+ * Context: Any context where a spinlock_t may be taken: with interrupts
+ * disabled (GUP-fast's rollback) only for pages that are not POTAD's,
+ * which return before taking any lock.
+ * Return: On the last unpin of the page, the descriptor reference its
+ * first pin took, for potad_gup_unpin_done() once the folio's pin
+ * references are dropped (dropping it first could hand the block's pages
+ * back to the buddy allocator under the pins); NULL otherwise.
  */
-void potad_gup_unpin(struct folio *folio, int refs)
+struct potad_desc *potad_gup_unpin(struct folio *folio, int refs)
 {
 	unsigned long pfn = folio_pfn(folio), irqflags;
 	struct potad_desc *desc = NULL;
 	struct potad_pin *pin;
 
+	if (!potad_gup_maybe(folio))
+		return NULL;
 	xa_lock_irqsave(&potad_pins, irqflags);
 	pin = xa_load(&potad_pins, pfn);
 	if (pin && pin->count >= refs) {
@@ -179,17 +207,29 @@ void potad_gup_unpin(struct folio *folio, int refs)
 		}
 	}
 	xa_unlock_irqrestore(&potad_pins, irqflags);
-	if (desc) {
+	if (desc)
 		kfree(pin);
+	return desc;
+}
+
+/**
+ * potad_gup_unpin_done() - Drop what potad_gup_unpin() returned.
+ * @desc: Its return value, or NULL.
+ *
+ * Context: As potad_gup_unpin(), after the folio's pin references are
+ * dropped.
+ */
+void potad_gup_unpin_done(struct potad_desc *desc)
+{
+	if (desc)
 		potad_desc_put(desc);
-	}
 }
 
 /**
  * potad_gup_pinned() - Pins recorded on the pages of a block.
  * @desc: A descriptor of a zone instance's block of whole pages.
  *
- * Context: Any context.
+ * Context: Any context where a spinlock_t may be taken.
  * Return: The sum of the recorded pins of its pages.
  */
 unsigned long potad_gup_pinned(struct potad_desc *desc)

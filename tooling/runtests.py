@@ -268,6 +268,40 @@ def build_off(result):
     result.update(rc=rc, out=out, t0=t0)
 
 
+CMAOFF_KOBJ = os.path.join(BUILD, "kbuild-cmaoff")
+
+
+def build_cmaoff(result):
+    """Build POTAD with CONFIG_POTAD_CMA=n: the stock CMA allocator."""
+    t0 = time.time()
+    frag = os.path.join(BUILD, "potad-cmaoff.config")
+    with open(os.path.join(REPO, "tooling/potad.config")) as f:
+        lines = [l for l in f if not l.startswith("CONFIG_POTAD_CMA=")]
+    with open(frag, "w") as f:
+        f.writelines(lines + ["CONFIG_POTAD_CMA=n\n"])
+    rc, out = sh(["make", "-s", "kernel", "KOBJ=" + CMAOFF_KOBJ,
+                  "POTAD_CONFIG=" + frag], log="cmaoff-kernel.log", cwd=REPO)
+    result.update(rc=rc, out=out, t0=t0)
+
+
+def stage_cmaoff(built):
+    """The POTAD kernel with CONFIG_POTAD_CMA=n boots; CMA is the stock one."""
+    t0 = built.get("t0")
+    if built.get("rc", 1):
+        report("cmaoff", 0, 1, 0, t0,
+               built.get("out", "not built").strip().splitlines()[-10:])
+        return
+    log = os.path.join(BUILD, "cmaoff.log")
+    bz = os.path.join(CMAOFF_KOBJ, "arch/x86/boot/bzImage")
+    sh([os.path.join(REPO, "tooling/vm.sh"), "cmaoff", bz,
+        os.path.join(BUILD, "initramfs.cpio.gz"), log])
+    text = open(log, errors="replace").read()
+    bad = checklog.problems(text)
+    if "POTAD-CMAOFF-OK" not in text:
+        bad.append("CMA without POTAD did not work, see build/cmaoff.log")
+    report("cmaoff", 0 if bad else 1, 1 if bad else 0, 0, t0, bad[:20])
+
+
 def stage_off(built):
     """The same kernel with CONFIG_POTAD=n (built by build_off()) boots."""
     t0 = built.get("t0")
@@ -412,6 +446,11 @@ def main():
         print("== off (CONFIG_POTAD=n: built and booted beside the guest)",
               flush=True)
         stage_off(off)
+        cmaoff = {}
+        build_cmaoff(cmaoff)
+        print("== cmaoff (CONFIG_POTAD_CMA=n: built and booted beside the "
+              "guest)", flush=True)
+        stage_cmaoff(cmaoff)
     guest.join()
     for line in guest_out:
         print(line, flush=True)

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Boot the POTAD kernel under QEMU (TCG, 2 CPUs) and check the console.
-# Usage: vm.sh run|test|bench|off BZIMAGE INITRAMFS LOG
+# Usage: vm.sh run|test|bench|off|cmaoff BZIMAGE INITRAMFS LOG
 # run:  the demo only (KUnit disabled); test: KUnit at boot, demo,
 # kselftests (both with 6 GB and potad=1G);
 # bench: POTAD against its peers, mm/potad_bench_peers.c, its lookup rows
 # for POTAD_BENCH_SIZES live blocks (KUnit disabled, 6 GB and potad=1G);
 # off: a CONFIG_POTAD=n kernel boots and shows no trace of POTAD (booted
-# with potad=1G, which it must ignore).
+# with potad=1G, which it must ignore); cmaoff: a CONFIG_POTAD_CMA=n
+# kernel's CMA area (cma=64M) is the stock bitmap allocator and works.
 # Fails on a panic, oops, WARNING, KASAN/lockdep/UBSAN report, or a guest
 # that does not reach the end within POTAD_VM_TIMEOUT seconds.
 # POTAD_VM_APPEND adds kernel parameters (kunit.filter_glob=... to debug).
@@ -21,7 +22,8 @@ mem=${POTAD_VM_MEM:-2G}
 # MAX_PAGE_ORDER.  Below 4 GB the initrd, ACPI tables and the PCI hole
 # leave no aligned gigabyte free, and memblock's early allocations take
 # the top of memory: 6 GB leave [4 GB, 6 GB) free for potad=.
-[ "$mode" = test ] || [ "$mode" = run ] && mem=${POTAD_VM_MEM:-6G}
+[ "$mode" = test ] || [ "$mode" = run ] || [ "$mode" = cmaoff ] &&
+	mem=${POTAD_VM_MEM:-6G}
 
 # TCG: the TSC follows the host clock while the jiffies lag behind it, so
 # the clocksource watchdog would drop the TSC for jiffies, which stop with
@@ -38,7 +40,8 @@ esac
 # init_on_free=1: POTAD's own init_on_free paths run in the tests.
 [ "$mode" = test ] && append="$append default_hugepagesz=1G init_on_free=1"
 # A default CMA area of 64 MB for the POTAD-CMA tests and the demo.
-[ "$mode" = test ] || [ "$mode" = run ] && append="$append cma=64M"
+[ "$mode" = test ] || [ "$mode" = run ] || [ "$mode" = cmaoff ] &&
+	append="$append cma=64M"
 [ "$mode" = bench ] &&
 	append="$append potad.bench=${POTAD_BENCH_SIZES:-1000,1000000,10000000}"
 append="$append ${POTAD_VM_APPEND:-}"

@@ -380,6 +380,23 @@ struct potad_desc *potad_lookup(phys_addr_t phys);
 struct potad_desc *potad_lookup_pfn(unsigned long pfn);
 struct potad_desc *potad_lookup_get(phys_addr_t phys);
 bool potad_desc_tryget(struct potad_desc *desc);
+
+/**
+ * potad_desc_get() - Take one more reference on a descriptor.
+ * @desc: A descriptor the caller holds a reference on (from
+ *	potad_desc_tryget() or potad_lookup_get()), live or freed since.
+ *
+ * For a holder that passes a copy of its reference on, such as a VMA's
+ * open op when mremap() or fork() copies a mapping that holds one.  The
+ * copy defers the return of the block's units as the original does.
+ *
+ * Context: Any context.
+ */
+static inline void potad_desc_get(struct potad_desc *desc)
+{
+	refcount_inc(&desc->refs);
+}
+
 void potad_desc_put(struct potad_desc *desc);
 
 /* potad_alloc_desc() start for "anywhere". */
@@ -554,7 +571,8 @@ struct folio;
 #ifdef CONFIG_POTAD
 int potad_gup_pin(struct folio *folio, int refs, unsigned int flags);
 bool potad_gup_pin_fast(struct folio *folio);
-void potad_gup_unpin(struct folio *folio, int refs);
+struct potad_desc *potad_gup_unpin(struct folio *folio, int refs);
+void potad_gup_unpin_done(struct potad_desc *desc);
 unsigned long potad_gup_pinned(struct potad_desc *desc);
 #else
 static inline int potad_gup_pin(struct folio *folio, int refs,
@@ -568,7 +586,13 @@ static inline bool potad_gup_pin_fast(struct folio *folio)
 	return true;
 }
 
-static inline void potad_gup_unpin(struct folio *folio, int refs)
+static inline struct potad_desc *
+potad_gup_unpin(struct folio *folio, int refs)
+{
+	return NULL;
+}
+
+static inline void potad_gup_unpin_done(struct potad_desc *desc)
 {
 }
 #endif

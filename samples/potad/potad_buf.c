@@ -331,6 +331,15 @@ static void potad_buf_vm_close(struct vm_area_struct *vma)
 	potad_desc_put(desc);
 }
 
+/*
+ * mremap() and fork() (after MADV_DOFORK) copy a mapping: the copy holds
+ * a reference of its own, which its close drops.
+ */
+static void potad_buf_vm_open(struct vm_area_struct *vma)
+{
+	potad_desc_get(vma->vm_private_data);
+}
+
 /* A mapping is of one whole buffer: it is not split. */
 static int potad_buf_vm_may_split(struct vm_area_struct *vma,
 				  unsigned long addr)
@@ -339,6 +348,7 @@ static int potad_buf_vm_may_split(struct vm_area_struct *vma,
 }
 
 static const struct vm_operations_struct potad_buf_vm_ops = {
+	.open = potad_buf_vm_open,
 	.close = potad_buf_vm_close,
 	.may_split = potad_buf_vm_may_split,
 };

@@ -6,6 +6,7 @@
  * POTAD pages and released, and a buffer freed while pinned keeps its
  * units out of the free space until the last unpin.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "../../../../mm/gup_test.h"
 #include "../kselftest_harness.h"
@@ -193,6 +195,66 @@ TEST_F(mapped, free_while_pinned)
 TEST_F(mapped, free_while_pinned_fast)
 {
 	free_while_pinned(_metadata, self, PIN_LONGTERM_TEST_FLAG_USE_FAST);
+}
+
+/*
+ * Plain references (FOLL_GET) on POTAD pages are refused, slow and fast:
+ * only pins are recorded, and a reference could outlive the block.
+ */
+TEST_F(mapped, get_refused)
+{
+	struct gup_test g = {
+		.addr = (unsigned long)self->p,
+		.size = SIZE,
+		.nr_pages_per_call = 4,
+	};
+	long pins;
+
+	ASSERT_EQ(ioctl(self->gup, GUP_BASIC_TEST, &g), 0);
+	EXPECT_EQ(g.size, 0);
+	g.size = SIZE;
+	ASSERT_EQ(ioctl(self->gup, GUP_FAST_BENCHMARK, &g), 0);
+	EXPECT_EQ(g.size, 0);
+	EXPECT_EQ(pinned_pages(&pins), 0);
+	/* Pins still work. */
+	g.size = SIZE;
+	ASSERT_EQ(ioctl(self->gup, PIN_BASIC_TEST, &g), 0);
+	EXPECT_EQ(g.size, SIZE);
+	EXPECT_EQ(pinned_pages(&pins), 0);
+}
+
+/*
+ * A mapping moved by mremap() and copied into a child by fork() (after
+ * MADV_DOFORK) holds one reference per copy: the buffer dropped from the
+ * cache goes back only when the last copy is unmapped, once.
+ */
+TEST_F(mapped, mremap_and_fork)
+{
+	long long allocated;
+	char *q;
+	int status;
+	pid_t pid;
+
+	q = mmap(NULL, SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(q, MAP_FAILED);
+	q = mremap(self->p, SIZE, SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, q);
+	ASSERT_NE(q, MAP_FAILED);
+	self->p = q;
+	EXPECT_EQ(q[PAGE], 2);
+	ASSERT_EQ(madvise(q, SIZE, MADV_DOFORK), 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		_exit(q[2 * PAGE] == 3 ? 0 : 1);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	/* The child's copy is gone; ours still holds the block. */
+	ASSERT_EQ(write_str(BUF_DIR "/ctl", "drop\n"), 0);
+	allocated = allocated_pages();
+	EXPECT_EQ(q[3 * PAGE], 4);
+	ASSERT_EQ(munmap(q, SIZE), 0);
+	self->p = MAP_FAILED;
+	EXPECT_EQ(allocated_pages(), allocated - (long long)(SIZE / PAGE));
 }
 
 TEST_HARNESS_MAIN
