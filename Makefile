@@ -6,6 +6,8 @@
 #   make run      build the kernel and initramfs, boot it, run the demo
 #   make test     harness, KUnit, kselftest, checkpatch, W=1 and sparse
 #   make bench    the harness benchmarks (native), then make bench-guest
+#   make bench-cma    the CMA range search: mm/cma.c's bitmap against
+#                 POTAD's ladder, one boot: build/bench-cma.txt
 #   make bench-guest  POTAD against the buddy allocator, genalloc and
 #                 kmalloc in one boot of a non-debug kernel: the table in
 #                 build/bench-table.txt, the console in build/bench.log
@@ -32,7 +34,7 @@ KMAKE = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=x86_64 CC="ccache gcc" \
 	HOSTCC="ccache gcc" -j$(JOBS)
 
 .PHONY: all tree config kernel initramfs run test harness bench bench-guest \
-	clean distclean
+	bench-kernel bench-cma clean distclean
 
 all: run
 
@@ -80,7 +82,7 @@ bench: tree
 # up to its "# Tests" line (plus DEBUG_KERNEL, which HWPOISON_INJECT
 # needs), built in build/kbuild-bench.
 BENCH_KOBJ := $(BUILD)/kbuild-bench
-bench-guest: tree initramfs
+bench-kernel: tree
 	@mkdir -p $(BENCH_KOBJ)
 	@{ sed '/^# Tests/,$$d' tooling/potad.config; \
 	   echo CONFIG_DEBUG_KERNEL=y; echo CONFIG_DEBUG_INFO_NONE=y; } \
@@ -90,11 +92,23 @@ bench-guest: tree initramfs
 	@tooling/kconfig-check.sh $(BENCH_KOBJ)/potad-bench.config $(BENCH_KOBJ)/.config
 	@echo "kernel: building the benchmark bzImage"
 	@$(subst O=$(KOBJ),O=$(BENCH_KOBJ),$(KMAKE)) bzImage
+
+bench-guest: bench-kernel initramfs
 	@tooling/vm.sh bench $(BENCH_KOBJ)/arch/x86/boot/bzImage $(INITRAMFS) \
 		$(BUILD)/bench.log
 	@sed -n '/POTAD-BENCH-BEGIN/,/POTAD-BENCH-END/p' $(BUILD)/bench.log \
 		| tr -d '\r' >$(BUILD)/bench-table.txt
 	@grep -q 'POTAD-BENCH-END rc=0' $(BUILD)/bench-table.txt
+
+# The CMA range search (mm/potad_bench_cma.c): the bitmap of mm/cma.c
+# and POTAD's ladder on the same workload in one boot of the benchmark
+# kernel; POTAD_BENCH_CMA="OPS,SEED".  The table in build/bench-cma.txt.
+bench-cma: bench-kernel initramfs
+	@tooling/vm.sh benchcma $(BENCH_KOBJ)/arch/x86/boot/bzImage $(INITRAMFS) \
+		$(BUILD)/bench-cma.log
+	@sed -n '/POTAD-BENCH-BEGIN/,/POTAD-BENCH-END/p' $(BUILD)/bench-cma.log \
+		| tr -d '\r' >$(BUILD)/bench-cma.txt
+	@grep -q 'POTAD-BENCH-END rc=0' $(BUILD)/bench-cma.txt
 
 clean:
 	rm -rf $(KOBJ) $(BUILD)/initramfs* $(BUILD)/*.log

@@ -33,20 +33,24 @@
  * Every allocation has a descriptor (struct potad_cma_alloc: the area as
  * owner, the caller, the page count, the rung) that potad_lookup() finds
  * from any of its pages.  cma_release() frees exactly an allocation: a
- * range of the area that is not one (part of one, or freed already) is
- * refused with a warning and nothing changes; pages outside the area are
- * refused quietly, as mm/cma.c does, because dma_free_contiguous() and
- * hugetlb ask every area in turn.  A memory failure inside an allocation
- * reaches its owner's record (counted, logged with the caller, shown in
- * debugfs) and the poisoned unit is retired: when the allocation is
- * released the rest goes back and the unit never again.
+ * range of the area that overlaps one without being it is refused with
+ * a warning and nothing changes; pages outside the area, and pages no
+ * allocation holds (released already, or put in the area's free
+ * pageblocks by the buddy allocator, which hugetlb releases here too),
+ * are refused quietly, because dma_free_contiguous() and hugetlb ask
+ * every area in turn.  A hugetlb folio that is a CMA allocation is not
+ * demoted (potad_cma_folio()): its pieces would not be allocations.
+ * A memory failure inside an allocation reaches its owner's record
+ * (counted, logged with the caller, shown in debugfs) and the poisoned
+ * unit is retired: when the allocation is released the rest goes back
+ * and the unit never again.
  *
  * Locking: the instance lock (a spinlock_t, interrupts off) covers each
  * rung's search and take, and each free; alloc_contig_range() runs under
  * potad_cma_mutex, which serialises the evacuations of all areas as
- * mm/cma.c's cma_mutex does, with no spinlock held.  cma_alloc() and
- * cma_release() may sleep (cma_release() did already:
- * free_contig_range()), as without POTAD.  Each area's list of
+ * mm/cma.c's cma_mutex does, with no spinlock held.  cma_alloc() sleeps
+ * as without POTAD; cma_release() does not (hugetlb calls it from atomic
+ * context).  Each area's list of
  * allocations (for debugfs) is under its own spinlock_t.
  *
  * Cost: a rung's search is linear in the free blocks it passes over
@@ -180,7 +184,7 @@ static inline struct potad_cma *to_pcma(struct potad *pa)
  * has a run @claim keeps, -ENOMEM, or the error of @claim that ended the
  * search.  Every run @claim did not keep is back in the free space.
  */
-VISIBLE_IF_KUNIT struct potad_desc *
+struct potad_desc *
 potad_cma_ladder(struct potad *pa, const struct potad_type *type,
 		 unsigned long nr, unsigned int align, void *owner, gfp_t gfp,
 		 int (*claim)(struct potad_desc *desc, void *arg), void *arg,
@@ -336,13 +340,16 @@ struct page *potad_cma_alloc(struct cma *cma, unsigned long count,
 	req.pc = pc;
 	pr_debug("%s(cma %p, name: %s, count %lu, align %d)\n", __func__,
 		 (void *)cma, cma->name, count, align);
+	if (count > cma->count)
+		return NULL;
 	nr = ALIGN(count, 1UL << cma->order_per_bit) >> cma->order_per_bit;
 	if (nr > pc->nr)
 		return NULL;
 	a = align > cma->order_per_bit ? align - cma->order_per_bit : 0;
+	/* The caller's gfp is for the pages; the descriptor is ours. */
 	desc = potad_cma_ladder(&pc->pa, &potad_cma_type, nr, a, cma,
-				gfp & ~(__GFP_COMP | __GFP_ZERO), potad_cma_claim, &req,
-				&rung);
+				GFP_KERNEL | (gfp & __GFP_NOWARN),
+				potad_cma_claim, &req, &rung);
 	ret = PTR_ERR_OR_ZERO(desc);
 	if (!ret) {
 		ca = to_alloc(desc);
@@ -438,11 +445,14 @@ bool potad_cma_pages_valid(struct cma *cma, const struct page *pages,
  * The pages go back to the buddy allocator (free_contig_range()), then
  * the run to the instance, as cma_release() does with the bitmap.
  *
- * Context: Process context, may sleep.
- * Return: True if it was released; false if @pages is outside @cma (the
- * other areas may hold it), or is not exactly an allocation of @count
- * pages handed out and not released yet (a caller bug, warned about once;
- * nothing changes).
+ * Context: Any context where a spinlock_t may be taken (hugetlb frees
+ * folios from atomic context).
+ * Return: True if it was released; false, quietly, if @pages is outside
+ * @cma (the other areas may hold it) or no allocation holds the range
+ * (pages the buddy allocator put in the area's free pageblocks, or a
+ * range released already); false with a warning (once) if the range
+ * overlaps an allocation without being exactly it.  Nothing changes on
+ * false.
  */
 bool potad_cma_release(struct cma *cma, const struct page *pages,
 		       unsigned long count)
@@ -463,8 +473,22 @@ bool potad_cma_release(struct cma *cma, const struct page *pages,
 	}
 	rcu_read_lock();
 	ca = potad_cma_find(pc, pfn);
+	if (!ca) {
+		ca = count > 1 ? potad_cma_find(pc, pfn + count - 1) : NULL;
+		rcu_read_unlock();
+		/*
+		 * No allocation holds the range: pages the buddy allocator
+		 * placed in the area's free MIGRATE_CMA pageblocks (hugetlb
+		 * asks for its 2 MB folios), or released already.  The
+		 * caller frees them its own way.  An allocation at its end
+		 * only: a caller bug.
+		 */
+		WARN_ONCE(ca, "cma: %s: release of %lu pages at pfn %#lx: not an allocation\n",
+			  cma->name, count, pfn);
+		return false;
+	}
 	/* Claimed by one release only: the descriptor is ours after that. */
-	ok = ca && ca->count == count &&
+	ok = ca->count == count &&
 	     ca->desc.start << cma->order_per_bit == pfn &&
 	     atomic_cmpxchg(&ca->state, POTAD_CMA_READY,
 			    POTAD_CMA_RELEASING) == POTAD_CMA_READY;
@@ -522,19 +546,44 @@ int potad_cma_memory_failure(unsigned long pfn, int flags)
 
 	if (!desc)
 		return -ENOENT;
+	/* Not while evacuated, nor once a release has begun freeing it. */
 	if (desc->type == &potad_cma_type &&
-	    atomic_read_acquire(&to_alloc(desc)->state) != POTAD_CMA_PENDING) {
+	    atomic_read_acquire(&to_alloc(desc)->state) == POTAD_CMA_READY) {
 		unit = pfn >> to_pcma(desc->potad)->cma->order_per_bit;
 		ret = potad_retire(desc->potad, unit, GFP_KERNEL, NULL);
 		if (ret && ret != -EALREADY)
 			pr_err("cma: pfn %#lx: cannot retire it: %d\n", pfn,
 			       ret);
 		/* Told once, however often the page is reported. */
-		if (ret != -EALREADY)
+		if (!ret)
 			potad_cma_mf(desc, unit, flags);
 	}
 	potad_desc_put(desc);
 	return -ENOENT;
+}
+
+/**
+ * potad_cma_folio() - Is @folio exactly a CMA allocation?
+ * @folio: A hugetlb folio.
+ *
+ * For hugetlb's demotion, which must leave such folios whole.
+ *
+ * Context: Any context.
+ * Return: True if a CMA allocation starts at @folio and has its size.
+ */
+bool potad_cma_folio(struct folio *folio)
+{
+	struct potad_desc *desc;
+	bool ret;
+
+	rcu_read_lock();
+	desc = potad_lookup_pfn(folio_pfn(folio));
+	ret = desc && desc->type == &potad_cma_type &&
+	      to_alloc(desc)->count == folio_nr_pages(folio) &&
+	      desc->start << to_pcma(desc->potad)->cma->order_per_bit ==
+	      folio_pfn(folio);
+	rcu_read_unlock();
+	return ret;
 }
 
 /**
@@ -559,7 +608,8 @@ int potad_cma_activate(struct cma *cma)
 		if (ret)
 			return ret;
 	}
-	if (!nr)
+	/* Units are absolute: the area must start at a unit boundary. */
+	if (!nr || WARN_ON_ONCE(!IS_ALIGNED(cma->base_pfn, 1UL << opb)))
 		return -EINVAL;
 	top = order_base_2(nr);
 	base = round_down(first, BIT(top));
@@ -723,7 +773,8 @@ DEFINE_SHOW_ATTRIBUTE(potad_cma_stats);
  * The "ladder" file, a test interface like "alloc" and "free": writing
  * "<count> <align>" allocates count pages at 2^align pages with
  * cma_alloc(), "free" releases them all, "release <pfn> <count>" calls
- * cma_release() on anything (for the bad-input tests).  Reading lists
+ * cma_release() on a range starting in one of them or outside the area
+ * (for the bad-input tests).  Reading lists
  * what it holds.
  */
 struct potad_cma_test {
@@ -760,8 +811,19 @@ static ssize_t potad_cma_ladder_write(struct file *file,
 			kfree(t);
 		}
 	} else if (sscanf(buf, "release %lx %lu", &pfn, &count) == 2) {
-		ret = pfn_valid(pfn) &&
-		      cma_release(cma, pfn_to_page(pfn), count) ? 0 : -EINVAL;
+		bool ours = !potad_cma_in_area(cma, pfn);
+
+		/* Ours, or outside the area: never another user's pages. */
+		list_for_each_entry(t, &potad_cma_tests, node)
+			if (pfn >= page_to_pfn(t->page) &&
+			    pfn - page_to_pfn(t->page) < t->count)
+				ours = true;
+		if (!ours)
+			ret = -EPERM;
+		else
+			ret = pfn_valid(pfn) &&
+			      cma_release(cma, pfn_to_page(pfn), count) ?
+			      0 : -EINVAL;
 		/* A test released one of ours: forget it. */
 		list_for_each_entry_safe(t, tmp, &potad_cma_tests, node) {
 			if (!ret && page_to_pfn(t->page) == pfn) {

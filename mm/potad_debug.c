@@ -429,6 +429,7 @@ static int __init potad_debugfs_init(void)
 	debugfs_create_file("test", 0600, dir, NULL, &test_fops);
 	potad_bench_debugfs(dir);
 	potad_bench_peers_debugfs(dir);
+	potad_bench_cma_debugfs(dir);
 	potad_zone_debugfs(dir);
 	potad_gup_debugfs(dir);
 	pr_info("potad: debugfs interface ready\n");

@@ -139,8 +139,8 @@ int potad_zone_unretire(struct potad *pa, unsigned long start,
 extern struct potad_type potad_subpage_type;
 void potad_zone_debugfs(struct dentry *dir);
 
-/* mm/potad_cma.c, visible to lib/test_potad.c */
-#if IS_ENABLED(CONFIG_KUNIT)
+/* mm/potad_cma.c, for lib/test_potad.c and mm/potad_bench_cma.c */
+#ifdef CONFIG_POTAD_CMA
 struct potad_desc *
 potad_cma_ladder(struct potad *pa, const struct potad_type *type,
 		 unsigned long nr, unsigned int align, void *owner, gfp_t gfp,
@@ -150,5 +150,14 @@ potad_cma_ladder(struct potad *pa, const struct potad_type *type,
 
 /* mm/potad_gup.c */
 void potad_gup_debugfs(struct dentry *dir);
+
+/* mm/potad_bench_cma.c (CONFIG_POTAD_BENCH_CMA) */
+#ifdef CONFIG_POTAD_BENCH_CMA
+void potad_bench_cma_debugfs(struct dentry *dir);
+#else
+static inline void potad_bench_cma_debugfs(struct dentry *dir)
+{
+}
+#endif
 
 #endif /* _MM_POTAD_INTERNAL_H */

@@ -44,6 +44,7 @@ POTAD_OBJS = ["mm/potad.o", "mm/potad_lookup.o", "mm/potad_zone.o",
               "mm/potad_gup.o", "mm/potad_cma.o", "mm/cma.o", "mm/cma_debug.o",
               "samples/potad/potad_buf.o",
               "mm/potad_debug.o", "mm/potad_bench.o", "mm/potad_bench_peers.o",
+              "mm/potad_bench_cma.o",
               "lib/test_potad.o"]
 SOURCE_EXT = (".c", ".h", ".rst")
 

@@ -643,6 +643,7 @@ unsigned long potad_cma_used(struct cma *cma);
 unsigned long potad_cma_maxchunk(struct cma *cma);
 void potad_cma_debugfs(struct cma *cma, struct dentry *dir);
 int potad_cma_memory_failure(unsigned long pfn, int flags);
+bool potad_cma_folio(struct folio *folio);
 #else
 static inline int potad_cma_activate(struct cma *cma)
 {
@@ -692,6 +693,11 @@ static inline void potad_cma_debugfs(struct cma *cma, struct dentry *dir)
 static inline int potad_cma_memory_failure(unsigned long pfn, int flags)
 {
 	return -ENOENT;
+}
+
+static inline bool potad_cma_folio(struct folio *folio)
+{
+	return false;
 }
 #endif
 
