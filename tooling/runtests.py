@@ -252,74 +252,50 @@ def stage_params():
     report("params", p, len(bad), 0, t0, bad[:20])
 
 
-OFF_KOBJ = os.path.join(BUILD, "kbuild-off")
+# The option-off kernels: (mode, object tree, config lines dropped, line
+# added, console marker of success, message without it, passes).
+VARIANTS = {
+    "off": ("kbuild-off", r"CONFIG_(SAMPLE_)?POTAD\w*=", "CONFIG_POTAD=n",
+            "POTAD-OFF-OK",
+            "the CONFIG_POTAD=n guest shows POTAD, see build/off.log", 2),
+    "cmaoff": ("kbuild-cmaoff", r"CONFIG_POTAD_CMA=", "CONFIG_POTAD_CMA=n",
+               "POTAD-CMAOFF-OK",
+               "CMA without POTAD did not work, see build/cmaoff.log", 1),
+}
 
 
-def build_off(result):
-    """Build the CONFIG_POTAD=n kernel; (rc, output, start) in @result."""
+def build_variant(mode, result):
+    """Build the @mode kernel of VARIANTS; (rc, output, start) in @result."""
+    kobj, drop, add = VARIANTS[mode][:3]
     t0 = time.time()
-    frag = os.path.join(BUILD, "potad-off.config")
+    frag = os.path.join(BUILD, "potad-%s.config" % mode)
     with open(os.path.join(REPO, "tooling/potad.config")) as f:
-        lines = [l for l in f
-                 if not re.match(r"CONFIG_(SAMPLE_)?POTAD\w*=", l)]
+        lines = [l for l in f if not re.match(drop, l)]
     with open(frag, "w") as f:
-        f.writelines(lines + ["CONFIG_POTAD=n\n"])
-    rc, out = sh(["make", "-s", "kernel", "KOBJ=" + OFF_KOBJ,
-                  "POTAD_CONFIG=" + frag], log="off-kernel.log", cwd=REPO)
+        f.writelines(lines + [add + "\n"])
+    rc, out = sh(["make", "-s", "kernel",
+                  "KOBJ=" + os.path.join(BUILD, kobj),
+                  "POTAD_CONFIG=" + frag], log=mode + "-kernel.log", cwd=REPO)
     result.update(rc=rc, out=out, t0=t0)
 
 
-CMAOFF_KOBJ = os.path.join(BUILD, "kbuild-cmaoff")
-
-
-def build_cmaoff(result):
-    """Build POTAD with CONFIG_POTAD_CMA=n: the stock CMA allocator."""
-    t0 = time.time()
-    frag = os.path.join(BUILD, "potad-cmaoff.config")
-    with open(os.path.join(REPO, "tooling/potad.config")) as f:
-        lines = [l for l in f if not l.startswith("CONFIG_POTAD_CMA=")]
-    with open(frag, "w") as f:
-        f.writelines(lines + ["CONFIG_POTAD_CMA=n\n"])
-    rc, out = sh(["make", "-s", "kernel", "KOBJ=" + CMAOFF_KOBJ,
-                  "POTAD_CONFIG=" + frag], log="cmaoff-kernel.log", cwd=REPO)
-    result.update(rc=rc, out=out, t0=t0)
-
-
-def stage_cmaoff(built):
-    """The POTAD kernel with CONFIG_POTAD_CMA=n boots; CMA is the stock one."""
+def stage_variant(mode, built):
+    """Boot the @mode kernel built by build_variant() and check it."""
+    kobj, _, _, marker, msg, passes = VARIANTS[mode]
     t0 = built.get("t0")
     if built.get("rc", 1):
-        report("cmaoff", 0, 1, 0, t0,
+        report(mode, 0, 1, 0, t0,
                built.get("out", "not built").strip().splitlines()[-10:])
         return
-    log = os.path.join(BUILD, "cmaoff.log")
-    bz = os.path.join(CMAOFF_KOBJ, "arch/x86/boot/bzImage")
-    sh([os.path.join(REPO, "tooling/vm.sh"), "cmaoff", bz,
+    log = os.path.join(BUILD, mode + ".log")
+    bz = os.path.join(BUILD, kobj, "arch/x86/boot/bzImage")
+    sh([os.path.join(REPO, "tooling/vm.sh"), mode, bz,
         os.path.join(BUILD, "initramfs.cpio.gz"), log])
     text = open(log, errors="replace").read()
     bad = checklog.problems(text)
-    if "POTAD-CMAOFF-OK" not in text:
-        bad.append("CMA without POTAD did not work, see build/cmaoff.log")
-    report("cmaoff", 0 if bad else 1, 1 if bad else 0, 0, t0, bad[:20])
-
-
-def stage_off(built):
-    """The same kernel with CONFIG_POTAD=n (built by build_off()) boots."""
-    t0 = built.get("t0")
-    if built.get("rc", 1):
-        report("off", 0, 1, 0, t0,
-               built.get("out", "not built").strip().splitlines()[-10:])
-        return
-    kobj = OFF_KOBJ
-    log = os.path.join(BUILD, "off.log")
-    bz = os.path.join(kobj, "arch/x86/boot/bzImage")
-    sh([os.path.join(REPO, "tooling/vm.sh"), "off", bz,
-        os.path.join(BUILD, "initramfs.cpio.gz"), log])
-    text = open(log, errors="replace").read()
-    bad = checklog.problems(text)
-    if "POTAD-OFF-OK" not in text:
-        bad.append("the CONFIG_POTAD=n guest shows POTAD, see build/off.log")
-    report("off", 0 if bad else 2, 1 if bad else 0, 0, t0, bad[:20])
+    if marker not in text:
+        bad.append(msg)
+    report(mode, 0 if bad else passes, 1 if bad else 0, 0, t0, bad[:20])
 
 
 def stage_guest(booting=None):
@@ -438,7 +414,7 @@ def main():
     stage_checkpatch()
     if built:
         off = {}
-        build_off(off)
+        build_variant("off", off)
         # The short boots need the initramfs the guest thread builds.
         initramfs_done.wait()
         print("== params (bad potad= arguments, beside the guest)",
@@ -446,12 +422,12 @@ def main():
         stage_params()
         print("== off (CONFIG_POTAD=n: built and booted beside the guest)",
               flush=True)
-        stage_off(off)
+        stage_variant("off", off)
         cmaoff = {}
-        build_cmaoff(cmaoff)
+        build_variant("cmaoff", cmaoff)
         print("== cmaoff (CONFIG_POTAD_CMA=n: built and booted beside the "
               "guest)", flush=True)
-        stage_cmaoff(cmaoff)
+        stage_variant("cmaoff", cmaoff)
     guest.join()
     for line in guest_out:
         print(line, flush=True)
