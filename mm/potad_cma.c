@@ -400,6 +400,15 @@ static struct potad_cma_alloc *potad_cma_find(struct potad_cma *pc,
 	return to_alloc(desc);
 }
 
+/* Is @ca exactly the allocation of @count pages at @pfn? */
+static bool potad_cma_is(struct potad_cma_alloc *ca, unsigned long pfn,
+			 unsigned long count)
+{
+	unsigned int opb = to_pcma(ca->desc.potad)->cma->order_per_bit;
+
+	return ca->count == count && ca->desc.start << opb == pfn;
+}
+
 static bool potad_cma_in_area(struct cma *cma, unsigned long pfn)
 {
 	return pfn >= cma->base_pfn && pfn - cma->base_pfn < cma->count;
@@ -429,8 +438,7 @@ bool potad_cma_pages_valid(struct cma *cma, const struct page *pages,
 		return false;
 	rcu_read_lock();
 	ca = potad_cma_find(cma->potad, pfn);
-	ok = ca && ca->count == count &&
-	     ca->desc.start << cma->order_per_bit == pfn &&
+	ok = ca && potad_cma_is(ca, pfn, count) &&
 	     atomic_read_acquire(&ca->state) == POTAD_CMA_READY;
 	rcu_read_unlock();
 	return ok;
@@ -488,8 +496,7 @@ bool potad_cma_release(struct cma *cma, const struct page *pages,
 		return false;
 	}
 	/* Claimed by one release only: the descriptor is ours after that. */
-	ok = ca->count == count &&
-	     ca->desc.start << cma->order_per_bit == pfn &&
+	ok = potad_cma_is(ca, pfn, count) &&
 	     atomic_cmpxchg(&ca->state, POTAD_CMA_READY,
 			    POTAD_CMA_RELEASING) == POTAD_CMA_READY;
 	rcu_read_unlock();
@@ -579,9 +586,8 @@ bool potad_cma_folio(struct folio *folio)
 	rcu_read_lock();
 	desc = potad_lookup_pfn(folio_pfn(folio));
 	ret = desc && desc->type == &potad_cma_type &&
-	      to_alloc(desc)->count == folio_nr_pages(folio) &&
-	      desc->start << to_pcma(desc->potad)->cma->order_per_bit ==
-	      folio_pfn(folio);
+	      potad_cma_is(to_alloc(desc), folio_pfn(folio),
+			   folio_nr_pages(folio));
 	rcu_read_unlock();
 	return ret;
 }

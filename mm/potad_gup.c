@@ -68,6 +68,17 @@ static bool potad_gup_maybe(struct folio *folio)
 	       potad_zone_of(PFN_PHYS(folio_pfn(folio)));
 }
 
+/*
+ * For a grab POTAD will not record: -EFAULT if a zone instance holds @pfn
+ * (nothing would keep its block), -ENOENT if it is not POTAD's at all.
+ */
+static int potad_gup_refuse(unsigned long pfn)
+{
+	struct potad *pa = potad_zone_of(PFN_PHYS(pfn));
+
+	return pa && potad_overlaps(pa, pfn, 1) ? -EFAULT : -ENOENT;
+}
+
 /**
  * potad_gup_pin() - Record @refs pins of a POTAD page.
  * @folio: A PageReserved folio GUP is grabbing.
@@ -96,12 +107,9 @@ int potad_gup_pin(struct folio *folio, int refs, unsigned int flags)
 
 	if (!potad_gup_maybe(folio))
 		return -ENOENT;
-	if (!(flags & FOLL_PIN)) {
-		struct potad *pa = potad_zone_of(PFN_PHYS(pfn));
-
-		/* A reference outside the record could outlive the block. */
-		return pa && potad_overlaps(pa, pfn, 1) ? -EFAULT : -ENOENT;
-	}
+	/* A reference outside the record could outlive the block. */
+	if (!(flags & FOLL_PIN))
+		return potad_gup_refuse(pfn);
 	xa_lock_irqsave(&potad_pins, irqflags);
 	pin = xa_load(&potad_pins, pfn);
 	if (pin && (!(flags & FOLL_LONGTERM) ||
@@ -115,18 +123,13 @@ int potad_gup_pin(struct folio *folio, int refs, unsigned int flags)
 		return -EFAULT;
 
 	desc = potad_lookup_get(PFN_PHYS(pfn));
-	if (!desc) {
-		struct potad *pa = potad_zone_of(PFN_PHYS(pfn));
-
-		/*
-		 * A page of the instance but of no live block: freed by its
-		 * owner while still mapped.  Its units wait for the mapping
-		 * to go; a pin nothing records could outlive that.
-		 */
-		if (pa && potad_overlaps(pa, pfn, 1))
-			return -EFAULT;
-		return -ENOENT;
-	}
+	/*
+	 * A page of the instance but of no live block: freed by its owner
+	 * while still mapped.  Its units wait for the mapping to go; a pin
+	 * nothing records could outlive that.
+	 */
+	if (!desc)
+		return potad_gup_refuse(pfn);
 	/*
 	 * FOLL_LONGTERM on a movable type; or a page of sub-page blocks,
 	 * whose pin would hold one of its blocks and not the others.

@@ -64,20 +64,7 @@ static long long read_ll(const char *name)
 /* A "key value" line of the "potad" file, or -1. */
 static long long stat_ll(const char *key)
 {
-	FILE *f = fopen(file("potad"), "r");
-	char line[256];
-	long long v = -1;
-	size_t n = strlen(key);
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ' ') {
-			v = atoll(line + n + 1);
-			break;
-		}
-	fclose(f);
-	return v;
+	return read_key(file("potad"), key, ' ');
 }
 
 /* Requests served by rung @r ("rung 3 (8 chunks) N"). */

@@ -78,18 +78,7 @@ static long long retired(unsigned int shift)
 
 static long long meminfo_kb(const char *key)
 {
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
-	long long v = -1;
-	size_t n = strlen(key);
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ':')
-			v = atoll(line + n + 1);
-	fclose(f);
-	return v;
+	return read_key("/proc/meminfo", key, ':');
 }
 
 /* Does any cached buffer cover physical address @phys? */

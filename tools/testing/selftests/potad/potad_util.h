@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the POTAD kselftests share: writing a command to a debugfs file and
- * summing a counter of /sys/kernel/debug/potad/instances.
+ * What the POTAD kselftests share: writing a command to a debugfs file,
+ * reading a keyed number and summing a counter of
+ * /sys/kernel/debug/potad/instances.
  */
 #ifndef _POTAD_SELFTEST_UTIL_H
 #define _POTAD_SELFTEST_UTIL_H
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,6 +50,28 @@ static inline long long instances_sum(const char *key, unsigned int shift)
 	}
 	fclose(f);
 	return sum;
+}
+
+/*
+ * The number after "@key@sep" on a line of @path ("MemFree:" in
+ * /proc/meminfo, "free_units " in a debugfs file), or -1.
+ */
+static inline long long read_key(const char *path, const char *key, char sep)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = strlen(key);
+	char line[256];
+	long long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == sep) {
+			v = atoll(line + n + 1);
+			break;
+		}
+	fclose(f);
+	return v;
 }
 
 #endif /* _POTAD_SELFTEST_UTIL_H */
