@@ -2741,6 +2741,11 @@ struct mf_rec {
 	int flags;
 	int ret;		/* what the op returns */
 	bool free_it;		/* the op frees the block, as an owner may */
+	/* The soft_offline op: calls, last unit, which call fails, with what. */
+	unsigned int so_calls;
+	unsigned long so_unit;
+	unsigned int so_fail_at;
+	int so_ret;
 };
 
 static int test_mf_memory_failure(struct potad_desc *desc, unsigned long unit,
@@ -2759,8 +2764,25 @@ static int test_mf_memory_failure(struct potad_desc *desc, unsigned long unit,
 	return rec->ret;
 }
 
+/*
+ * Moves the data (frees the block with @free_it), except at call
+ * @so_fail_at, which returns @so_ret.
+ */
+static int test_mf_soft_offline(struct potad_desc *desc, unsigned long unit)
+{
+	struct mf_rec *rec = desc->owner;
+
+	rec->so_unit = unit;
+	if (++rec->so_calls == rec->so_fail_at)
+		return rec->so_ret;
+	if (rec->free_it)
+		potad_free_mem(desc);
+	return 0;
+}
+
 static const struct potad_type_ops test_mf_ops = {
 	.memory_failure = test_mf_memory_failure,
+	.soft_offline = test_mf_soft_offline,
 };
 
 static struct potad_type test_mf_type = {
@@ -2968,6 +2990,43 @@ static void potad_test_mf_owner_frees(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mf_free(pa), free + 4);
 }
 
+/* @nr blocks of 512 B owned by @rec. */
+static struct potad_desc **mf_alloc_512(struct kunit *test, unsigned int nr,
+					struct mf_rec *rec)
+{
+	struct potad_desc **d = kunit_kcalloc(test, nr, sizeof(*d),
+					      GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	for (i = 0; i < nr; i++)
+		d[i] = mf_alloc(test, &test_mf_type, 9, rec);
+	return d;
+}
+
+/*
+ * The page holding the most of the @nr blocks @d: its pfn and sub-page
+ * instance in @pfn and @sub; returns how many it holds.
+ */
+static unsigned int mf_best_page(struct potad_desc **d, unsigned int nr,
+				 unsigned long *pfn, struct potad **sub)
+{
+	unsigned int i, j, n, best = 0;
+
+	for (i = 0; i < nr; i++) {
+		unsigned long p = PHYS_PFN(potad_desc_phys(d[i]));
+
+		for (n = 0, j = 0; j < nr; j++)
+			n += PHYS_PFN(potad_desc_phys(d[j])) == p;
+		if (n > best) {
+			best = n;
+			*pfn = p;
+			*sub = d[i]->potad;
+		}
+	}
+	return best;
+}
+
 /*
  * A page holding several 512 B blocks: each owner is told once, with its
  * block's first unit; blocks of other pages are not.  Unpoison waits for
@@ -2980,26 +3039,10 @@ static void potad_test_mf_subpage(struct kunit *test)
 	struct mf_rec rec = {};
 	unsigned long pfn = 0, sub_retired;
 	unsigned int i, in_page = 0, best = 0;
-	struct potad *sub;
+	struct potad *sub = NULL;
 
-	d = kunit_kcalloc(test, nr, sizeof(*d), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, d);
-	for (i = 0; i < nr; i++)
-		d[i] = mf_alloc(test, &test_mf_type, 9, &rec);
-	sub = d[0]->potad;
-	/* The page holding the most of them. */
-	for (i = 0; i < nr; i++) {
-		unsigned long p = PHYS_PFN(potad_desc_phys(d[i]));
-		unsigned int j, n = 0;
-
-		for (j = 0; j < nr; j++)
-			n += PHYS_PFN(potad_desc_phys(d[j])) == p;
-		if (n > best) {
-			best = n;
-			pfn = p;
-			sub = d[i]->potad;
-		}
-	}
+	d = mf_alloc_512(test, nr, &rec);
+	best = mf_best_page(d, nr, &pfn, &sub);
 	KUNIT_ASSERT_GE(test, best, 2);
 	sub_retired = mf_retired(sub);
 
@@ -3043,6 +3086,7 @@ static void potad_test_mf_not_potad(struct kunit *test)
 			-ENOENT);
 	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(page_to_pfn(page)),
 			-ENOENT);
+	KUNIT_EXPECT_EQ(test, potad_soft_offline(page_to_pfn(page)), -ENOENT);
 	__free_page(page);
 }
 
@@ -3133,6 +3177,237 @@ static void potad_test_mf_race_partial_free(struct kunit *test)
 	}
 }
 
+/* Soft offline of a free page: retired at once, nobody asked. */
+static void potad_test_so_free_page(struct kunit *test)
+{
+	struct mf_rec rec = {};
+	struct potad_desc *d = mf_alloc(test, &test_mf_type, PAGE_SHIFT, &rec);
+	struct potad *pa = d->potad;
+	unsigned long pfn = d->start, retired = mf_retired(pa), free;
+
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+	free = mf_free(pa);
+	KUNIT_EXPECT_EQ(test, potad_soft_offline(pfn), 0);
+	KUNIT_EXPECT_EQ(test, rec.so_calls, 0);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired + 1);
+	KUNIT_EXPECT_EQ(test, mf_free(pa), free - 1);
+	/* Out of service already: nothing more to do. */
+	KUNIT_EXPECT_EQ(test, potad_soft_offline(pfn), 0);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired + 1);
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), 0);
+	KUNIT_EXPECT_EQ(test, mf_free(pa), free);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired);
+}
+
+/*
+ * A page of an allocated block whose owner moves its data and frees the
+ * block: asked once with the unit; the rest of the block goes back, the
+ * page stays out.
+ */
+static void potad_test_so_owner_moves(struct kunit *test)
+{
+	struct mf_rec rec = { .free_it = true };
+	struct potad_desc *d = mf_alloc(test, &test_mf_type, PAGE_SHIFT + 2,
+					&rec);
+	struct potad *pa = d->potad;
+	unsigned long pfn = d->start + 2, retired = mf_retired(pa);
+	unsigned long free = mf_free(pa);
+	phys_addr_t phys = potad_desc_phys(d);
+
+	KUNIT_EXPECT_EQ(test, potad_soft_offline(pfn), 0);
+	KUNIT_EXPECT_EQ(test, rec.so_calls, 1);
+	KUNIT_EXPECT_EQ(test, rec.so_unit, pfn);
+	KUNIT_EXPECT_EQ(test, rec.calls, 0);
+	KUNIT_EXPECT_NULL(test, lookup(phys));
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired + 1);
+	KUNIT_EXPECT_EQ(test, mf_free(pa), free + 3);
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), 0);
+	KUNIT_EXPECT_EQ(test, mf_free(pa), free + 4);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired);
+}
+
+/*
+ * An owner that cannot move its data (its error is reported as -EBUSY),
+ * or a type without the op: the call fails and nothing changed; the whole
+ * block goes back when freed.
+ */
+static void potad_test_so_refused(struct kunit *test)
+{
+	struct mf_rec rec = { .so_fail_at = 1, .so_ret = -EAGAIN };
+	const struct potad_type *types[] = { &test_mf_type, &test_plain_type };
+	const int want[] = { -EBUSY, -EBUSY };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		struct potad_desc *d = mf_alloc(test, types[i], PAGE_SHIFT + 1,
+						&rec);
+		struct potad *pa = d->potad;
+		unsigned long pfn = d->start + 1, retired = mf_retired(pa);
+		unsigned long free = mf_free(pa);
+
+		KUNIT_EXPECT_EQ(test, potad_soft_offline(pfn), want[i]);
+		KUNIT_EXPECT_PTR_EQ(test, lookup(PFN_PHYS(pfn)), d);
+		KUNIT_EXPECT_EQ(test, mf_retired(pa), retired);
+		KUNIT_EXPECT_EQ(test, mf_free(pa), free);
+		KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), -ENOENT);
+		KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+		KUNIT_EXPECT_EQ(test, mf_free(pa), free + 2);
+		KUNIT_EXPECT_EQ(test, mf_retired(pa), retired);
+	}
+	KUNIT_EXPECT_EQ(test, rec.so_calls, 1);
+}
+
+/*
+ * A block its owner freed whole while a reference (a mapping, a pin)
+ * keeps it: soft offline refuses, since the data is the referrers' now;
+ * memory failure retires the page but has nobody to tell (MF_IGNORED);
+ * the page stays out once the reference goes.
+ */
+static void potad_test_so_mf_freed_referenced(struct kunit *test)
+{
+	struct mf_rec rec = {};
+	struct potad_desc *d = mf_alloc(test, &test_mf_type, PAGE_SHIFT + 2,
+					&rec);
+	struct potad *pa = d->potad;
+	unsigned long pfn = d->start, retired = mf_retired(pa);
+	unsigned long free = mf_free(pa);
+	struct potad_desc *h = potad_lookup_get(potad_desc_phys(d));
+
+	KUNIT_ASSERT_PTR_EQ(test, h, d);
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+	KUNIT_EXPECT_EQ(test, potad_soft_offline(pfn + 1), -EBUSY);
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired);
+	KUNIT_EXPECT_EQ(test, potad_memory_failure(pfn + 2, 0), MF_IGNORED);
+	KUNIT_EXPECT_EQ(test, rec.calls, 0);
+	KUNIT_EXPECT_EQ(test, rec.so_calls, 0);
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn + 2), -EBUSY);
+	potad_desc_put(h);
+	/* All back but the poisoned page; the refused one is not retired. */
+	KUNIT_EXPECT_EQ(test, mf_retired(pa), retired + 1);
+	KUNIT_EXPECT_EQ(test, mf_free(pa), free + 3);
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn + 2), 0);
+	KUNIT_EXPECT_EQ(test, mf_free(pa), free + 4);
+}
+
+/*
+ * The part of a block freed with potad_free_range() while a reference
+ * keeps it is still the block's: potad_retire() hands back its
+ * descriptor, so that memory failure can tell the owner.
+ */
+static void potad_test_mf_retire_deferred(struct kunit *test)
+{
+	struct potad *pa = test_instance(test, "mfd", POTAD_MEMORY, PAGE_SHIFT,
+					 LK_BASE, 8);
+	struct potad_desc *d, *r, *h;
+	struct potad_stats st;
+
+	KUNIT_ASSERT_EQ(test, potad_add_range(pa, LK_BASE, 8), 0);
+	d = alloc_ok(test, pa, 3);
+	r = potad_lookup_get(LK_PHYS(LK_BASE));
+	KUNIT_ASSERT_PTR_EQ(test, r, d);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, LK_BASE, 4, GFP_KERNEL),
+			0);
+	KUNIT_EXPECT_EQ(test, potad_retire(pa, LK_BASE + 1, GFP_KERNEL, &h), 0);
+	KUNIT_EXPECT_PTR_EQ(test, h, d);
+	if (h)
+		potad_desc_put(h);
+	potad_desc_put(r);
+	potad_get_stats(pa, &st);
+	KUNIT_EXPECT_EQ(test, st.units_allocated, 4UL);
+	KUNIT_EXPECT_EQ(test, st.units_retired, 1UL);
+	KUNIT_EXPECT_EQ(test, st.units_free, 3UL);
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, LK_BASE + 4, 4,
+					       GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, LK_BASE + 1, 1, false), 1);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 3), 1UL);
+}
+
+/*
+ * A page of 512 B blocks: every owner is asked once; if the second one
+ * cannot move, every unit of the page is back in service, the first
+ * owner's block (moved and freed) included; when all move, all eight
+ * units of the page are retired.
+ */
+static void potad_test_so_subpage(struct kunit *test)
+{
+	const unsigned int nr = 32;
+	struct mf_rec rec = { .so_fail_at = 2, .so_ret = -ENOMEM,
+			      .free_it = true };
+	struct potad_desc **d = mf_alloc_512(test, nr, &rec);
+	unsigned long pfn = 0, sub_retired, sub_free;
+	unsigned int i, best, gone = 0;
+	struct potad *sub = NULL;
+
+	best = mf_best_page(d, nr, &pfn, &sub);
+	KUNIT_ASSERT_GE(test, best, 2);
+	sub_retired = mf_retired(sub);
+	sub_free = mf_free(sub);
+
+	KUNIT_EXPECT_EQ(test, potad_soft_offline(pfn), -EBUSY);
+	KUNIT_EXPECT_EQ(test, rec.so_calls, 2);
+	KUNIT_EXPECT_EQ(test, mf_retired(sub), sub_retired);
+	/* The first owner's block moved out: free again, not retired. */
+	KUNIT_EXPECT_EQ(test, mf_free(sub), sub_free + 1);
+	for (i = 0; i < nr; i++) {
+		if (lookup(potad_desc_phys(d[i])) == d[i])
+			continue;
+		KUNIT_EXPECT_EQ(test, PHYS_PFN(potad_desc_phys(d[i])), pfn);
+		d[i] = NULL;
+		gone++;
+	}
+	KUNIT_EXPECT_EQ(test, gone, 1);
+
+	rec.so_calls = 0;
+	rec.so_fail_at = 0;
+	KUNIT_EXPECT_EQ(test, potad_soft_offline(pfn), 0);
+	KUNIT_EXPECT_EQ(test, rec.so_calls, best - 1);
+	KUNIT_EXPECT_EQ(test, mf_retired(sub),
+			sub_retired + (PAGE_SIZE >> sub->unit_shift));
+	for (i = 0; i < nr; i++) {
+		if (!d[i])
+			continue;
+		if (PHYS_PFN(potad_desc_phys(d[i])) == pfn)
+			KUNIT_EXPECT_NULL(test, lookup(potad_desc_phys(d[i])));
+		else
+			KUNIT_EXPECT_EQ(test, potad_free_mem(d[i]), 0);
+	}
+	KUNIT_EXPECT_EQ(test, potad_unpoison_memory(pfn), 0);
+	KUNIT_EXPECT_EQ(test, mf_retired(sub), sub_retired);
+	KUNIT_EXPECT_EQ(test, rec.calls, 0);
+	potad_zone_shrink_all();
+}
+
+/*
+ * Through soft_offline_page() itself: a free page is marked; a block
+ * whose type cannot move is refused and not marked.
+ */
+static void potad_test_so_hook(struct kunit *test)
+{
+#if IS_BUILTIN(CONFIG_POTAD_KUNIT_TEST)
+	struct mf_rec rec = {};
+	struct potad_desc *d = mf_alloc(test, &test_plain_type, PAGE_SHIFT + 1,
+					&rec);
+	unsigned long pfn = d->start;
+	struct page *page = pfn_to_page(pfn);
+	int ret = soft_offline_page(pfn, 0);
+
+	if (ret == -EOPNOTSUPP) {
+		potad_free_mem(d);
+		kunit_skip(test, "soft offline disabled (vm.enable_soft_offline)");
+	}
+	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
+	KUNIT_EXPECT_FALSE(test, PageHWPoison(page));
+	KUNIT_EXPECT_EQ(test, potad_free_mem(d), 0);
+	KUNIT_EXPECT_EQ(test, soft_offline_page(pfn, 0), 0);
+	KUNIT_EXPECT_TRUE(test, PageHWPoison(page));
+	KUNIT_EXPECT_EQ(test, soft_offline_page(pfn, 0), 0);
+	KUNIT_EXPECT_EQ(test, unpoison_memory(pfn), 0);
+	KUNIT_EXPECT_FALSE(test, PageHWPoison(page));
+#else
+	kunit_skip(test, "soft_offline_page() is not exported to modules");
+#endif
+}
+
 static struct kunit_case potad_mf_cases[] = {
 	KUNIT_CASE(potad_test_mf_allocated),
 	KUNIT_CASE(potad_test_mf_unpoison_referenced),
@@ -3143,6 +3418,13 @@ static struct kunit_case potad_mf_cases[] = {
 	KUNIT_CASE(potad_test_mf_not_potad),
 	KUNIT_CASE(potad_test_mf_hook),
 	KUNIT_CASE(potad_test_mf_race_partial_free),
+	KUNIT_CASE(potad_test_so_free_page),
+	KUNIT_CASE(potad_test_so_owner_moves),
+	KUNIT_CASE(potad_test_so_refused),
+	KUNIT_CASE(potad_test_so_subpage),
+	KUNIT_CASE(potad_test_so_mf_freed_referenced),
+	KUNIT_CASE(potad_test_mf_retire_deferred),
+	KUNIT_CASE(potad_test_so_hook),
 	{}
 };
 

@@ -512,6 +512,26 @@ static struct potad_node *potad_node_next(struct potad_node *p)
 	return rb_entry_safe(rb_next(&p->node), struct potad_node, node);
 }
 
+/* The last node of @root at @off or before, or NULL. */
+static struct potad_node *potad_node_upto(struct rb_root *root,
+					  unsigned long off)
+{
+	struct rb_node *n = root->rb_node;
+	struct potad_node *found = NULL;
+
+	while (n) {
+		struct potad_node *p = rb_entry(n, struct potad_node, node);
+
+		if (p->off <= off) {
+			found = p;
+			n = n->rb_right;
+		} else {
+			n = n->rb_left;
+		}
+	}
+	return found;
+}
+
 /* The first retired unit >= @off, or NULL. */
 static struct potad_retired *__potad_retired_from(struct potad *pa,
 						  unsigned long off)
@@ -562,6 +582,33 @@ static void __potad_give_back(struct potad *pa, unsigned long off,
 	pa->stats.units_allocated -= end - off;
 	pa->stats.units_free += end - off - skipped;
 	pa->stats.units_retired += skipped;
+}
+
+/*
+ * The block holding @unit (at offset @off), with a reference taken, or
+ * NULL: a live one, including the part of one its owner freed with
+ * potad_free_range() while references keep it (in @pa->deferred).  A
+ * block freed whole while referenced is in neither: NULL.  Under the
+ * lock, which the last reference's put takes to give the units back.
+ */
+static struct potad_desc *__potad_holder_get(struct potad *pa,
+					     unsigned long unit,
+					     unsigned long off)
+{
+	struct potad_desc *desc = __potad_index_get(pa, unit);
+	struct potad_deferred *d;
+	struct potad_node *p;
+
+	lockdep_assert_held(&pa->lock);
+	if (desc)
+		return desc;
+	p = potad_node_upto(&pa->deferred, off);
+	if (!p)
+		return NULL;
+	d = container_of(p, struct potad_deferred, n);
+	if (off >= d->end || !refcount_inc_not_zero(&d->desc->refs))
+		return NULL;
+	return d->desc;
 }
 
 /* Give back the units of @desc's block that wait in @pa->deferred. */
@@ -2495,7 +2542,10 @@ EXPORT_SYMBOL_GPL(potad_desc_put);
  * @gfp: For the small record of the retired unit.
  * @holder: If not NULL, for memory spaces: set to the descriptor of the
  *	allocated block holding @unit, with a reference taken in the same
- *	critical section (drop it with potad_desc_put()), or to NULL.
+ *	critical section (drop it with potad_desc_put()), or to NULL.  The
+ *	part of a block its owner freed with potad_free_range() while
+ *	references still keep it counts; a block freed whole while
+ *	referenced does not (NULL; potad_is_retired() says @in_block).
  *
  * A free unit leaves free space at once.  A unit inside an allocated block
  * stays with its owner; when the block (or that part of it) is freed, the
@@ -2559,7 +2609,7 @@ int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp,
 				WRITE_ONCE(desc->flags,
 					   desc->flags | POTAD_DESC_RETIRED);
 			if (holder)
-				*holder = __potad_index_get(pa, unit);
+				*holder = __potad_holder_get(pa, unit, off);
 		}
 	}
 	__potad_retired_insert(pa, new);

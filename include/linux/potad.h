@@ -63,7 +63,22 @@ struct potad_pcp;
  *	POTAD lock held, in process context (may sleep), under
  *	memory-failure's mf_mutex, with a reference on @desc that pins
  *	@unit: the op may free the block, whose units then go back once
- *	the reference is dropped, all but the retired unit.
+ *	the reference is dropped, all but the retired unit.  Also called
+ *	for the part of a block the owner freed (potad_free_range()) while
+ *	references keep it; not for a block freed whole while referenced
+ *	(a mapping, a pin), which is reported as not handled.  An owner
+ *	that maps the block into user space unmaps the poisoned page
+ *	before it returns 0: under %MF_ACTION_REQUIRED the task that
+ *	touched it resumes at the access, which must then fault (and get
+ *	SIGBUS).
+ * @soft_offline: Optional.  soft_offline_page() on a page of the block:
+ *	@unit is retired inside the block and the owner is asked to move
+ *	its data elsewhere; it returns 0 once nothing it keeps is on
+ *	@unit any more (the block, or its part holding @unit, freed or
+ *	about to be), and @unit stays out when it is freed.  An error,
+ *	or no op, undoes the retirement: the page stays in service and
+ *	soft_offline_page() fails with -EBUSY.  Only for blocks still
+ *	allocated; same context and reference as @memory_failure.
  * @release: Called once a descriptor's block is entirely free and its
  *	last reference is gone, for types whose descriptor memory the
  *	caller provides (%POTAD_TYPE_CALLER_MEM); the caller may then reuse
@@ -78,6 +93,7 @@ struct potad_pcp;
 struct potad_type_ops {
 	int (*memory_failure)(struct potad_desc *desc, unsigned long unit,
 			      int flags);
+	int (*soft_offline)(struct potad_desc *desc, unsigned long unit);
 	void (*release)(struct potad_desc *desc);
 };
 
@@ -553,6 +569,8 @@ static inline void potad_report_meminfo(struct seq_file *m)
 #ifdef CONFIG_POTAD_MEMORY_FAILURE
 int potad_memory_failure(unsigned long pfn, int flags);
 int potad_unpoison_memory(unsigned long pfn);
+int potad_soft_offline(unsigned long pfn);
+bool potad_inject_error(int behavior, unsigned long start, int *ret);
 #else
 static inline int potad_memory_failure(unsigned long pfn, int flags)
 {
@@ -562,6 +580,17 @@ static inline int potad_memory_failure(unsigned long pfn, int flags)
 static inline int potad_unpoison_memory(unsigned long pfn)
 {
 	return -ENOENT;
+}
+
+static inline int potad_soft_offline(unsigned long pfn)
+{
+	return -ENOENT;
+}
+
+static inline bool potad_inject_error(int behavior, unsigned long start,
+				      int *ret)
+{
+	return false;
 }
 #endif
 

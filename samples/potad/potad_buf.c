@@ -14,7 +14,12 @@
  * (POTAD_BUF_BAD), the byte offset of the poisoned unit recorded, the
  * buffer dropped from the cache so that no lookup returns it again, and
  * its block freed; memory-failure's reference keeps the block until the
- * op has returned, and the poisoned unit never goes back.
+ * op has returned, and the poisoned unit never goes back.  A poisoned
+ * page is unmapped from every user mapping of the buffer: touching it
+ * again gets SIGBUS (BUS_MCEERR_AR) instead of the poisoned memory.  Its
+ * soft_offline op moves a buffer nobody maps or pins to a new block (a
+ * copy) and frees the old one; a mapped or pinned buffer is refused,
+ * since the data is shared with whoever maps it.
  *
  * /sys/kernel/debug/potad_buf/ (root only):
  *	ctl		write "fill N SIZE": cache N more buffers of SIZE
@@ -23,7 +28,8 @@
  *	buffers		one line per cached buffer: "BLKNO SIZE PHYS"
  *	poisoned	one line per buffer the op was called for:
  *			"BLKNO SIZE PHYS OFFSET UNIT FLAGS"
- *	stats		cached buffers and bytes, buffers poisoned
+ *	stats		cached buffers and bytes, buffers poisoned and
+ *			moved (soft offline)
  *	map		mmap() at offset BLKNO << PAGE_SHIFT, of the buffer's
  *			size, maps a cached buffer of 4 KB or more (shared,
  *			read-write); the mapping keeps the block until it
@@ -72,6 +78,7 @@
  * @b_bad_offset: Byte offset of the first poisoned unit, with
  *	%POTAD_BUF_BAD.
  * @b_error: -EIO once poisoned, as a failed read would set it.
+ * @b_maps: User mappings of the buffer's block.
  * @b_private: What an xfs_buf keeps besides (its maps, I/O state, log
  *	item and LRU), which a buffer cache sized like xfs's carries.
  */
@@ -83,8 +90,9 @@ struct potad_buf {
 	u32 b_flags;
 	u32 b_bad_offset;
 	int b_error;
+	atomic_t b_maps;
 	u8 b_private[POTAD_BUF_DESC_SIZE - sizeof(struct potad_desc) -
-		     2 * sizeof(u64) - 4 * sizeof(u32)];
+		     2 * sizeof(u64) - 5 * sizeof(u32)];
 };
 
 static_assert(sizeof(struct potad_buf) == POTAD_BUF_DESC_SIZE);
@@ -105,12 +113,18 @@ static DEFINE_XARRAY(potad_buf_cache);	/* blkno -> struct potad_buf */
 static LIST_HEAD(potad_buf_reports);
 static u64 potad_buf_next_blkno;
 static unsigned long potad_buf_nr, potad_buf_bytes, potad_buf_nr_poisoned;
+static unsigned long potad_buf_nr_moved;
+/* The map file's: its mappings are of the buffer at pgoff b_blkno. */
+static struct address_space *potad_buf_mapping;
 
 static int potad_buf_memory_failure(struct potad_desc *desc,
 				    unsigned long unit, int flags);
+static int potad_buf_soft_offline(struct potad_desc *desc,
+				  unsigned long unit);
 
 static const struct potad_type_ops potad_buf_ops = {
 	.memory_failure = potad_buf_memory_failure,
+	.soft_offline = potad_buf_soft_offline,
 };
 
 static struct potad_type potad_buf_type = {
@@ -136,9 +150,9 @@ static void potad_buf_release(struct potad_buf *bp)
 
 /*
  * The type's memory_failure op: @unit of @desc's block is poisoned.  Mark
- * the buffer bad, record the offset and drop the buffer.  A buffer
- * already dropped (a second unit of a 512 B-unit block, or a block freed
- * meanwhile) is only reported.
+ * the buffer bad, record the offset, unmap the page from user space and
+ * drop the buffer.  A buffer already dropped (its block freed, and kept
+ * by a mapping) is only reported and unmapped.
  */
 static int potad_buf_memory_failure(struct potad_desc *desc,
 				    unsigned long unit, int flags)
@@ -170,10 +184,55 @@ static int potad_buf_memory_failure(struct potad_desc *desc,
 	pr_info("potad_buf: buffer %llu poisoned: %s descriptor of %zu bytes, block of %u bytes at %pa, offset %u\n",
 		bp->b_blkno, desc->type->name, desc->type->size, bp->b_length,
 		&phys, offset);
+	/* The task that touched it (MF_ACTION_REQUIRED) faults instead. */
+	if (bp->b_length >= PAGE_SIZE && potad_buf_mapping)
+		unmap_mapping_range(potad_buf_mapping,
+				    (bp->b_blkno + (offset >> PAGE_SHIFT)) <<
+				    PAGE_SHIFT, PAGE_SIZE, 1);
 	if (xa_load(&potad_buf_cache, bp->b_blkno) == bp)
 		potad_buf_release(bp);
 	mutex_unlock(&potad_buf_lock);
 	return 0;
+}
+
+/*
+ * The type's soft_offline op: move the buffer to a new block and free the
+ * old one, which the caller's reference keeps until it has retired @unit.
+ * A buffer mapped or pinned is refused: its data is shared.
+ */
+static int potad_buf_soft_offline(struct potad_desc *desc,
+				  unsigned long unit)
+{
+	struct potad_buf *bp = to_buf(desc), *nbp;
+	struct potad_desc *nd;
+	int ret = -EBUSY;
+
+	mutex_lock(&potad_buf_lock);
+	if (xa_load(&potad_buf_cache, bp->b_blkno) != bp ||
+	    atomic_read(&bp->b_maps) || potad_gup_pinned(desc))
+		goto unlock;
+	nd = potad_alloc_mem(&potad_buf_type, ilog2(bp->b_length),
+			     GFP_KERNEL | __GFP_NOWARN, &potad_buf_cache);
+	if (IS_ERR(nd)) {
+		ret = PTR_ERR(nd);
+		goto unlock;
+	}
+	nbp = to_buf(nd);
+	nbp->b_blkno = bp->b_blkno;
+	nbp->b_addr = potad_desc_virt(nd);
+	nbp->b_length = bp->b_length;
+	memcpy(nbp->b_addr, bp->b_addr, bp->b_length);
+	/* Replaces an entry: no allocation, no failure. */
+	xa_store(&potad_buf_cache, bp->b_blkno, nbp, GFP_KERNEL);
+	pr_info("potad_buf: buffer %llu moved from %pa to %pa (soft offline of unit %#lx)\n",
+		bp->b_blkno, &(phys_addr_t){ potad_desc_phys(desc) },
+		&(phys_addr_t){ potad_desc_phys(nd) }, unit);
+	potad_free_mem(desc);
+	potad_buf_nr_moved++;
+	ret = 0;
+unlock:
+	mutex_unlock(&potad_buf_lock);
+	return ret;
 }
 
 static int potad_buf_fill(unsigned long n, unsigned long size)
@@ -328,6 +387,7 @@ static void potad_buf_vm_close(struct vm_area_struct *vma)
 		folio_clear_dirty(folio);
 		folio_clear_referenced(folio);
 	}
+	atomic_dec(&to_buf(desc)->b_maps);
 	potad_desc_put(desc);
 }
 
@@ -337,7 +397,22 @@ static void potad_buf_vm_close(struct vm_area_struct *vma)
  */
 static void potad_buf_vm_open(struct vm_area_struct *vma)
 {
+	atomic_inc(&to_buf(vma->vm_private_data)->b_maps);
 	potad_desc_get(vma->vm_private_data);
+}
+
+/*
+ * Every page is mapped at mmap() time: a fault is for a page unmapped
+ * since, by the memory_failure op (poisoned) or by MADV_DONTNEED.
+ */
+static vm_fault_t potad_buf_vm_fault(struct vm_fault *vmf)
+{
+	struct potad_desc *desc = vmf->vma->vm_private_data;
+	unsigned long pfn = PHYS_PFN(potad_desc_phys(desc)) + vmf->pgoff -
+			    vmf->vma->vm_pgoff;
+
+	return PageHWPoison(pfn_to_page(pfn)) ? VM_FAULT_HWPOISON :
+						VM_FAULT_SIGBUS;
 }
 
 /* A mapping is of one whole buffer: it is not split. */
@@ -350,6 +425,7 @@ static int potad_buf_vm_may_split(struct vm_area_struct *vma,
 static const struct vm_operations_struct potad_buf_vm_ops = {
 	.open = potad_buf_vm_open,
 	.close = potad_buf_vm_close,
+	.fault = potad_buf_vm_fault,
 	.may_split = potad_buf_vm_may_split,
 };
 
@@ -380,6 +456,7 @@ static int potad_buf_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 	vma->vm_private_data = &bp->b_desc;
 	vma->vm_ops = &potad_buf_vm_ops;
+	atomic_inc(&bp->b_maps);
 unlock:
 	mutex_unlock(&potad_buf_lock);
 	return ret;
@@ -393,9 +470,9 @@ static const struct file_operations potad_buf_map_fops = {
 static int potad_buf_stats_show(struct seq_file *m, void *v)
 {
 	mutex_lock(&potad_buf_lock);
-	seq_printf(m, "buffers %lu\nbytes %lu\npoisoned %lu\ndescriptor %zu\n",
+	seq_printf(m, "buffers %lu\nbytes %lu\npoisoned %lu\nmoved %lu\ndescriptor %zu\n",
 		   potad_buf_nr, potad_buf_bytes, potad_buf_nr_poisoned,
-		   sizeof(struct potad_buf));
+		   potad_buf_nr_moved, sizeof(struct potad_buf));
 	mutex_unlock(&potad_buf_lock);
 	return 0;
 }
@@ -403,7 +480,7 @@ DEFINE_SHOW_ATTRIBUTE(potad_buf_stats);
 
 static int __init potad_buf_init(void)
 {
-	struct dentry *dir;
+	struct dentry *dir, *map;
 	int ret;
 
 	ret = potad_type_register(&potad_buf_type);
@@ -420,8 +497,10 @@ static int __init potad_buf_init(void)
 	 * debugfs's full proxy has no mmap(); the file is never removed, so
 	 * the unproxied fops are safe.
 	 */
-	debugfs_create_file_unsafe("map", 0600, dir, NULL,
-				   &potad_buf_map_fops);
+	map = debugfs_create_file_unsafe("map", 0600, dir, NULL,
+					 &potad_buf_map_fops);
+	if (!IS_ERR(map))
+		potad_buf_mapping = d_inode(map)->i_mapping;
 	debugfs_create_file("pins", 0400, dir, NULL, &potad_buf_pins_fops);
 	return 0;
 }

@@ -5,13 +5,22 @@
  * hwpoison-inject (CONFIG_HWPOISON_INJECT) and check that the owner was
  * told, with the right offset, once; that the page is never handed out
  * again; and that unpoison-pfn gives it back once the owner freed it.
+ * madvise(MADV_HWPOISON) on a mapped buffer: the owner is told with
+ * MF_ACTION_REQUIRED and unmaps the page, so touching it gets SIGBUS.
+ * Soft offline (the memory sysfs soft_offline_page file and
+ * MADV_SOFT_OFFLINE): the owner moves a buffer nobody maps, and refuses
+ * one that is mapped, which then stays in service.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "../kselftest_harness.h"
 #include "potad_util.h"
@@ -20,6 +29,17 @@
 #define BUF_CTL		BUF_DIR "/ctl"
 #define HWPOISON	"/sys/kernel/debug/hwpoison"
 #define POTAD_TEST	"/sys/kernel/debug/potad/test"
+#define SOFT_OFFLINE	"/sys/devices/system/memory/soft_offline_page"
+/* include/uapi/asm-generic/mman-common.h, for an older libc */
+#ifndef MADV_HWPOISON
+#define MADV_HWPOISON		100
+#endif
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE	101
+#endif
+/* include/linux/mm.h, enum mf_flags */
+#define MF_ACTION_REQUIRED	0x2
+#define MF_SW_SIMULATED		0x20
 #define PAGE		4096ULL
 #define MAX_BUFS	4096
 
@@ -28,7 +48,8 @@ struct buf {
 };
 
 struct report {
-	unsigned long long blkno, size, phys, offset;
+	unsigned long long blkno, size, phys, offset, unit;
+	unsigned int flags;
 };
 
 static int writef(const char *path, const char *fmt, unsigned long long a,
@@ -63,8 +84,9 @@ static int read_reports(struct report *r, int max)
 	if (!f)
 		return -1;
 	while (n < max && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llu %llu %llx %llu", &r[n].blkno,
-			   &r[n].size, &r[n].phys, &r[n].offset) == 4)
+		if (sscanf(line, "%llu %llu %llx %llu %llx %x", &r[n].blkno,
+			   &r[n].size, &r[n].phys, &r[n].offset, &r[n].unit,
+			   &r[n].flags) == 6)
 			n++;
 	fclose(f);
 	return n;
@@ -110,6 +132,81 @@ static int held_by_no_block(unsigned long long phys)
 			found = 1;
 	fclose(f);
 	return found;
+}
+
+/* A shared mapping of the cached buffer @b, or MAP_FAILED. */
+static char *map_buf(const struct buf *b)
+{
+	int fd = open(BUF_DIR "/map", O_RDWR);
+	char *p;
+
+	if (fd < 0)
+		return MAP_FAILED;
+	p = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 b->blkno * PAGE);
+	close(fd);
+	return p;
+}
+
+static sigjmp_buf sigbus_jmp;
+static int sigbus_code;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	sigbus_code = si->si_code;
+	siglongjmp(sigbus_jmp, 1);
+}
+
+/* Read *@p: 0, or the si_code of the SIGBUS it got. */
+static int touch(char *p)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus,
+				.sa_flags = SA_SIGINFO }, old;
+
+	sigbus_code = 0;
+	sigaction(SIGBUS, &sa, &old);
+	if (!sigsetjmp(sigbus_jmp, 1))
+		(void)__atomic_load_n(p, __ATOMIC_RELAXED);
+	sigaction(SIGBUS, &old, NULL);
+	return sigbus_code;
+}
+
+/* The page of the pattern fill_pattern() writes at @off. */
+static char pattern(unsigned long long off)
+{
+	return (char)(off / PAGE + 1);
+}
+
+static void fill_pattern(char *p, unsigned long long size)
+{
+	unsigned long long off;
+
+	for (off = 0; off < size; off += PAGE)
+		p[off] = pattern(off);
+}
+
+static int check_pattern(const char *p, unsigned long long size)
+{
+	unsigned long long off;
+
+	for (off = 0; off < size; off += PAGE)
+		if (p[off] != pattern(off))
+			return 0;
+	return 1;
+}
+
+/* vm.enable_soft_offline, which hugetlb-soft-offline turns off. */
+static int soft_offline_enabled(void)
+{
+	FILE *f = fopen("/proc/sys/vm/enable_soft_offline", "r");
+	int on = 1;
+
+	if (f) {
+		if (fscanf(f, "%d", &on) != 1)
+			on = 1;
+		fclose(f);
+	}
+	return on;
 }
 
 FIXTURE(owner) {
@@ -270,6 +367,130 @@ TEST_F(owner, unpoison_once)
 	EXPECT_EQ(writef(HWPOISON "/unpoison-pfn", "%#llx\n", pfn, 0), 0);
 	EXPECT_EQ(retired(12), r12);
 	EXPECT_NE(writef(HWPOISON "/unpoison-pfn", "%#llx\n", pfn, 0), 0);
+}
+
+/*
+ * madvise(MADV_HWPOISON) on the fourth page of a mapped 64 KB buffer: the
+ * owner is told with MF_ACTION_REQUIRED and the page's offset, and
+ * unmaps the page: touching it again is SIGBUS (BUS_MCEERR_AR), its other
+ * pages still read their data.  Once unmapped the block goes back but for
+ * the page.
+ */
+TEST_F(owner, madvise_hwpoison_mapped)
+{
+	long long r12 = retired(12);
+	struct buf b;
+	char *p;
+
+	ASSERT_EQ(writef(BUF_CTL, "fill %llu %llu\n", 1, 65536), 0);
+	ASSERT_EQ(read_bufs(self->bufs, MAX_BUFS), 1);
+	b = self->bufs[0];
+	p = map_buf(&b);
+	ASSERT_NE(p, MAP_FAILED);
+	fill_pattern(p, b.size);
+
+	self->poisoned[self->nr_poisoned++] = b.phys / PAGE + 3;
+	ASSERT_EQ(madvise(p + 3 * PAGE, PAGE, MADV_HWPOISON), 0);
+	ASSERT_EQ(read_reports(self->reps, MAX_BUFS), 1);
+	EXPECT_EQ(self->reps[0].blkno, b.blkno);
+	EXPECT_EQ(self->reps[0].offset, 3 * PAGE);
+	EXPECT_EQ(self->reps[0].unit, b.phys / PAGE + 3);
+	EXPECT_EQ(self->reps[0].flags & (MF_ACTION_REQUIRED | MF_SW_SIMULATED),
+		  MF_ACTION_REQUIRED | MF_SW_SIMULATED);
+	EXPECT_EQ(read_bufs(self->bufs, MAX_BUFS), 0);
+
+	EXPECT_EQ(touch(p + 3 * PAGE), BUS_MCEERR_AR);
+	EXPECT_EQ(touch(p + 2 * PAGE), 0);
+	EXPECT_EQ(p[2 * PAGE], pattern(2 * PAGE));
+	EXPECT_EQ(p[15 * PAGE], pattern(15 * PAGE));
+	/* Again: the page faults (GUP's -EFAULT), no one is told again. */
+	EXPECT_EQ(madvise(p + 3 * PAGE, PAGE, MADV_HWPOISON), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(read_reports(self->reps, MAX_BUFS), 1);
+	ASSERT_EQ(munmap(p, b.size), 0);
+	EXPECT_EQ(retired(12), r12 + 1);
+	EXPECT_EQ(held_by_no_block(b.phys + 3 * PAGE), 1);
+}
+
+/*
+ * Soft offline of a page of a cached 64 KB buffer nobody maps: the owner
+ * copies it to a new block, the old one goes back but for the page,
+ * which is marked and counted as poisoned; the data reads the same
+ * through a mapping of the moved buffer.
+ */
+TEST_F(owner, soft_offline_moves_buffer)
+{
+	long long r12 = retired(12), hwc = meminfo_kb("HardwareCorrupted");
+	long long moved = read_key(BUF_DIR "/stats", "moved", ' ');
+	unsigned long long old;
+	struct buf b;
+	char *p;
+
+	if (access(SOFT_OFFLINE, W_OK))
+		SKIP(return, "%s missing (CONFIG_MEMORY_HOTPLUG)",
+		     SOFT_OFFLINE);
+	if (!soft_offline_enabled())
+		SKIP(return, "soft offline disabled (vm.enable_soft_offline)");
+	ASSERT_EQ(writef(BUF_CTL, "fill %llu %llu\n", 1, 65536), 0);
+	ASSERT_EQ(read_bufs(self->bufs, MAX_BUFS), 1);
+	b = self->bufs[0];
+	p = map_buf(&b);
+	ASSERT_NE(p, MAP_FAILED);
+	fill_pattern(p, b.size);
+	ASSERT_EQ(munmap(p, b.size), 0);
+
+	old = b.phys;
+	self->poisoned[self->nr_poisoned++] = old / PAGE + 5;
+	ASSERT_EQ(writef(SOFT_OFFLINE, "%#llx\n", old + 5 * PAGE, 0), 0);
+	ASSERT_EQ(read_bufs(self->bufs, MAX_BUFS), 1);
+	b = self->bufs[0];
+	EXPECT_NE(b.phys, old);
+	EXPECT_EQ(read_key(BUF_DIR "/stats", "moved", ' '), moved + 1);
+	EXPECT_EQ(retired(12), r12 + 1);
+	EXPECT_EQ(meminfo_kb("HardwareCorrupted"), hwc + 4);
+	EXPECT_EQ(held_by_no_block(old + 5 * PAGE), 1);
+	EXPECT_EQ(read_reports(self->reps, MAX_BUFS), 0);
+	p = map_buf(&b);
+	ASSERT_NE(p, MAP_FAILED);
+	EXPECT_EQ(check_pattern(p, b.size), 1);
+	ASSERT_EQ(munmap(p, b.size), 0);
+
+	ASSERT_EQ(writef(HWPOISON "/unpoison-pfn", "%#llx\n", old / PAGE + 5,
+			 0), 0);
+	EXPECT_EQ(retired(12), r12);
+	EXPECT_EQ(meminfo_kb("HardwareCorrupted"), hwc);
+}
+
+/*
+ * MADV_SOFT_OFFLINE on a mapped buffer: the owner cannot move data that is
+ * mapped, so the call fails with EBUSY and nothing changed.
+ */
+TEST_F(owner, madvise_soft_offline_mapped_refused)
+{
+	long long r12 = retired(12), hwc = meminfo_kb("HardwareCorrupted");
+	long long moved = read_key(BUF_DIR "/stats", "moved", ' ');
+	struct buf b;
+	char *p;
+
+	if (!soft_offline_enabled())
+		SKIP(return, "soft offline disabled (vm.enable_soft_offline)");
+	ASSERT_EQ(writef(BUF_CTL, "fill %llu %llu\n", 1, 65536), 0);
+	ASSERT_EQ(read_bufs(self->bufs, MAX_BUFS), 1);
+	b = self->bufs[0];
+	p = map_buf(&b);
+	ASSERT_NE(p, MAP_FAILED);
+	fill_pattern(p, b.size);
+
+	self->poisoned[self->nr_poisoned++] = b.phys / PAGE + 1;
+	EXPECT_EQ(madvise(p + PAGE, PAGE, MADV_SOFT_OFFLINE), -1);
+	EXPECT_EQ(errno, EBUSY);
+	EXPECT_EQ(read_key(BUF_DIR "/stats", "moved", ' '), moved);
+	EXPECT_EQ(retired(12), r12);
+	EXPECT_EQ(meminfo_kb("HardwareCorrupted"), hwc);
+	ASSERT_EQ(read_bufs(self->bufs, MAX_BUFS), 1);
+	EXPECT_EQ(self->bufs[0].phys, b.phys);
+	EXPECT_EQ(check_pattern(p, b.size), 1);
+	ASSERT_EQ(munmap(p, b.size), 0);
 }
 
 TEST_HARNESS_MAIN
