@@ -3,7 +3,7 @@
 # Build the guest initramfs: static busybox, init, demo, kselftests.
 # Usage: mkinitramfs.sh KSRC BUILD OUT
 set -euo pipefail
-ksrc=$1 build=$2 out=$3
+ksrc=$(realpath "$1") build=$(realpath "$2") out=$3
 here=$(cd "$(dirname "$0")" && pwd)
 root=$build/initramfs
 sel=$build/selftests
@@ -17,11 +17,16 @@ make -s -C "$ksrc/tools/testing/selftests/potad" OUTPUT="$sel" \
 # the tree's UAPI headers (installed in build/uapi: Debian's are older).
 make -s -C "$ksrc" O="$build/uapi" ARCH=x86_64 HOSTCC="ccache gcc" headers
 mkdir -p "$sel/mm"
-for t in map_hugetlb hugepage-vmemmap; do
-	gcc -static -O2 -I"$ksrc/tools/testing/selftests" \
-		-isystem "$build/uapi/usr/include" -o "$sel/mm/$t" \
-		"$ksrc/tools/testing/selftests/mm/$t.c" \
-		"$ksrc/tools/testing/selftests/mm/vm_util.c"
+# gup_longterm's local_config.h (check_config.sh's): without liburing.
+mkdir -p "$sel/mm-include"
+: > "$sel/mm-include/local_config.h"
+for t in map_hugetlb hugepage-vmemmap gup_test gup_longterm \
+	hugetlb-soft-offline; do
+	# In the source directory: gup_longterm names a file after __FILE__.
+	(cd "$ksrc/tools/testing/selftests/mm" &&
+	 gcc -static -O2 -I"$ksrc" -I"$ksrc/tools/testing/selftests" \
+		-I"$sel/mm-include" -isystem "$build/uapi/usr/include" \
+		-o "$sel/mm/$t" "$t.c" vm_util.c -lpthread)
 done
 
 rm -rf "$root"
@@ -37,7 +42,8 @@ install -m 755 "$here/guest/demo.sh" "$root/demo.sh"
 install -m 755 "$sel/potad_debugfs" "$sel/potad_memory_failure" \
 	"$sel/potad_gup" "$sel/potad_cma" "$root/kselftest/potad/"
 install -m 755 "$sel"/mm/* "$root/kselftest/mm/"
-install -m 755 "$here/guest/mm-hugetlb.sh" "$root/kselftest/mm/"
+install -m 755 "$here/guest/mm-hugetlb.sh" "$here/guest/mm-gup.sh" \
+	"$root/kselftest/mm/"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
 	gzip -9 > "$out.tmp"
 mv "$out.tmp" "$out"

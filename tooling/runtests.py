@@ -10,6 +10,9 @@ Stages, each printing its own result:
   kselftest  tools/testing/selftests/potad in the guest, TAP
   mm-hugetlb the kernel's own map_hugetlb and hugepage-vmemmap
              (selftests/mm) on 1 GB pages taken from POTAD
+  mm-gup     the kernel's own gup_test, gup_longterm and
+             hugetlb-soft-offline (selftests/mm) with POTAD on, in the
+             cmaoff guest (2 MB default huge pages), beside the test guest
   guest      the console has no panic/oops/WARNING/KASAN/lockdep report
   params     bad potad= arguments: one line each, nothing reserved, the
              boot goes on
@@ -262,6 +265,8 @@ VARIANTS = {
                "POTAD-CMAOFF-OK",
                "CMA without POTAD did not work, see build/cmaoff.log", 1),
 }
+# TAP sections a variant's guest prints too: (marker, stage name).
+VARIANT_TAP = {"cmaoff": [("MM-GUP", "mm-gup")]}
 
 
 def build_variant(mode, result):
@@ -296,6 +301,8 @@ def stage_variant(mode, built):
     if marker not in text:
         bad.append(msg)
     report(mode, 0 if bad else passes, 1 if bad else 0, 0, t0, bad[:20])
+    for marker, name in VARIANT_TAP.get(mode, []):
+        tap_section(text, marker, name)
 
 
 def stage_guest(booting=None):
