@@ -21,10 +21,12 @@
  * The potad_errors suite makes POTAD warn on purpose; the project's log
  * checker accepts WARNINGs raised at mm/potad*.c inside that suite only.
  */
+#include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/cma.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/dma-mapping.h>
 #include <linux/dma-map-ops.h>
 #include <linux/gfp.h>
 #include <linux/hrtimer.h>
@@ -3757,6 +3759,60 @@ static void potad_test_cma_area(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, potad_lookup_pfn(pfn));
 	rcu_read_unlock();
 }
+
+/*
+ * A DMA contiguous allocation: dma_alloc_coherent() of 64 KB for a device
+ * without an area of its own goes through dma-direct and
+ * dma_alloc_contiguous() to the default area, aligned to its size; it is
+ * a POTAD allocation there, owned by the area, and dma_free_coherent()
+ * gives it back.  The lower-level dma_alloc_from_contiguous() too.
+ */
+static void potad_test_cma_dma_contiguous(struct kunit *test)
+{
+	struct cma *cma = dev_get_cma_area(NULL);
+	struct device *dev;
+	unsigned long used, pfn;
+	struct potad_desc *d;
+	dma_addr_t handle;
+	struct page *p;
+	void *virt;
+
+	if (!cma)
+		kunit_skip(test, "no default CMA area: boot with cma=");
+	dev = kunit_device_register(test, "potad-dma");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev,
+							   DMA_BIT_MASK(64)),
+			0);
+	used = potad_cma_used(cma);
+	virt = dma_alloc_coherent(dev, SZ_64K, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, virt);
+	pfn = PHYS_PFN(virt_to_phys(virt));
+	KUNIT_EXPECT_TRUE(test, cma_pages_valid(cma, pfn_to_page(pfn),
+						SZ_64K >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, pfn % (SZ_64K >> PAGE_SHIFT), 0UL);
+	KUNIT_EXPECT_EQ(test, potad_cma_used(cma),
+			used + (SZ_64K >> PAGE_SHIFT));
+	rcu_read_lock();
+	d = potad_lookup_pfn(pfn);
+	KUNIT_EXPECT_NOT_NULL(test, d);
+	if (d) {
+		KUNIT_EXPECT_PTR_EQ(test, d->owner, (void *)cma);
+		KUNIT_EXPECT_EQ(test, potad_desc_phys(d), PFN_PHYS(pfn));
+	}
+	rcu_read_unlock();
+	dma_free_coherent(dev, SZ_64K, virt, handle);
+	KUNIT_EXPECT_EQ(test, potad_cma_used(cma), used);
+
+	p = dma_alloc_from_contiguous(NULL, 100, 4, false);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, page_to_pfn(p) % 16, 0UL);
+	KUNIT_EXPECT_EQ(test, potad_cma_used(cma), used + 100);
+	KUNIT_EXPECT_TRUE(test, dma_release_from_contiguous(NULL, p, 100));
+	/* Twice: not an allocation any more, refused, nothing changed. */
+	KUNIT_EXPECT_FALSE(test, dma_release_from_contiguous(NULL, p, 100));
+	KUNIT_EXPECT_EQ(test, potad_cma_used(cma), used);
+}
 #endif
 
 static struct kunit_case potad_cma_cases[] = {
@@ -3768,6 +3824,7 @@ static struct kunit_case potad_cma_cases[] = {
 	KUNIT_CASE(potad_test_cma_ladder_keeps_large),
 #if IS_BUILTIN(CONFIG_POTAD_KUNIT_TEST)
 	KUNIT_CASE(potad_test_cma_area),
+	KUNIT_CASE(potad_test_cma_dma_contiguous),
 #endif
 	{}
 };

@@ -570,6 +570,45 @@ int potad_cma_memory_failure(unsigned long pfn, int flags)
 }
 
 /**
+ * potad_cma_unpoisoned() - A page of a CMA area has been unpoisoned.
+ * @pfn: The page, no longer PageHWPoison.
+ *
+ * unpoison_memory() gave the page back (to the buddy allocator, as a
+ * free MIGRATE_CMA page, if its allocation was released meanwhile): the
+ * unit potad_cma_memory_failure() retired goes back into service, to the
+ * free space, or with its allocation when that is released.  Not while
+ * another page of the unit is still poisoned.
+ *
+ * Context: Process context; for unpoison_memory(), under mf_mutex.
+ */
+void potad_cma_unpoisoned(unsigned long pfn)
+{
+	unsigned long first, unit, i;
+	struct cma *cma = NULL;
+	struct potad_cma *pc;
+	bool in_block;
+	int j;
+
+	for (j = 0; j < cma_area_count; j++)
+		if (pfn >= cma_areas[j].base_pfn &&
+		    pfn - cma_areas[j].base_pfn < cma_areas[j].count)
+			cma = &cma_areas[j];
+	if (!cma || !cma->potad)
+		return;
+	pc = cma->potad;
+	unit = pfn >> cma->order_per_bit;
+	if (!potad_is_retired(&pc->pa, unit, &in_block))
+		return;
+	first = unit << cma->order_per_bit;
+	for (i = 0; i < BIT(cma->order_per_bit); i++)
+		if (PageHWPoison(pfn_to_page(first + i)))
+			return;
+	if (potad_unretire(&pc->pa, unit, 1, true) < 0)
+		pr_err("cma: %s: pfn %#lx: unit not put back into service\n",
+		       cma->name, pfn);
+}
+
+/**
  * potad_cma_folio() - Is @folio exactly a CMA allocation?
  * @folio: A hugetlb folio.
  *

@@ -285,6 +285,24 @@ int potad_unpoison_memory(unsigned long pfn)
 }
 EXPORT_SYMBOL_IF_KUNIT(potad_unpoison_memory);
 
+/**
+ * potad_unpoisoned() - unpoison_memory() has unpoisoned a page.
+ * @pfn: The page.
+ *
+ * A zone instance's page was given back by potad_unpoison_memory(); a
+ * page of a CMA area took the stock path, and its unit goes back into
+ * service now (potad_cma_unpoisoned()).
+ *
+ * Context: Process context; under mf_mutex.
+ */
+void potad_unpoisoned(unsigned long pfn)
+{
+	struct potad *pa = potad_zone_of(PFN_PHYS(pfn));
+
+	if (!pa || !potad_overlaps(pa, pfn, 1))
+		potad_cma_unpoisoned(pfn);
+}
+
 /*
  * Ask @desc's owner to move its data off @unit, retired inside its block:
  * 0 once it has, else -EBUSY (no op, a part of the block its owner freed

@@ -314,7 +314,8 @@ TEST_F(cma, release_outside)
 /*
  * A page poisoned inside a CMA allocation: the owner's record shows the
  * pfn, the failure is counted once however often it is reported, and the
- * poisoned unit stays out when the allocation is released.
+ * poisoned unit stays out when the allocation is released, until
+ * unpoison-pfn puts it back into service.
  */
 TEST_F(cma, memory_failure)
 {
@@ -349,6 +350,9 @@ TEST_F(cma, memory_failure)
 	ASSERT_EQ(ladder("release %#lx %lu\n", pfn, 16), 0);
 	EXPECT_EQ(read_ll("used"), self->used0 + 1);
 	EXPECT_EQ(stat_ll("retired_units"), retired + 1);
+	ASSERT_EQ(write_str(HWPOISON "/unpoison-pfn", s), 0);
+	EXPECT_EQ(stat_ll("retired_units"), retired);
+	EXPECT_EQ(read_ll("used"), self->used0);
 }
 
 TEST_HARNESS_MAIN
