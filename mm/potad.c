@@ -1908,40 +1908,68 @@ static unsigned long __potad_next_free(struct potad *pa, unsigned long off,
  * The lowest offset >= @from, a multiple of 2^@align, at which @nr units
  * are free, or NOT_FOUND.  @nr >= 1, @align <= pa->max_order.
  *
- * A candidate start must begin a free piece of order min(@align,
- * ilog2(@nr)) (a free block of at least that order covers it), so the
- * search jumps from one such block to the next, and from a candidate
- * walks the free blocks that follow it until @nr units are found or a
- * unit is not free; the next candidate is past that unit.  Each step
- * costs one bit test or one map_find_next() per order: the search is
- * linear in the number of free blocks it passes, not in the units.
+ * Free blocks are merged with their buddies whenever both are free, so
+ * a free aligned 2^j range always lies in one free block of order >= j.
+ * A fit holds the aligned range of 2^min(@align, ilog2(@nr)) it starts
+ * with, and an aligned range of 2^(ilog2(@nr) - 1) somewhere: so the run
+ * of free units holding it holds a free block of order >= the larger of
+ * the two.  The search jumps from one such "seed" block to the next (one
+ * map_find_next() per order), extends it to the free run around it (one
+ * look per neighbouring block, back at most @nr units and not past where
+ * the previous run ended), and takes the lowest multiple of 2^@align in
+ * it if @nr units fit from there; else the next seed past the run.  A
+ * run holding @from itself may have its seed before @from: it is looked
+ * at first, from @from on.  The cost is linear in the seeds passed and
+ * the blocks next to them, not in the units or in the shorter runs.
  */
 static unsigned long __potad_find_run(struct potad *pa, unsigned long from,
 				      unsigned long nr, unsigned int align)
 {
 	unsigned int first = min_t(unsigned int, align, ilog2(nr));
-	unsigned long cur = round_up(from, BIT(align));
+	unsigned int seed = min_t(unsigned int, pa->max_order,
+				  max_t(unsigned int, first,
+					max(ilog2(nr), 1) - 1));
+	unsigned long low = from, cur = from;
 	unsigned int k;
 
 	while (cur < pa->span && nr <= pa->span - cur) {
-		unsigned long end = cur + nr, e = cur, b;
+		unsigned long b, s, e, c, stop;
 
-		if (__potad_find_cover(pa, cur, first, &k) == NOT_FOUND) {
-			b = __potad_next_free(pa, cur, first);
+		b = __potad_find_cover(pa, cur, 0, &k);
+		if (b != NOT_FOUND) {
+			/* Only @from can be free: the run from there on. */
+			s = cur;
+			e = b + BIT(k);
+		} else {
+			b = __potad_next_free(pa, cur, seed);
 			if (b == NOT_FOUND)
 				break;
-			cur = round_up(b, BIT(align));
-			continue;
+			__potad_find_cover(pa, b, seed, &k);
+			e = b + BIT(k);
+			/*
+			 * The free run holding the seed, [s, e), back to where
+			 * a fit could start: one ending at or before @b would
+			 * hold a seed of its own, lower than @b.
+			 */
+			stop = b - low >= nr ? b - nr + 1 : low;
+			for (s = b; s > stop; s = c) {
+				c = __potad_find_cover(pa, s - 1, 0, &k);
+				if (c == NOT_FOUND)
+					break;
+			}
 		}
-		while (e < end) {
+		c = round_up(max(s, from), BIT(align));
+		while (e < c + nr && e < pa->span) {
 			b = __potad_find_cover(pa, e, 0, &k);
 			if (b == NOT_FOUND)
 				break;
 			e = b + BIT(k);
 		}
-		if (e >= end)
-			return cur;
-		cur = round_up(e + 1, BIT(align));
+		if (c < e && nr <= e - c)
+			return c;
+		/* @e is not free, or is the end: the next run starts later. */
+		cur = e;
+		low = e;
 	}
 	return NOT_FOUND;
 }

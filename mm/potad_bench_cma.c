@@ -53,6 +53,13 @@
 #define BCMA_LARGE_MAX	18		/* 1 GB */
 #define BCMA_OUT	8192
 
+/* The parts of a run, timed apart. */
+enum bcma_phase { BCMA_CHURN, BCMA_LARGE, BCMA_BISECT, BCMA_PHASES };
+
+static const char *const bcma_phase_name[BCMA_PHASES] = {
+	"churn", "2 MB..1 GB", "longest run",
+};
+
 static DEFINE_MUTEX(potad_bench_cma_lock);
 static char *potad_bench_cma_out;
 
@@ -71,7 +78,8 @@ struct bcma_model {
 	struct bcma_live *live;
 	unsigned long nr_live, live_pages;
 	unsigned long tries[BCMA_CLASSES], ok[BCMA_CLASSES];
-	u64 ns, calls;
+	enum bcma_phase phase;		/* what bcma_alloc() times */
+	u64 ns[BCMA_PHASES], calls[BCMA_PHASES];
 	bool large_ok[BCMA_LARGE_MAX + 1];
 	unsigned long maxchunk;
 };
@@ -126,8 +134,8 @@ static bool bcma_alloc(struct bcma_model *m, unsigned long count,
 		}
 #endif
 	}
-	m->ns += ktime_get_ns() - t0;
-	m->calls++;
+	m->ns[m->phase] += ktime_get_ns() - t0;
+	m->calls[m->phase]++;
 	l->count = count;
 	return ok;
 }
@@ -179,11 +187,13 @@ static void bcma_run(struct bcma_model *m, unsigned long ops, u64 seed)
 		cond_resched();
 	}
 	/* The large ladder and the longest free run, the live set held. */
+	m->phase = BCMA_LARGE;
 	for (k = BCMA_LARGE_MIN; k <= BCMA_LARGE_MAX; k++) {
 		m->large_ok[k] = bcma_alloc(m, 1UL << k, 8, &l);
 		if (m->large_ok[k])
 			bcma_free(m, &l);
 	}
+	m->phase = BCMA_BISECT;
 	lo = 0;
 	hi = BCMA_PAGES;
 	while (lo < hi) {
@@ -241,7 +251,7 @@ static void bcma_model_exit(struct bcma_model *m)
 static void bcma_print(struct seq_buf *s, struct bcma_model *m, int n,
 		       unsigned long ops, u64 seed)
 {
-	unsigned int k;
+	unsigned int k, ph;
 
 	seq_buf_printf(s, "CMA range search, 1 GB area of 4 KB pages, %lu ops, seed %llu, ",
 		       ops, seed);
@@ -274,18 +284,24 @@ static void bcma_print(struct seq_buf *s, struct bcma_model *m, int n,
 	seq_buf_puts(s, "longest free run");
 	for (k = 0; k < n; k++)
 		seq_buf_printf(s, "  %10lu pages", m[k].maxchunk);
-	seq_buf_puts(s, "\nns per request  ");
-	for (k = 0; k < n; k++)
-		seq_buf_printf(s, "  %17llu", m[k].calls ?
-			       div64_u64(m[k].ns, m[k].calls) : 0);
 	seq_buf_puts(s, "\n");
-	if (n == 2 && m[1].ns)
-		seq_buf_printf(s, "search time bitmap/potad: %llu.%02llu\n",
-			       div64_u64(m[0].ns * m[1].calls, m[1].ns *
-					 max_t(u64, m[0].calls, 1)),
-			       div64_u64(m[0].ns * m[1].calls * 100,
-					 m[1].ns * max_t(u64, m[0].calls, 1)) %
-					 100);
+	for (ph = 0; ph < BCMA_PHASES; ph++) {
+		seq_buf_printf(s, "ns/req %-9s", bcma_phase_name[ph]);
+		for (k = 0; k < n; k++)
+			seq_buf_printf(s, "  %17llu", m[k].calls[ph] ?
+				       div64_u64(m[k].ns[ph], m[k].calls[ph]) :
+				       0);
+		seq_buf_puts(s, "\n");
+	}
+	/* Per request: the bisections may take different steps. */
+	for (ph = 0; n == 2 && ph < BCMA_PHASES; ph++) {
+		u64 r = m[1].ns[ph] && m[0].calls[ph] ?
+			div64_u64(m[0].ns[ph] * m[1].calls[ph] * 100,
+				  m[1].ns[ph] * m[0].calls[ph]) : 0;
+
+		seq_buf_printf(s, "search time bitmap/potad, %s: %llu.%02llu\n",
+			       bcma_phase_name[ph], r / 100, r % 100);
+	}
 }
 
 static int bcma_run_all(unsigned long ops, u64 seed)

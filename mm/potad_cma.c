@@ -76,6 +76,7 @@
 #include <trace/events/cma.h>
 
 #include "cma.h"
+#include "internal.h"
 #include "potad_internal.h"
 
 /* Rungs counted one by one; deeper ones share the last counter. */
@@ -174,7 +175,11 @@ static inline struct potad_cma *to_pcma(struct potad *pa)
  *	2^n (2^n >= @nr), 1 for two of 2^(n-1), and so on.
  *
  * Rung r takes the lowest run of @nr free units at a multiple of
- * 2^(n - r), r = 0, 1, ... down to 2^@align.  An @align beyond the
+ * 2^(n - r), r = 0, 1, ... down to 2^@align.  When rung 0 fails, one
+ * search for the lowest run at 2^@align bounds the rest: the finer
+ * rungs search from there on, and none if there is no such run, as of
+ * that search (a release meanwhile below it, or anywhere after "none",
+ * is not seen, as one within a rung's search is not).  An @align beyond the
  * instance's largest order leaves one candidate, at the only such
  * multiple inside the space, if any.
  *
@@ -191,9 +196,9 @@ potad_cma_ladder(struct potad *pa, const struct potad_type *type,
 		 unsigned int *rung)
 {
 	unsigned int top = max_t(unsigned int, align, order_base_2(nr));
+	unsigned long from, floor = pa->base;
 	unsigned int k = top;
 	struct potad_desc *desc;
-	unsigned long from;
 	int ret;
 
 	if (align > pa->max_order) {
@@ -224,7 +229,7 @@ potad_cma_ladder(struct potad *pa, const struct potad_type *type,
 		return ERR_PTR(-ENOSPC);
 	}
 	for (;;) {
-		from = pa->base;
+		from = floor;
 		for (;;) {
 			unsigned long start;
 
@@ -244,6 +249,16 @@ potad_cma_ladder(struct potad *pa, const struct potad_type *type,
 		}
 		if (PTR_ERR(desc) != -ENOSPC || k == align)
 			return desc;
+		/*
+		 * A run at any finer rung is a run at the finest: none starts
+		 * below the lowest of those, and without one there is none.
+		 * One search instead of a search of the space per rung.
+		 */
+		if (k == top && k > align + 1) {
+			floor = pa->base;
+			if (potad_find_run(pa, nr, align, &floor))
+				return ERR_PTR(-ENOSPC);
+		}
 		k--;
 	}
 }
@@ -570,19 +585,25 @@ int potad_cma_memory_failure(unsigned long pfn, int flags)
 }
 
 /**
- * potad_cma_unpoisoned() - A page of a CMA area has been unpoisoned.
- * @pfn: The page, no longer PageHWPoison.
+ * potad_cma_unpoison_memory() - Unpoison a page of a CMA area.
+ * @pfn: A page with PageHWPoison.
  *
- * unpoison_memory() gave the page back (to the buddy allocator, as a
- * free MIGRATE_CMA page, if its allocation was released meanwhile): the
- * unit potad_cma_memory_failure() retired goes back into service, to the
- * free space, or with its allocation when that is released.  Not while
- * another page of the unit is still poisoned.
+ * A page potad_cma_memory_failure() retired the unit of: while an
+ * allocation holds it, -EBUSY (the stock path would free a page the
+ * allocation still owns).  Once released, the page is where the release
+ * left it: out of the buddy allocator, with no reference
+ * (free_contig_range() keeps poisoned pages out).  It loses PageHWPoison,
+ * is zeroed under init_on_free, goes back to the buddy allocator as a
+ * free MIGRATE_CMA page, and its unit back into the area's free space,
+ * unless another page of the unit is still poisoned.
  *
  * Context: Process context; for unpoison_memory(), under mf_mutex.
+ * Return: -ENOENT if @pfn is not in a unit a CMA area retired (the stock
+ * path goes on); -EBUSY with nothing changed; 0 once given back.
  */
-void potad_cma_unpoisoned(unsigned long pfn)
+int potad_cma_unpoison_memory(unsigned long pfn)
 {
+	struct page *page = pfn_to_page(pfn);
 	unsigned long first, unit, i;
 	struct cma *cma = NULL;
 	struct potad_cma *pc;
@@ -594,18 +615,26 @@ void potad_cma_unpoisoned(unsigned long pfn)
 		    pfn - cma_areas[j].base_pfn < cma_areas[j].count)
 			cma = &cma_areas[j];
 	if (!cma || !cma->potad)
-		return;
+		return -ENOENT;
 	pc = cma->potad;
 	unit = pfn >> cma->order_per_bit;
 	if (!potad_is_retired(&pc->pa, unit, &in_block))
-		return;
+		return -ENOENT;
+	if (in_block || page_count(page))
+		return -EBUSY;
+	ClearPageHWPoison(page);
+	if (want_init_on_free())
+		clear_highpage(page);
+	set_page_refcounted(page);
+	__free_page(page);
 	first = unit << cma->order_per_bit;
 	for (i = 0; i < BIT(cma->order_per_bit); i++)
 		if (PageHWPoison(pfn_to_page(first + i)))
-			return;
-	if (potad_unretire(&pc->pa, unit, 1, true) < 0)
+			return 0;
+	if (potad_unretire(&pc->pa, unit, 1, false) < 0)
 		pr_err("cma: %s: pfn %#lx: unit not put back into service\n",
 		       cma->name, pfn);
+	return 0;
 }
 
 /**

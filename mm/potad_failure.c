@@ -238,6 +238,8 @@ static bool potad_mf_sub_busy(struct potad *sub, unsigned long pfn)
  *
  * Context: Process context; for unpoison_memory(), under mf_mutex, which
  * keeps the page retired until this returns.
+ * A page of a CMA area goes to potad_cma_unpoison_memory().
+ *
  * Return: -ENOENT if POTAD did not retire @pfn (the stock path goes on);
  * 0 once given back; -EBUSY while a block holds the page, with nothing
  * changed.
@@ -252,7 +254,7 @@ int potad_unpoison_memory(unsigned long pfn)
 	int ret;
 
 	if (!pa || !potad_is_retired(pa, pfn, &in_block))
-		return -ENOENT;
+		return potad_cma_unpoison_memory(pfn);
 	rcu_read_lock();
 	desc = potad_index_load(pa, pfn);
 	chunk = desc && desc->type == &potad_subpage_type;
@@ -284,24 +286,6 @@ int potad_unpoison_memory(unsigned long pfn)
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(potad_unpoison_memory);
-
-/**
- * potad_unpoisoned() - unpoison_memory() has unpoisoned a page.
- * @pfn: The page.
- *
- * A zone instance's page was given back by potad_unpoison_memory(); a
- * page of a CMA area took the stock path, and its unit goes back into
- * service now (potad_cma_unpoisoned()).
- *
- * Context: Process context; under mf_mutex.
- */
-void potad_unpoisoned(unsigned long pfn)
-{
-	struct potad *pa = potad_zone_of(PFN_PHYS(pfn));
-
-	if (!pa || !potad_overlaps(pa, pfn, 1))
-		potad_cma_unpoisoned(pfn);
-}
 
 /*
  * Ask @desc's owner to move its data off @unit, retired inside its block:

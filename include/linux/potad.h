@@ -570,7 +570,6 @@ static inline void potad_report_meminfo(struct seq_file *m)
 int potad_memory_failure(unsigned long pfn, int flags);
 int potad_unpoison_memory(unsigned long pfn);
 int potad_soft_offline(unsigned long pfn);
-void potad_unpoisoned(unsigned long pfn);
 bool potad_inject_error(int behavior, unsigned long start, int *ret);
 #else
 static inline int potad_memory_failure(unsigned long pfn, int flags)
@@ -586,10 +585,6 @@ static inline int potad_unpoison_memory(unsigned long pfn)
 static inline int potad_soft_offline(unsigned long pfn)
 {
 	return -ENOENT;
-}
-
-static inline void potad_unpoisoned(unsigned long pfn)
-{
 }
 
 static inline bool potad_inject_error(int behavior, unsigned long start,
@@ -677,7 +672,7 @@ unsigned long potad_cma_used(struct cma *cma);
 unsigned long potad_cma_maxchunk(struct cma *cma);
 void potad_cma_debugfs(struct cma *cma, struct dentry *dir);
 int potad_cma_memory_failure(unsigned long pfn, int flags);
-void potad_cma_unpoisoned(unsigned long pfn);
+int potad_cma_unpoison_memory(unsigned long pfn);
 bool potad_cma_folio(struct folio *folio);
 #else
 static inline int potad_cma_activate(struct cma *cma)
@@ -730,8 +725,9 @@ static inline int potad_cma_memory_failure(unsigned long pfn, int flags)
 	return -ENOENT;
 }
 
-static inline void potad_cma_unpoisoned(unsigned long pfn)
+static inline int potad_cma_unpoison_memory(unsigned long pfn)
 {
+	return -ENOENT;
 }
 
 static inline bool potad_cma_folio(struct folio *folio)

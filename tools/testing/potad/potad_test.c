@@ -3879,31 +3879,35 @@ static void test_run_memory(void)
 	types_teardown();
 }
 
-/* potad_find_run() against a brute-force search on random free sets. */
-static void test_run_find_random(void)
+/*
+ * potad_find_run() against a brute-force search on random free sets of a
+ * space of @span units (at most 1024) with blocks up to 2^@max_order, runs
+ * of up to @max_nr units, alignments up to 2^@max_align.
+ */
+static void run_find_random(unsigned long span, unsigned int max_order,
+			    unsigned long max_nr, unsigned int max_align)
 {
-	enum { SPAN = 512 };
 	struct potad pa;
-	struct potad_desc *d[SPAN];
-	u8 isfree[SPAN];
+	struct potad_desc *d[1024];
+	u8 isfree[1024];
 	unsigned int seed = 12345, round;
 
 	types_setup();
 	for (round = 0; round < 40; round++) {
 		unsigned long i, q;
 
-		REQUIRE(setup_space(&pa, 0, SPAN, 9));
-		for (i = 0; i < SPAN; i++)
+		REQUIRE(setup_space(&pa, 0, span, max_order));
+		for (i = 0; i < span; i++)
 			REQUIRE(!IS_ERR(d[i] = potad_alloc_at(&pa, &t_big, i, 0,
 							      NULL,
 							      GFP_KERNEL)));
 		/* Free runs of random length, denser in later rounds. */
 		memset(isfree, 0, sizeof(isfree));
-		for (i = 0; i < SPAN;) {
+		for (i = 0; i < span;) {
 			unsigned long len = 1 + rand_r(&seed) % 24;
 			bool fr = rand_r(&seed) % 40 < 10 + round / 2;
 
-			for (; len && i < SPAN; len--, i++) {
+			for (; len && i < span; len--, i++) {
 				if (!fr)
 					continue;
 				isfree[i] = 1;
@@ -3912,21 +3916,35 @@ static void test_run_find_random(void)
 			}
 		}
 		for (q = 0; q < 200; q++) {
-			unsigned long nr = 1 + rand_r(&seed) % 40;
-			unsigned int align = rand_r(&seed) % 7;
-			unsigned long from = rand_r(&seed) % SPAN, start = from;
-			long want = model_find_run(isfree, SPAN, from, nr, align);
+			unsigned long nr = 1 + rand_r(&seed) % max_nr;
+			unsigned int align = rand_r(&seed) % (max_align + 1);
+			unsigned long from = rand_r(&seed) % span, start = from;
+			long want = model_find_run(isfree, span, from, nr, align);
 			int ret = potad_find_run(&pa, nr, align, &start);
 
 			if (!CHECK_EQ(ret ? -1 : (long)start, want))
 				break;
 		}
-		for (i = 0; i < SPAN; i++)
+		for (i = 0; i < span; i++)
 			if (d[i])
 				CHECK_EQ(potad_free(&pa, d[i]), 0);
 		potad_destroy(&pa);
 	}
 	types_teardown();
+}
+
+static void test_run_find_random(void)
+{
+	run_find_random(512, 9, 40, 6);
+}
+
+/*
+ * A span that is not a power of two and small blocks: runs of up to
+ * 120 units need many blocks, and their seed is capped at max_order.
+ */
+static void test_run_find_random_small_blocks(void)
+{
+	run_find_random(700, 4, 120, 4);
 }
 
 /* ------------------------------------------------------------------ */
@@ -3945,6 +3963,7 @@ static const struct test_case tests[] = {
 	T(run_errors),
 	T(run_memory),
 	T(run_find_random),
+	T(run_find_random_small_blocks),
 	T(init_memory_512),
 	T(init_max_order_clamp),
 	T(init_errors),

@@ -346,6 +346,8 @@ TEST_F(cma, memory_failure)
 	EXPECT_EQ(stat_ll("retired_units"), retired);
 	ASSERT_EQ(alloc_info(pfn, &rung, &poisoned), 0);
 	EXPECT_EQ(poisoned, pfn + 5);
+	/* Not while the allocation holds it. */
+	EXPECT_EQ(write_str(HWPOISON "/unpoison-pfn", s), EBUSY);
 	/* Released: 15 pages back, the poisoned one never. */
 	ASSERT_EQ(ladder("release %#lx %lu\n", pfn, 16), 0);
 	EXPECT_EQ(read_ll("used"), self->used0 + 1);
@@ -353,6 +355,10 @@ TEST_F(cma, memory_failure)
 	ASSERT_EQ(write_str(HWPOISON "/unpoison-pfn", s), 0);
 	EXPECT_EQ(stat_ll("retired_units"), retired);
 	EXPECT_EQ(read_ll("used"), self->used0);
+	/* The lowest 16 at 16 again: alloc_contig_range() over the page. */
+	ASSERT_EQ(ladder("%lu %lu\n", 16, 4), 0);
+	ASSERT_EQ(held(self->a, MAX_ALLOCS), 1);
+	EXPECT_EQ(self->a[0].pfn, pfn);
 }
 
 TEST_HARNESS_MAIN
