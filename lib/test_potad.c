@@ -3410,6 +3410,47 @@ static void potad_test_so_hook(struct kunit *test)
 #endif
 }
 
+/*
+ * A unit retired inside a block (memory failure) is never handed out
+ * again: after its block is freed, allocating every unit of the space one
+ * by one gets all the others and never it; unretired, it is the one left.
+ */
+static void potad_test_mf_sweep(struct kunit *test)
+{
+	struct potad *pa = test_instance(test, "mfs", POTAD_MEMORY, PAGE_SHIFT,
+					 LK_BASE, 64);
+	struct potad_desc *d, *h, **all;
+	unsigned int n = 0, i;
+
+	all = kunit_kcalloc(test, 64, sizeof(*all), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, all);
+	KUNIT_ASSERT_EQ(test, potad_add_range(pa, LK_BASE, 64), 0);
+	d = alloc_ok(test, pa, 3);
+	KUNIT_ASSERT_EQ(test, potad_retire(pa, d->start + 5, GFP_KERNEL, &h), 0);
+	KUNIT_EXPECT_PTR_EQ(test, h, d);
+	if (h)
+		potad_desc_put(h);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
+	for (;;) {
+		d = potad_alloc(pa, &test_plain_type, 0, NULL, GFP_KERNEL);
+		if (IS_ERR(d))
+			break;
+		KUNIT_EXPECT_NE(test, d->start, LK_BASE + 5);
+		all[n++] = d;
+		if (n == 64)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, PTR_ERR(d), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, n, 63);
+	KUNIT_EXPECT_EQ(test, potad_unretire(pa, LK_BASE + 5, 1, false), 1);
+	d = potad_alloc(pa, &test_plain_type, 0, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	KUNIT_EXPECT_EQ(test, d->start, LK_BASE + 5);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d), 0);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, potad_free(pa, all[i]), 0);
+}
+
 static struct kunit_case potad_mf_cases[] = {
 	KUNIT_CASE(potad_test_mf_allocated),
 	KUNIT_CASE(potad_test_mf_unpoison_referenced),
@@ -3426,6 +3467,7 @@ static struct kunit_case potad_mf_cases[] = {
 	KUNIT_CASE(potad_test_so_subpage),
 	KUNIT_CASE(potad_test_so_mf_freed_referenced),
 	KUNIT_CASE(potad_test_mf_retire_deferred),
+	KUNIT_CASE(potad_test_mf_sweep),
 	KUNIT_CASE(potad_test_so_hook),
 	{}
 };
