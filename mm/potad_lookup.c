@@ -120,10 +120,22 @@
 
 #include "potad_internal.h"
 
+/*
+ * The trees below are in RCU mode, where a store that replaces a subtree
+ * frees it after a grace period with mt_destroy_walk(): in 6.12 that
+ * walk, on a full internal node of a tree without MT_FLAGS_ALLOC_RANGE,
+ * clears the node's metadata, which there shares its last slot, after
+ * putting the sixteenth child there, and the deferred free (mt_free_walk())
+ * then frees a corrupted pointer.  Allocation-range trees keep the
+ * metadata of internal nodes apart from the slots: all three are such
+ * trees, though nothing allocates ranges in them.
+ */
+#define POTAD_MT_FLAGS	(MT_FLAGS_USE_RCU | MT_FLAGS_LOCK_EXTERN | \
+			 MT_FLAGS_ALLOC_RANGE)
+
 /* Every range of every memory-space instance, by granule. */
 struct maple_tree potad_directory =
-	MTREE_INIT_EXT(potad_directory, MT_FLAGS_USE_RCU | MT_FLAGS_LOCK_EXTERN,
-		       potad_list_lock);
+	MTREE_INIT_EXT(potad_directory, POTAD_MT_FLAGS, potad_list_lock);
 
 /* Is every block of @pa indexed, and looked up under RCU? */
 static inline bool potad_indexed(const struct potad *pa)
@@ -777,10 +789,10 @@ again:
 void potad_index_init(struct potad *pa)
 {
 	/* Abstract spaces have no lockless readers. */
-	mt_init_flags(&pa->index, MT_FLAGS_LOCK_EXTERN |
-		      (potad_indexed(pa) ? MT_FLAGS_USE_RCU : 0));
+	mt_init_flags(&pa->index, potad_indexed(pa) ? POTAD_MT_FLAGS :
+		      MT_FLAGS_LOCK_EXTERN);
 	mt_set_external_lock(&pa->index, &pa->lock);
-	mt_init_flags(&pa->chunks, MT_FLAGS_LOCK_EXTERN | MT_FLAGS_USE_RCU);
+	mt_init_flags(&pa->chunks, POTAD_MT_FLAGS);
 	mt_set_external_lock(&pa->chunks, &pa->lock);
 	INIT_WORK(&pa->index_work, potad_index_work);
 }
