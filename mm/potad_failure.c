@@ -76,6 +76,17 @@
 
 #include "potad_internal.h"
 
+/*
+ * Is @unit of @pa retired inside a block, live or freed but still
+ * referenced (a mapping, a pin)?
+ */
+static bool potad_retired_in_block(struct potad *pa, unsigned long unit)
+{
+	bool in_block;
+
+	return potad_is_retired(pa, unit, &in_block) && in_block;
+}
+
 /* The worse of two results, in the order memory_failure() reports them. */
 static int potad_mf_worse(int a, int b)
 {
@@ -163,12 +174,12 @@ static int potad_mf_subpage(struct potad *sub, unsigned long pfn, int flags)
  */
 int potad_memory_failure(unsigned long pfn, int flags)
 {
-	struct potad *pa = potad_zone_of(PFN_PHYS(pfn));
+	struct potad *pa = potad_zone_holding(pfn);
 	struct potad_desc *desc;
 	int ret, result;
 
 	/* Without draining any cache for memory POTAD does not hold. */
-	if (!pa || !potad_overlaps(pa, pfn, 1))
+	if (!pa)
 		return potad_cma_memory_failure(pfn, flags);
 	ret = potad_zone_retire(pa, pfn, &desc);
 	if (ret == -ENOENT)
@@ -182,10 +193,8 @@ int potad_memory_failure(unsigned long pfn, int flags)
 		return MF_FAILED;
 	}
 	if (!desc) {
-		bool in_block;
-
 		/* Freed whole while referenced: nobody to tell (see above). */
-		if (potad_is_retired(pa, pfn, &in_block) && in_block) {
+		if (potad_retired_in_block(pa, pfn)) {
 			pr_info("potad: %#lx: page of a freed block still referenced (mapped or pinned): nobody to tell\n",
 				pfn);
 			return MF_IGNORED;
@@ -213,13 +222,13 @@ static bool potad_mf_sub_busy(struct potad *sub, unsigned long pfn)
 {
 	unsigned long unit = PFN_PHYS(pfn) >> sub->unit_shift;
 	unsigned long end = PFN_PHYS(pfn + 1) >> sub->unit_shift;
-	bool busy = false, in_block;
+	bool busy = false;
 
 	for (; unit < end && !busy; unit++) {
 		rcu_read_lock();
 		busy = potad_index_load(sub, unit);
 		rcu_read_unlock();
-		busy |= potad_is_retired(sub, unit, &in_block) && in_block;
+		busy |= potad_retired_in_block(sub, unit);
 	}
 	return busy;
 }
@@ -347,11 +356,8 @@ static int potad_so_subpage(struct potad *sub, unsigned long pfn)
 			continue;
 		__set_bit(i, mine);
 		if (!desc) {
-			bool in_block;
-
 			/* A block freed whole while referenced: in use. */
-			if (potad_is_retired(sub, first + i, &in_block) &&
-			    in_block)
+			if (potad_retired_in_block(sub, first + i))
 				ret = -EBUSY;
 			continue;
 		}
@@ -393,11 +399,11 @@ static int potad_so_subpage(struct potad *sub, unsigned long pfn)
  */
 int potad_soft_offline(unsigned long pfn)
 {
-	struct potad *pa = potad_zone_of(PFN_PHYS(pfn));
+	struct potad *pa = potad_zone_holding(pfn);
 	struct potad_desc *desc;
 	int ret;
 
-	if (!pa || !potad_overlaps(pa, pfn, 1))
+	if (!pa)
 		return -ENOENT;
 	ret = potad_zone_retire(pa, pfn, &desc);
 	if (ret == -ENOENT || ret == -EALREADY)
@@ -405,10 +411,8 @@ int potad_soft_offline(unsigned long pfn)
 	if (ret)
 		return -EBUSY;
 	if (!desc) {
-		bool in_block;
-
 		/* A block freed whole while referenced: its data is in use. */
-		if (potad_is_retired(pa, pfn, &in_block) && in_block) {
+		if (potad_retired_in_block(pa, pfn)) {
 			potad_zone_unretire(pa, pfn, 1, true);
 			return -EBUSY;
 		}
@@ -447,13 +451,11 @@ bool potad_inject_error(int behavior, unsigned long start, int *ret)
 {
 	struct page *page;
 	unsigned long pfn;
-	struct potad *pa;
 
 	if (pin_user_pages_fast(start, 1, 0, &page) != 1)
 		return false;
 	pfn = page_to_pfn(page);
-	pa = potad_zone_of(PFN_PHYS(pfn));
-	if (!pa || !potad_overlaps(pa, pfn, 1)) {
+	if (!potad_zone_holding(pfn)) {
 		unpin_user_page(page);
 		return false;
 	}

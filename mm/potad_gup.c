@@ -74,9 +74,7 @@ static bool potad_gup_maybe(struct folio *folio)
  */
 static int potad_gup_refuse(unsigned long pfn)
 {
-	struct potad *pa = potad_zone_of(PFN_PHYS(pfn));
-
-	return pa && potad_overlaps(pa, pfn, 1) ? -EFAULT : -ENOENT;
+	return potad_zone_holding(pfn) ? -EFAULT : -ENOENT;
 }
 
 /**

@@ -128,6 +128,7 @@ struct potad_request {
 
 int potad_parse_request(const char *s, struct potad_request *req);
 struct potad *potad_zone_of(phys_addr_t phys);
+struct potad *potad_zone_holding(unsigned long pfn);
 struct potad *potad_zone_overlapping(unsigned long pfn, unsigned long nr);
 struct potad *potad_zone_sub(struct potad *pa);
 void potad_zone_put_dead(struct potad_desc *desc);

@@ -521,6 +521,17 @@ struct potad *potad_zone_of(phys_addr_t phys)
 }
 
 /*
+ * The zone instance that holds the page at @pfn (in a range it added), or
+ * NULL: potad_zone_of() and its range check.
+ */
+struct potad *potad_zone_holding(unsigned long pfn)
+{
+	struct potad *pa = potad_zone_of(PFN_PHYS(pfn));
+
+	return pa && potad_overlaps(pa, pfn, 1) ? pa : NULL;
+}
+
+/*
  * The first zone instance holding memory in pfns [@pfn, @pfn + @nr), or
  * NULL: for the directory's check that another instance does not add it,
  * and for offlining.  Every extent is asked (a range may cross several
