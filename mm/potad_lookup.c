@@ -123,12 +123,14 @@
 /*
  * The trees below are in RCU mode, where a store that replaces a subtree
  * frees it after a grace period with mt_destroy_walk(): in 6.12 that
- * walk, on a full internal node of a tree without MT_FLAGS_ALLOC_RANGE,
- * clears the node's metadata, which there shares its last slot, after
- * putting the sixteenth child there, and the deferred free (mt_free_walk())
- * then frees a corrupted pointer.  Allocation-range trees keep the
- * metadata of internal nodes apart from the slots: all three are such
- * trees, though nothing allocates ranges in them.
+ * walk strips the type bits from the children in the replaced subtree's
+ * top node and then clears the node's metadata; in a full internal node
+ * of a tree without MT_FLAGS_ALLOC_RANGE the metadata shares the last
+ * slot, which no longer looks like a child, so part of the sixteenth
+ * child's pointer is zeroed and the deferred free (mt_free_walk()) frees
+ * the corrupted pointer.  Allocation-range trees keep the metadata of
+ * internal nodes apart from the slots (as the VMA trees do): all three
+ * are such trees, though nothing allocates ranges in them.
  */
 #define POTAD_MT_FLAGS	(MT_FLAGS_USE_RCU | MT_FLAGS_LOCK_EXTERN | \
 			 MT_FLAGS_ALLOC_RANGE)
@@ -840,9 +842,8 @@ void potad_index_destroy(struct potad *pa)
 	cancel_work_sync(&pa->index_work);
 	/*
 	 * No reader can reach the index any more.  Leave RCU mode first, as
-	 * exit_mmap() does: the RCU-deferred walk that would free the nodes
-	 * otherwise (mt_free_walk()) misreads an internal node with all
-	 * slots used.
+	 * exit_mmap() does, and free the nodes now rather than after a
+	 * grace period (see POTAD_MT_FLAGS for the deferred walk's bug).
 	 */
 	spin_lock_irqsave(&pa->lock, flags);
 	mt_clear_in_rcu(&pa->index);

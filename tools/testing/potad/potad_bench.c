@@ -405,7 +405,8 @@ static void lk_chunks_build(unsigned long n, struct potad_desc *descs)
 {
 	unsigned long i;
 
-	mt_init_flags(&lk_chunks, MT_FLAGS_USE_RCU);
+	/* As pa->chunks (POTAD_MT_FLAGS in mm/potad_lookup.c). */
+	mt_init_flags(&lk_chunks, MT_FLAGS_USE_RCU | MT_FLAGS_ALLOC_RANGE);
 	for (i = 0; i < n; i += LK_CHUNK) {
 		void **chunk = calloc(LK_CHUNK, sizeof(void *));
 		unsigned long j, key = (LK_BASE + i) >> LK_CHUNK_SHIFT;
