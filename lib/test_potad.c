@@ -1938,6 +1938,242 @@ static void potad_test_bad_cma(struct kunit *test)
 }
 #endif
 
+#ifdef CONFIG_POTAD_SWAP
+/* A swap map of @max slots: the header and @bad marked as swapon does. */
+static unsigned char *potad_test_swap_map(struct kunit *test,
+					  unsigned long max,
+					  const unsigned long *bad,
+					  unsigned int nr_bad)
+{
+	unsigned char *map = kunit_kzalloc(test, max, GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	map[0] = SWAP_MAP_BAD;
+	for (i = 0; i < nr_bad; i++)
+		map[bad[i]] = SWAP_MAP_BAD;
+	return map;
+}
+
+static void potad_test_swap_teardown_action(void *ps)
+{
+	potad_swap_teardown(ps);
+}
+
+static struct potad_swap *potad_test_swap_new(struct kunit *test,
+					      const unsigned char *map,
+					      unsigned long max)
+{
+	struct potad_swap *ps = kunit_kzalloc(test, sizeof(*ps), GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, ps);
+	KUNIT_ASSERT_EQ(test, potad_swap_setup(ps, "test-swap", map, max), 0);
+	ret = kunit_add_action_or_reset(test, potad_test_swap_teardown_action,
+					ps);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	return ps;
+}
+
+static unsigned long potad_test_swap_free_units(struct potad_swap *ps)
+{
+	struct potad_stats st;
+
+	potad_get_stats(&ps->pa, &st);
+	return st.units_free;
+}
+
+/*
+ * A tiny area, not a power of two, with bad blocks: every usable slot is
+ * handed out once, never the header or a bad one, and the registered
+ * count is what swapon counts (si->pages).
+ */
+static void potad_test_swap_bad_blocks(struct kunit *test)
+{
+	static const unsigned long bad[] = { 5, 37, 64, 98 };
+	const unsigned long max = 100;
+	unsigned char *map = potad_test_swap_map(test, max, bad,
+						 ARRAY_SIZE(bad));
+	unsigned long *seen = kunit_kzalloc(test, BITS_TO_LONGS(max) *
+					    sizeof(long), GFP_KERNEL);
+	struct potad_swap *ps;
+	unsigned long off, n = 0, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	ps = potad_test_swap_new(test, map, max);
+	KUNIT_EXPECT_EQ(test, ps->slots, max - 1 - ARRAY_SIZE(bad));
+	while (potad_swap_get(ps, 0, &off)) {
+		KUNIT_ASSERT_LT(test, off, max);
+		KUNIT_EXPECT_EQ(test, map[off], 0);
+		KUNIT_EXPECT_FALSE(test, test_and_set_bit(off, seen));
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, ps->slots);
+	KUNIT_EXPECT_EQ(test, ps->failures[0], 1);
+	/* Larger runs: none left. */
+	KUNIT_EXPECT_FALSE(test, potad_swap_get(ps, 1, &off));
+	for_each_set_bit(i, seen, max)
+		potad_swap_put(ps, i, 1);
+	KUNIT_EXPECT_EQ(test, ps->freed, n);
+	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), ps->slots);
+	/* Everything back: order 4 around the bad blocks, as many as fit. */
+	bitmap_zero(seen, max);
+	n = 0;
+	while (potad_swap_get(ps, 4, &off)) {
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED(off, 16));
+		KUNIT_EXPECT_NULL(test, memchr_inv(map + off, 0, 16));
+		bitmap_set(seen, off, 16);
+		n++;
+	}
+	/* [16, 32), [48, 64), [80, 96): the aligned 16s free of bad blocks. */
+	KUNIT_EXPECT_EQ(test, n, 3);
+	for_each_set_bit(i, seen, max)
+		potad_swap_put(ps, i, 1);
+	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), ps->slots);
+}
+
+/*
+ * Runs of mixed orders are naturally aligned and disjoint; slots freed
+ * one by one from the middle of runs go straight back to the instance,
+ * and once all are back the space is whole again.
+ */
+static void potad_test_swap_orders(struct kunit *test)
+{
+	const unsigned long max = 8192;
+	unsigned char *map = potad_test_swap_map(test, max, NULL, 0);
+	unsigned long *used = kunit_kzalloc(test, BITS_TO_LONGS(max) *
+					    sizeof(long), GFP_KERNEL);
+	static const unsigned int orders[] = { 0, 2, 4, 0, 4, 2, 0 };
+	struct potad_swap *ps;
+	unsigned long off, before, i;
+	unsigned int k, r;
+
+	KUNIT_ASSERT_NOT_NULL(test, used);
+	ps = potad_test_swap_new(test, map, max);
+	for (r = 0; r < 200; r++) {
+		k = orders[r % ARRAY_SIZE(orders)];
+		KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, k, &off));
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED(off, BIT(k)));
+		KUNIT_EXPECT_GT(test, off, 0);
+		KUNIT_EXPECT_EQ(test, find_next_bit(used, off + BIT(k), off),
+				off + BIT(k));
+		bitmap_set(used, off, BIT(k));
+	}
+	KUNIT_EXPECT_EQ(test, ps->runs[0] + ps->runs[2] + ps->runs[4], 200);
+	/* One slot from inside each run of 16: back at once. */
+	for_each_set_bit(i, used, max) {
+		if (!IS_ALIGNED(i, 16) || !test_bit(i + 15, used) ||
+		    find_next_zero_bit(used, i + 16, i) != i + 16)
+			continue;
+		before = potad_test_swap_free_units(ps);
+		potad_swap_put(ps, i + 7, 1);
+		clear_bit(i + 7, used);
+		KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps),
+				before + 1);
+	}
+	for_each_set_bit(i, used, max)
+		potad_swap_put(ps, i, 1);
+	potad_swap_drain(ps);
+	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), max - 1);
+	kunit_remove_action(test, potad_test_swap_teardown_action, ps);
+	KUNIT_EXPECT_EQ(test, potad_swap_teardown(ps), 0);
+}
+
+/*
+ * One CPU's order-0 block holds the last free run of order 7: a request
+ * for one fails until the drain gives that block's tail back, and is then
+ * served from the tail.
+ */
+static void potad_test_swap_drain(struct kunit *test)
+{
+	const unsigned long max = 1024;
+	unsigned char *map = potad_test_swap_map(test, max, NULL, 0);
+	struct potad_swap *ps;
+	unsigned long a, b, c, d, e;
+
+	/* No order 9 block: two of order 8, [256, 512) and [768, 1024). */
+	map[512] = SWAP_MAP_BAD;
+	ps = potad_test_swap_new(test, map, max);
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 0, &a));
+	KUNIT_EXPECT_EQ(test, a % 256, 0);
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 8, &b));
+	KUNIT_EXPECT_EQ(test, b % 256, 0);
+	KUNIT_EXPECT_NE(test, a, b);
+	/* The two order-7 blocks outside them: [128, 256), [640, 768). */
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 7, &c));
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 7, &d));
+	KUNIT_EXPECT_EQ(test, c % 256, 128);
+	KUNIT_EXPECT_EQ(test, d % 256, 128);
+	KUNIT_EXPECT_EQ(test, ps->drains, 0);
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 7, &e));
+	KUNIT_EXPECT_EQ(test, ps->drains, 1);
+	KUNIT_EXPECT_EQ(test, ps->drained, 255);
+	KUNIT_EXPECT_EQ(test, e, a + 128);
+	potad_swap_put(ps, a, 1);
+	potad_swap_put(ps, b, 256);
+	potad_swap_put(ps, c, 128);
+	potad_swap_put(ps, d, 128);
+	potad_swap_put(ps, e, 128);
+	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), max - 2);
+}
+
+/*
+ * Slots freed in ranges that span several runs, and runs given back in
+ * pieces in any order: each slot once.
+ */
+static void potad_test_swap_ranges(struct kunit *test)
+{
+	const unsigned long max = 4096;
+	unsigned char *map = potad_test_swap_map(test, max, NULL, 0);
+	struct potad_swap *ps;
+	unsigned long off[8], i;
+
+	ps = potad_test_swap_new(test, map, max);
+	for (i = 0; i < ARRAY_SIZE(off); i++) {
+		KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 2, &off[i]));
+		if (i)
+			KUNIT_EXPECT_EQ(test, off[i], off[i - 1] + 4);
+	}
+	/* [off0 + 2, off3 + 2): parts of four runs in one call. */
+	potad_swap_put(ps, off[0] + 2, 12);
+	KUNIT_EXPECT_EQ(test, ps->freed, 12);
+	potad_swap_put(ps, off[3] + 3, 1);
+	potad_swap_put(ps, off[0], 2);
+	potad_swap_put(ps, off[3] + 2, 1);
+	potad_swap_put(ps, off[4], 16);
+	KUNIT_EXPECT_EQ(test, ps->freed, 32);
+	potad_swap_drain(ps);
+	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), max - 1);
+}
+
+/*
+ * Frees of slots the allocator did not hand out: not yet carved, the
+ * header, freed already.  A warning each, and nothing changes.
+ */
+static void potad_test_bad_swap_put(struct kunit *test)
+{
+	const unsigned long max = 1024;
+	unsigned char *map = potad_test_swap_map(test, max, NULL, 0);
+	struct potad_swap *ps = potad_test_swap_new(test, map, max);
+	unsigned long a, free;
+
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 0, &a));
+	free = potad_test_swap_free_units(ps);
+	potad_swap_put(ps, a + 1, 1);
+	potad_swap_put(ps, a, 2);
+	potad_swap_put(ps, 0, 1);
+	KUNIT_EXPECT_EQ(test, ps->freed, 0);
+	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), free);
+	potad_swap_put(ps, a, 1);
+	potad_swap_put(ps, a, 1);
+	KUNIT_EXPECT_EQ(test, ps->freed, 1);
+	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), free + 1);
+	/* The allocator still works. */
+	KUNIT_EXPECT_TRUE(test, potad_swap_get(ps, 0, &a));
+	potad_swap_put(ps, a, 1);
+}
+#endif
+
 static struct kunit_case potad_errors_cases[] = {
 	KUNIT_CASE(potad_test_bad_init),
 	KUNIT_CASE(potad_test_bad_ranges),
@@ -1953,6 +2189,9 @@ static struct kunit_case potad_errors_cases[] = {
 	KUNIT_CASE(potad_test_bad_zone_api),
 #if IS_ENABLED(CONFIG_POTAD_CMA) && IS_BUILTIN(CONFIG_POTAD_KUNIT_TEST)
 	KUNIT_CASE(potad_test_bad_cma),
+#endif
+#ifdef CONFIG_POTAD_SWAP
+	KUNIT_CASE(potad_test_bad_swap_put),
 #endif
 	{}
 };
@@ -3878,6 +4117,20 @@ static struct kunit_suite potad_cma_suite = {
 	.test_cases = potad_cma_cases,
 };
 #endif
+#ifdef CONFIG_POTAD_SWAP
+static struct kunit_case potad_swap_cases[] = {
+	KUNIT_CASE(potad_test_swap_bad_blocks),
+	KUNIT_CASE(potad_test_swap_orders),
+	KUNIT_CASE(potad_test_swap_drain),
+	KUNIT_CASE(potad_test_swap_ranges),
+	{}
+};
+
+static struct kunit_suite potad_swap_suite = {
+	.name = "potad_swap",
+	.test_cases = potad_swap_cases,
+};
+#endif
 
 kunit_test_suites(&potad_core_suite, &potad_errors_suite,
 		  &potad_concurrency_suite, &potad_lookup_suite,
@@ -3887,6 +4140,9 @@ kunit_test_suite(potad_mf_suite);
 #endif
 #ifdef CONFIG_POTAD_CMA
 kunit_test_suite(potad_cma_suite);
+#endif
+#ifdef CONFIG_POTAD_SWAP
+kunit_test_suite(potad_swap_suite);
 #endif
 
 MODULE_DESCRIPTION("KUnit tests for the POTAD allocator");

@@ -1023,8 +1023,10 @@ EXPORT_SYMBOL_GPL(potad_pcp_init);
  * potad_init() - Set up an instance.
  * @pa: The instance.
  * @name: Name for messages and debugfs; must outlive the instance.
- * @flags: %POTAD_MEMORY or %POTAD_ABSTRACT; %POTAD_MEMORY | %POTAD_ZONE for
- *	the zone instances of mm/potad_zone.c only.
+ * @flags: %POTAD_MEMORY or %POTAD_ABSTRACT; %POTAD_ABSTRACT | %POTAD_INDEX
+ *	for an abstract space whose blocks are found by unit
+ *	(potad_unit_desc()); %POTAD_MEMORY | %POTAD_ZONE for the zone
+ *	instances of mm/potad_zone.c only.
  * @unit_shift: For memory spaces, log2 of the unit size in bytes, at least
  *	%POTAD_MIN_UNIT_SHIFT.  Ignored for abstract spaces.
  * @base: Absolute number of the first unit (a physical address shifted
@@ -1058,6 +1060,7 @@ int potad_init(struct potad *pa, const char *name, unsigned int flags,
 	 */
 	if (WARN_ONCE(!span || span > POTAD_MAX_SPAN ||
 		      (flags != POTAD_MEMORY && flags != POTAD_ABSTRACT &&
+		       flags != (POTAD_ABSTRACT | POTAD_INDEX) &&
 		       flags != (POTAD_MEMORY | POTAD_ZONE)) ||
 		      span > POTAD_ANY - base ||
 		      ((flags & POTAD_MEMORY) &&
@@ -1678,7 +1681,7 @@ retry:
 	if (ret)
 		goto unlock;
 	potad_desc_fill(pa, desc, type, off, order, owner,
-			(pa->flags & POTAD_MEMORY) ? POTAD_DESC_INDEXED : 0);
+			potad_indexed(pa) ? POTAD_DESC_INDEXED : 0);
 	ret = __potad_index_store(pa, &op, desc);
 	if (ret) {
 		/* Never visible: the block goes back, @desc reusable. */
@@ -2056,7 +2059,7 @@ retry:
 	__potad_take_span(pa, off, off + nr);
 	potad_desc_fill(pa, desc, type, off, fls_long(nr - 1), owner,
 			POTAD_DESC_RUN |
-			((pa->flags & POTAD_MEMORY) ? POTAD_DESC_INDEXED : 0));
+			(potad_indexed(pa) ? POTAD_DESC_INDEXED : 0));
 	desc->nr_live = nr;
 	ret = __potad_index_store(pa, &op, desc);
 	if (ret) {
@@ -2629,7 +2632,7 @@ int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp,
 		new->allocated = false;
 	} else {
 		new->allocated = true;
-		if (pa->flags & POTAD_MEMORY) {
+		if (potad_indexed(pa)) {
 			struct potad_desc *desc = potad_index_load(pa, unit);
 
 			/* Its free must not put the block in a cache. */

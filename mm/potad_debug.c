@@ -432,6 +432,7 @@ static int __init potad_debugfs_init(void)
 	potad_bench_cma_debugfs(dir);
 	potad_zone_debugfs(dir);
 	potad_gup_debugfs(dir);
+	potad_swap_debugfs(dir);
 	pr_info("potad: debugfs interface ready\n");
 	return 0;
 }

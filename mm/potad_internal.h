@@ -9,6 +9,7 @@
 #include <linux/maple_tree.h>
 #include <linux/mutex.h>
 #include <linux/numa.h>
+#include <linux/potad.h>
 #include <linux/xarray.h>
 
 struct potad;
@@ -37,6 +38,12 @@ int potad_alloc_into(struct potad *pa, struct potad_desc *desc,
 bool potad_overlaps(struct potad *pa, unsigned long start, unsigned long nr);
 bool potad_desc_put_locked(struct potad_desc *desc);
 unsigned long potad_pcp_units(struct potad *pa);
+
+/* Is every block of @pa indexed (memory spaces, %POTAD_INDEX)? */
+static inline bool potad_indexed(const struct potad *pa)
+{
+	return pa->flags & (POTAD_MEMORY | POTAD_INDEX);
+}
 
 /* mm/potad_lookup.c */
 /* Memory ranges of memory-space instances; under potad_list_lock. */
@@ -157,6 +164,68 @@ void potad_gup_debugfs(struct dentry *dir);
 void potad_bench_cma_debugfs(struct dentry *dir);
 #else
 static inline void potad_bench_cma_debugfs(struct dentry *dir)
+{
+}
+#endif
+
+/* mm/potad_swap.c, for lib/test_potad.c */
+#ifdef CONFIG_POTAD_SWAP
+#include <linux/swap.h>
+
+struct potad_swap_block;
+
+/**
+ * struct potad_swap_cpu - A CPU's blocks of swap slots.
+ * @blk: For each order, the block runs of that order are carved from,
+ *	or NULL.
+ */
+struct potad_swap_cpu {
+	struct potad_swap_block *blk[SWAP_NR_ORDERS];
+};
+
+/**
+ * struct potad_swap - The slot allocator of a swap device.
+ * @pa: The instance over the device's slots.
+ * @si: The device (NULL in KUnit).
+ * @cpu: The front end's blocks.
+ * @name: "swap<type>".
+ * @slots: Usable slots registered.
+ * @runs: Runs handed out, by order.
+ * @failures: Runs asked for and not found, by order.
+ * @refills: Blocks the front end took, by order.
+ * @freed: Slots given back.
+ * @drains: Drains of every CPU's tails because the instance was empty.
+ * @drained: Slots those drains (and swapoff's) gave back unused.
+ * @nomem: Blocks not taken for want of a descriptor.
+ *
+ * Everything but @pa is under the caller's serialisation (si->lock).
+ */
+struct potad_swap {
+	struct potad pa;
+	struct swap_info_struct *si;
+	struct potad_swap_cpu __percpu *cpu;
+	char name[16];
+	unsigned long slots;
+	unsigned long runs[SWAP_NR_ORDERS];
+	unsigned long failures[SWAP_NR_ORDERS];
+	unsigned long refills[POTAD_CHUNK_SHIFT];
+	unsigned long freed;
+	unsigned long drains;
+	unsigned long drained;
+	unsigned long nomem;
+};
+
+int potad_swap_setup(struct potad_swap *ps, const char *name,
+		     const unsigned char *map, unsigned long max);
+void potad_swap_drain(struct potad_swap *ps);
+bool potad_swap_get(struct potad_swap *ps, unsigned int order,
+		    unsigned long *offset);
+void potad_swap_put(struct potad_swap *ps, unsigned long offset,
+		    unsigned long nr);
+unsigned long potad_swap_teardown(struct potad_swap *ps);
+void potad_swap_debugfs(struct dentry *dir);
+#else
+static inline void potad_swap_debugfs(struct dentry *dir)
 {
 }
 #endif

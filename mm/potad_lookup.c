@@ -139,12 +139,6 @@
 struct maple_tree potad_directory =
 	MTREE_INIT_EXT(potad_directory, POTAD_MT_FLAGS, potad_list_lock);
 
-/* Is every block of @pa indexed, and looked up under RCU? */
-static inline bool potad_indexed(const struct potad *pa)
-{
-	return pa->flags & POTAD_MEMORY;
-}
-
 /* Is @pa's memory in the directory (all memory spaces but zones)? */
 static inline bool potad_in_directory(const struct potad *pa)
 {
@@ -948,6 +942,35 @@ struct potad_desc *potad_lookup(phys_addr_t phys)
 	return desc;
 }
 EXPORT_SYMBOL_GPL(potad_lookup);
+
+/**
+ * potad_unit_desc() - Find the block holding a unit of an indexed instance.
+ * @pa: A %POTAD_ABSTRACT | %POTAD_INDEX instance.
+ * @unit: Absolute unit number.
+ *
+ * For an owner that keeps only unit numbers, such as the swap code with
+ * its swap entries: the descriptor it needs to free a unit it was handed
+ * (potad_free_range()).  Abstract descriptors are released as soon as
+ * their block is freed, so the caller must keep frees of the block away
+ * while it uses the descriptor (swap does all its frees under one lock).
+ *
+ * Context: Any context; takes no lock.  Under rcu_read_lock() or the
+ * caller's serialisation of frees (see above).
+ * Return: The descriptor of the allocated block holding @unit, or NULL if
+ * no block holds it or @pa is not indexed (a caller bug, warned about
+ * once).
+ */
+struct potad_desc *potad_unit_desc(struct potad *pa, unsigned long unit)
+{
+	if (WARN_ONCE(pa->flags != (POTAD_ABSTRACT | POTAD_INDEX),
+		      "potad: %s: not an indexed abstract instance\n",
+		      pa->name))
+		return NULL;
+	if (unit - pa->base >= pa->span)
+		return NULL;
+	return potad_index_load(pa, unit);
+}
+EXPORT_SYMBOL_GPL(potad_unit_desc);
 
 /**
  * potad_lookup_pfn() - Find the block holding a page frame.

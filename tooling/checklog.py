@@ -7,8 +7,8 @@ stall report fails, and so does a guest that never reached the end of its
 init script.  The only
 exception: the KUnit suite potad_errors feeds POTAD bad input on purpose,
 and POTAD answers a caller bug with WARN_ONCE; inside that suite's KTAP
-block, WARNINGs raised at mm/potad.c, mm/potad_lookup.c, mm/potad_zone.c or
-mm/potad_cma.c (and their
+block, WARNINGs raised at mm/potad.c, mm/potad_lookup.c, mm/potad_zone.c,
+mm/potad_cma.c or mm/potad_swap.c (and their
 backtraces) are expected.
 
 Usage: checklog.py LOG    (exit 0 if clean; one line per problem)
@@ -26,7 +26,7 @@ EXPECTED_SUITE = "potad_errors"
 # The path is relative to the source tree, or to the object tree when
 # ccache's base_dir rewrites it (../linux/mm/potad.c).
 EXPECTED_WARN = re.compile(
-    r"WARNING: CPU: \d+ PID: \d+ at (?:[\w./-]*/)?mm/potad(?:_lookup|_zone|_cma)?\.c:\d+ ")
+    r"WARNING: CPU: \d+ PID: \d+ at (?:[\w./-]*/)?mm/potad(?:_lookup|_zone|_cma|_swap)?\.c:\d+ ")
 PREFIX = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 
 

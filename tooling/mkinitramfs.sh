@@ -40,7 +40,8 @@ ln -s busybox "$root/bin/sh"
 install -m 755 "$here/guest/init" "$root/init"
 install -m 755 "$here/guest/demo.sh" "$root/demo.sh"
 install -m 755 "$sel/potad_debugfs" "$sel/potad_memory_failure" \
-	"$sel/potad_gup" "$sel/potad_cma" "$root/kselftest/potad/"
+	"$sel/potad_gup" "$sel/potad_cma" "$sel/potad_swap" \
+	"$root/kselftest/potad/"
 install -m 755 "$sel"/mm/* "$root/kselftest/mm/"
 install -m 755 "$here/guest/mm-hugetlb.sh" "$here/guest/mm-gup.sh" \
 	"$root/kselftest/mm/"

@@ -261,7 +261,8 @@ VARIANTS = {
     "off": ("kbuild-off", r"CONFIG_(SAMPLE_)?POTAD\w*=", "CONFIG_POTAD=n",
             "POTAD-OFF-OK",
             "the CONFIG_POTAD=n guest shows POTAD, see build/off.log", 2),
-    "cmaoff": ("kbuild-cmaoff", r"CONFIG_POTAD_CMA=", "CONFIG_POTAD_CMA=n",
+    "cmaoff": ("kbuild-cmaoff", r"CONFIG_POTAD_(CMA|SWAP)=",
+               "CONFIG_POTAD_CMA=n\nCONFIG_POTAD_SWAP=n",
                "POTAD-CMAOFF-OK",
                "CMA without POTAD did not work, see build/cmaoff.log", 1),
 }

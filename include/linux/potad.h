@@ -52,6 +52,13 @@ struct potad_pcp;
  * the page, and ranges may be added and withdrawn without sleeping.
  */
 #define POTAD_ZONE		0x4
+/*
+ * With POTAD_ABSTRACT: every block is indexed by unit, so that an owner
+ * holding only a unit number finds its descriptor (potad_unit_desc()),
+ * and blocks below order %POTAD_CHUNK_SHIFT are freed in part without
+ * the index allocating (swap slots, mm/potad_swap.c).
+ */
+#define POTAD_INDEX		0x8
 
 /**
  * struct potad_type_ops - What POTAD may ask of a descriptor's owner.
@@ -393,6 +400,7 @@ void potad_pcp_drain_cpu(struct potad *pa, int cpu);
 bool potad_pcp_peek(struct potad *pa, unsigned int order);
 
 struct potad_desc *potad_lookup(phys_addr_t phys);
+struct potad_desc *potad_unit_desc(struct potad *pa, unsigned long unit);
 struct potad_desc *potad_lookup_pfn(unsigned long pfn);
 struct potad_desc *potad_lookup_get(phys_addr_t phys);
 bool potad_desc_tryget(struct potad_desc *desc);
@@ -733,6 +741,46 @@ static inline int potad_cma_unpoison_memory(unsigned long pfn)
 static inline bool potad_cma_folio(struct folio *folio)
 {
 	return false;
+}
+#endif
+
+/* Swap slots over POTAD (mm/potad_swap.c), for mm/swapfile.c */
+
+struct swap_info_struct;
+
+#ifdef CONFIG_POTAD_SWAP
+bool potad_swap_enabled(struct swap_info_struct *si);
+int potad_swap_on(struct swap_info_struct *si, unsigned char *swap_map);
+void potad_swap_off(struct swap_info_struct *si);
+bool potad_swap_alloc(struct swap_info_struct *si, unsigned int order,
+		      unsigned long *offset);
+void potad_swap_free(struct swap_info_struct *si, unsigned long offset,
+		     unsigned int nr);
+#else
+static inline bool potad_swap_enabled(struct swap_info_struct *si)
+{
+	return false;
+}
+
+static inline int potad_swap_on(struct swap_info_struct *si,
+				unsigned char *swap_map)
+{
+	return 0;
+}
+
+static inline void potad_swap_off(struct swap_info_struct *si)
+{
+}
+
+static inline bool potad_swap_alloc(struct swap_info_struct *si,
+				    unsigned int order, unsigned long *offset)
+{
+	return false;
+}
+
+static inline void potad_swap_free(struct swap_info_struct *si,
+				   unsigned long offset, unsigned int nr)
+{
 }
 #endif
 
