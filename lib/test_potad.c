@@ -534,11 +534,67 @@ static void potad_test_memory_512(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nr_free(pa, span_order), 1UL);
 }
 
+/* Allocate into a new plain descriptor inside a range; -errno or 0. */
+static int alloc_in(struct kunit *test, struct potad *pa, unsigned int order,
+		    unsigned int top, unsigned long start, unsigned long nr,
+		    struct potad_desc **d)
+{
+	int ret;
+
+	*d = potad_desc_new(&test_plain_type, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(*d));
+	ret = potad_alloc_into_in(pa, *d, &test_plain_type, order, top, start,
+				  nr, NULL, GFP_KERNEL);
+	if (ret) {
+		potad_desc_discard(&test_plain_type, *d);
+		*d = NULL;
+	}
+	return ret;
+}
+
+/*
+ * Inside a range: the smallest free block that lies wholly in it, split
+ * to the order asked; a free block that only overlaps the range is not
+ * taken, and a failure changes nothing.
+ */
+static void potad_test_alloc_in(struct kunit *test)
+{
+	struct potad *pa = new_space(test, 1024);
+	struct potad_desc *d0 = alloc_ok(test, pa, 0), *d[4];
+	unsigned long free;
+	unsigned int i;
+
+	/* Free: 1, [2, 4), [4, 8), ... [256, 512), [512, 1024). */
+	KUNIT_EXPECT_EQ(test, d0->start, 0);
+	KUNIT_ASSERT_EQ(test, alloc_in(test, pa, 0, 9, 512, 512, &d[0]), 0);
+	KUNIT_EXPECT_EQ(test, d[0]->start, 512);
+	/* [300, 700) holds [512, 1024)'s pieces 514, 516, 520, ...: 513. */
+	KUNIT_ASSERT_EQ(test, alloc_in(test, pa, 0, 9, 300, 400, &d[1]), 0);
+	KUNIT_EXPECT_EQ(test, d[1]->start, 513);
+	/* The smallest block first: [2, 4) before [4, 8) in [2, 8). */
+	KUNIT_ASSERT_EQ(test, alloc_in(test, pa, 1, 9, 2, 6, &d[2]), 0);
+	KUNIT_EXPECT_EQ(test, d[2]->start, 2);
+	KUNIT_EXPECT_EQ(test, d[2]->order, 1);
+	/* @top: [4, 8) may not be split for order 0; 1 lies outside. */
+	free = potad_units_free(pa);
+	KUNIT_EXPECT_EQ(test, alloc_in(test, pa, 0, 1, 2, 6, &d[3]), -ENOSPC);
+	/* Free units in [4, 6), but only inside the block [4, 8). */
+	KUNIT_EXPECT_EQ(test, alloc_in(test, pa, 0, 9, 4, 2, &d[3]), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, potad_units_free(pa), free);
+	KUNIT_ASSERT_EQ(test, alloc_in(test, pa, 0, 2, 4, 4, &d[3]), 0);
+	KUNIT_EXPECT_EQ(test, d[3]->start, 4);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d0), 0);
+	for (i = 0; i < ARRAY_SIZE(d); i++)
+		KUNIT_EXPECT_EQ(test, potad_free(pa, d[i]), 0);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 10), 1UL);
+}
+
 static struct kunit_case potad_core_cases[] = {
 	KUNIT_CASE(potad_test_add_range_carves),
 	KUNIT_CASE(potad_test_lowest_address_first),
 	KUNIT_CASE(potad_test_fill_and_coalesce),
 	KUNIT_CASE(potad_test_alloc_at),
+	KUNIT_CASE(potad_test_alloc_in),
 	KUNIT_CASE(potad_test_partial_free),
 	KUNIT_CASE(potad_test_retire),
 	KUNIT_CASE(potad_test_unretire),
@@ -651,6 +707,21 @@ static void potad_test_bad_alloc(struct kunit *test)
 			(long)-EINVAL);
 	KUNIT_EXPECT_EQ(test, potad_alloc_desc(pa, &desc, &test_plain_type,
 					       POTAD_ANY, 0, NULL, GFP_KERNEL), -EINVAL);
+	expect_unchanged(test, pa, &before);
+}
+
+/* A range outside the space, or empty: -EINVAL, nothing taken. */
+static void potad_test_bad_alloc_in(struct kunit *test)
+{
+	struct potad *pa = new_space(test, 256);
+	struct potad_stats before;
+	struct potad_desc *d;
+
+	potad_get_stats(pa, &before);
+	KUNIT_EXPECT_EQ(test, alloc_in(test, pa, 0, 8, 0, 0, &d), -EINVAL);
+	KUNIT_EXPECT_EQ(test, alloc_in(test, pa, 0, 8, 200, 57, &d), -EINVAL);
+	KUNIT_EXPECT_EQ(test, alloc_in(test, pa, 0, 8, 256, 1, &d), -EINVAL);
+	KUNIT_EXPECT_EQ(test, alloc_in(test, pa, 9, 9, 0, 256, &d), -EINVAL);
 	expect_unchanged(test, pa, &before);
 }
 
@@ -2080,41 +2151,58 @@ static void potad_test_swap_orders(struct kunit *test)
 }
 
 /*
- * One CPU's order-0 block holds the last free run of order 7: a request
- * for one fails until the drain gives that block's tail back, and is then
- * served from the tail.
+ * Without a whole free cluster (bad blocks in each), the refill takes the
+ * smallest free block that fits, whole, and then holes in the clusters
+ * of the run's order first.  A request with no block of its order free
+ * anywhere is served once the drain gave back the tail of another
+ * order's block.
  */
 static void potad_test_swap_drain(struct kunit *test)
 {
 	const unsigned long max = 1024;
 	unsigned char *map = potad_test_swap_map(test, max, NULL, 0);
 	struct potad_swap *ps;
-	unsigned long a, b, c, d, e;
+	unsigned long a, b, c, d, e, f;
 
-	/* No order 9 block: two of order 8, [256, 512) and [768, 1024). */
-	map[512] = SWAP_MAP_BAD;
+	/* Only [256, 512) and [768, 1024) are usable: two order-8 blocks. */
+	memset(map, SWAP_MAP_BAD, 256);
+	memset(map + 512, SWAP_MAP_BAD, 256);
 	ps = potad_test_swap_new(test, map, max);
 	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 0, &a));
-	KUNIT_EXPECT_EQ(test, a % 256, 0);
+	KUNIT_EXPECT_EQ(test, a, 256);
+	KUNIT_EXPECT_EQ(test, ps->refills[8], 1);
 	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 8, &b));
-	KUNIT_EXPECT_EQ(test, b % 256, 0);
-	KUNIT_EXPECT_NE(test, a, b);
-	/* The two order-7 blocks outside them: [128, 256), [640, 768). */
-	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 7, &c));
-	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 7, &d));
-	KUNIT_EXPECT_EQ(test, c % 256, 128);
-	KUNIT_EXPECT_EQ(test, d % 256, 128);
+	KUNIT_EXPECT_EQ(test, b, 768);
+	potad_swap_put(ps, b + 5, 1);
+	/* Only that hole is free: order 1 needs the order-0 block's tail. */
 	KUNIT_EXPECT_EQ(test, ps->drains, 0);
-	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 7, &e));
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 1, &c));
 	KUNIT_EXPECT_EQ(test, ps->drains, 1);
 	KUNIT_EXPECT_EQ(test, ps->drained, 255);
-	KUNIT_EXPECT_EQ(test, e, a + 128);
+	KUNIT_EXPECT_EQ(test, c, 258);
+	/*
+	 * Order 0: slot 257, then [260, 264) in order 0's cluster, not the
+	 * smaller hole in the cluster of order 8's run.
+	 */
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 0, &d));
+	KUNIT_EXPECT_EQ(test, d, 257);
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 0, &e));
+	KUNIT_EXPECT_EQ(test, e, 260);
+	KUNIT_EXPECT_EQ(test, ps->steals[0], 0);
+	/* Order 7: none of its own; [384, 512) is order 0's. */
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 7, &f));
+	KUNIT_EXPECT_EQ(test, f, 384);
+	KUNIT_EXPECT_EQ(test, ps->steals[7], 1);
+	KUNIT_EXPECT_EQ(test, ps->drains, 1);
 	potad_swap_put(ps, a, 1);
-	potad_swap_put(ps, b, 256);
-	potad_swap_put(ps, c, 128);
-	potad_swap_put(ps, d, 128);
-	potad_swap_put(ps, e, 128);
-	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), max - 2);
+	potad_swap_put(ps, b, 5);
+	potad_swap_put(ps, b + 6, 250);
+	potad_swap_put(ps, c, 2);
+	potad_swap_put(ps, d, 1);
+	potad_swap_put(ps, e, 1);
+	potad_swap_put(ps, f, 128);
+	potad_swap_drain(ps);
+	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), 512);
 }
 
 /*
@@ -2147,29 +2235,109 @@ static void potad_test_swap_ranges(struct kunit *test)
 }
 
 /*
- * Frees of slots the allocator did not hand out: not yet carved, the
- * header, freed already.  A warning each, and nothing changes.
+ * A slot freed from the middle of a CPU's block goes to another block
+ * when a refill takes it as a hole in its cluster: a range freed later
+ * across it is parts of two blocks, each given back to its own.
+ */
+static void potad_test_swap_reused(struct kunit *test)
+{
+	const unsigned long max = 1024;
+	unsigned char *map = potad_test_swap_map(test, max, NULL, 0);
+	struct potad_swap *ps = potad_test_swap_new(test, map, max);
+	unsigned long off, i, free;
+
+	/* The whole cluster [512, 1024): slots 512 to 521. */
+	for (i = 0; i < 10; i++) {
+		KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 0, &off));
+		KUNIT_ASSERT_EQ(test, off, 512 + i);
+	}
+	potad_swap_put(ps, 514, 1);
+	/* [522, 1024) back: 514 is the cluster's only free slot alone. */
+	potad_swap_drain(ps);
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 0, &off));
+	KUNIT_ASSERT_EQ(test, off, 514);
+	KUNIT_EXPECT_PTR_NE(test, potad_unit_desc(&ps->pa, 513),
+			    potad_unit_desc(&ps->pa, 514));
+	KUNIT_EXPECT_PTR_EQ(test, potad_unit_desc(&ps->pa, 513),
+			    potad_unit_desc(&ps->pa, 515));
+	free = potad_test_swap_free_units(ps);
+	potad_swap_put(ps, 513, 3);
+	KUNIT_EXPECT_EQ(test, ps->freed, 4);
+	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), free + 3);
+	potad_swap_put(ps, 512, 1);
+	potad_swap_put(ps, 516, 6);
+	potad_swap_drain(ps);
+	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), max - 1);
+}
+
+/*
+ * Runs of each order in clusters of their own, as mm/swapfile.c keeps
+ * them: a slot freed inside a large run is not taken by order 0, which
+ * takes a free cluster of its own instead; once the rest of the run is
+ * back it is whole again and serves the next run of its order.
+ */
+static void potad_test_swap_clusters(struct kunit *test)
+{
+	const unsigned long max = 2048;
+	unsigned char *map = potad_test_swap_map(test, max, NULL, 0);
+	struct potad_swap *ps = potad_test_swap_new(test, map, max);
+	unsigned long off, i;
+
+	/* Cluster [512, 1024) for order 4, all of it. */
+	for (i = 0; i < 32; i++) {
+		KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 4, &off));
+		KUNIT_ASSERT_EQ(test, off, 512 + 16 * i);
+	}
+	potad_swap_put(ps, 512 + 3, 1);
+	/* Order 0: [1024, 1536), then [1536, 2048), never slot 515. */
+	for (i = 0; i < 513; i++) {
+		KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 0, &off));
+		KUNIT_ASSERT_EQ(test, off, 1024 + i);
+	}
+	KUNIT_EXPECT_EQ(test, ps->steals[0], 0);
+	potad_swap_put(ps, 512, 3);
+	potad_swap_put(ps, 512 + 4, 12);
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 4, &off));
+	KUNIT_EXPECT_EQ(test, off, 512);
+	KUNIT_EXPECT_EQ(test, ps->steals[4], 0);
+	potad_swap_put(ps, 512, 512);
+	potad_swap_put(ps, 1024, 513);
+	potad_swap_drain(ps);
+	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), max - 1);
+}
+
+/*
+ * Frees of slots the allocator did not hand out: not carved yet from a
+ * CPU's block, free, the header, a range with one such slot, freed
+ * already.  A warning, and nothing is freed.
  */
 static void potad_test_bad_swap_put(struct kunit *test)
 {
 	const unsigned long max = 1024;
 	unsigned char *map = potad_test_swap_map(test, max, NULL, 0);
 	struct potad_swap *ps = potad_test_swap_new(test, map, max);
-	unsigned long a, free;
+	unsigned long a, b, free;
 
+	/* Slots 512 and 513 of the free cluster [512, 1024). */
 	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 0, &a));
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 0, &b));
+	KUNIT_ASSERT_EQ(test, a, 512);
+	KUNIT_ASSERT_EQ(test, b, 513);
 	free = potad_test_swap_free_units(ps);
-	potad_swap_put(ps, a + 1, 1);
-	potad_swap_put(ps, a, 2);
+	potad_swap_put(ps, b + 1, 1);
+	potad_swap_put(ps, 5, 1);
 	potad_swap_put(ps, 0, 1);
+	potad_swap_put(ps, a, 3);
+	potad_swap_put(ps, a, 0);
 	KUNIT_EXPECT_EQ(test, ps->freed, 0);
 	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), free);
-	potad_swap_put(ps, a, 1);
-	potad_swap_put(ps, a, 1);
-	KUNIT_EXPECT_EQ(test, ps->freed, 1);
-	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), free + 1);
-	/* The allocator still works. */
+	potad_swap_put(ps, a, 2);
+	potad_swap_put(ps, b, 1);
+	KUNIT_EXPECT_EQ(test, ps->freed, 2);
+	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), free + 2);
+	/* The allocator still works: slot 514 of the CPU's block. */
 	KUNIT_EXPECT_TRUE(test, potad_swap_get(ps, 0, &a));
+	KUNIT_EXPECT_EQ(test, a, 514);
 	potad_swap_put(ps, a, 1);
 }
 #endif
@@ -2178,6 +2346,7 @@ static struct kunit_case potad_errors_cases[] = {
 	KUNIT_CASE(potad_test_bad_init),
 	KUNIT_CASE(potad_test_bad_ranges),
 	KUNIT_CASE(potad_test_bad_alloc),
+	KUNIT_CASE(potad_test_bad_alloc_in),
 	KUNIT_CASE(potad_test_bad_free),
 	KUNIT_CASE(potad_test_bad_type),
 	KUNIT_CASE(potad_test_bad_shared_memory),
@@ -4123,6 +4292,8 @@ static struct kunit_case potad_swap_cases[] = {
 	KUNIT_CASE(potad_test_swap_orders),
 	KUNIT_CASE(potad_test_swap_drain),
 	KUNIT_CASE(potad_test_swap_ranges),
+	KUNIT_CASE(potad_test_swap_reused),
+	KUNIT_CASE(potad_test_swap_clusters),
 	{}
 };
 

@@ -394,6 +394,30 @@ static unsigned long __potad_take_any(struct potad *pa, unsigned int order,
 	return NOT_FOUND;
 }
 
+/*
+ * As __potad_take_any(), among the free blocks that lie inside [@lo, @hi)
+ * only: one map_find_next() per order.
+ */
+static unsigned long __potad_take_in(struct potad *pa, unsigned int order,
+				     unsigned int top, unsigned long lo,
+				     unsigned long hi)
+{
+	unsigned int k;
+
+	for (k = order; k <= min(top, pa->max_order); k++) {
+		unsigned long i;
+
+		if (!pa->stats.nr_free[k])
+			continue;
+		i = map_find_next(&pa->maps[k], DIV_ROUND_UP(lo, BIT(k)));
+		if (i == NOT_FOUND || (i << k) + BIT(k) > hi)
+			continue;
+		__potad_take(pa, i << k, k, i << k, order);
+		return i << k;
+	}
+	return NOT_FOUND;
+}
+
 /* Does any free block of an order below @below overlap [off, end)? */
 static bool __potad_any_free(struct potad *pa, unsigned long off,
 			     unsigned long end, unsigned int below)
@@ -1644,18 +1668,25 @@ static int potad_check_alloc(struct potad *pa, const struct potad_type *type,
  * GFP_NOWAIT cannot get, the block goes back, and they are allocated with
  * @gfp without the lock before trying again.
  */
-static int __potad_alloc(struct potad *pa, struct potad_desc *desc,
-			 const struct potad_type *type, unsigned long start,
-			 unsigned int order, unsigned int top, void *owner,
-			 gfp_t gfp)
+/*
+ * Allocate into @desc the block at @start, or with %POTAD_ANY the
+ * smallest free block of an order from @order to @top that lies inside
+ * [@lo, @hi) (offsets; the whole span: anywhere, this CPU's cache first).
+ */
+static int __potad_alloc_in(struct potad *pa, struct potad_desc *desc,
+			    const struct potad_type *type, unsigned long start,
+			    unsigned int order, unsigned int top,
+			    unsigned long lo, unsigned long hi, void *owner,
+			    gfp_t gfp)
 {
+	bool anywhere = !lo && hi == pa->span;
 	struct potad_index_op op;
 	unsigned long off, boff, flags;
 	unsigned int k, tries = 0;
 	int ret;
 
 	/* Small blocks from this CPU's cache, if the instance has one. */
-	if (start == POTAD_ANY &&
+	if (start == POTAD_ANY && anywhere &&
 	    !potad_pcp_alloc(pa, desc, type, order, top, owner))
 		return 0;
 	potad_index_op_init(&op, pa);
@@ -1663,7 +1694,10 @@ retry:
 	ret = 0;
 	spin_lock_irqsave(&pa->lock, flags);
 	if (start == POTAD_ANY) {
-		off = __potad_take_any(pa, order, top);
+		if (anywhere)
+			off = __potad_take_any(pa, order, top);
+		else
+			off = __potad_take_in(pa, order, top, lo, hi);
 		if (off == NOT_FOUND)
 			ret = -ENOSPC;
 	} else {
@@ -1698,6 +1732,15 @@ unlock:
 		goto retry;
 	potad_index_op_done(&op);
 	return ret;
+}
+
+static int __potad_alloc(struct potad *pa, struct potad_desc *desc,
+			 const struct potad_type *type, unsigned long start,
+			 unsigned int order, unsigned int top, void *owner,
+			 gfp_t gfp)
+{
+	return __potad_alloc_in(pa, desc, type, start, order, top, 0, pa->span,
+				owner, gfp);
 }
 
 /**
@@ -1759,6 +1802,46 @@ int potad_alloc_into(struct potad *pa, struct potad_desc *desc,
 
 	return ret ?: __potad_alloc(pa, desc, type, POTAD_ANY, order, top,
 				    owner, gfp);
+}
+
+/**
+ * potad_alloc_into_in() - Allocate a block inside a range of units.
+ * @pa: The instance.
+ * @desc: A descriptor from potad_desc_new(), unused.
+ * @type: Its type.
+ * @order: As for potad_alloc().
+ * @top: Split no free block of an order above this one.
+ * @start: Absolute number of the range's first unit.
+ * @nr: Units in the range.
+ * @owner: As for potad_alloc().
+ * @gfp: For the index.
+ *
+ * As potad_alloc_into(), among the free blocks that lie entirely inside
+ * [@start, @start + @nr): the smallest, the lowest of its order.  For an
+ * owner that keeps its allocations of one kind together (mm/potad_swap.c:
+ * the runs of one order in the clusters they were first carved from).
+ *
+ * Context: As potad_alloc().
+ * Return: As potad_alloc_into(); -EINVAL also for a range not inside the
+ * span (a caller bug, warned about once).
+ */
+int potad_alloc_into_in(struct potad *pa, struct potad_desc *desc,
+			const struct potad_type *type, unsigned int order,
+			unsigned int top, unsigned long start, unsigned long nr,
+			void *owner, gfp_t gfp)
+{
+	int ret = potad_check_alloc(pa, type, POTAD_ANY, order, false);
+	unsigned long lo = start - pa->base;
+
+	if (ret)
+		return ret;
+	if (WARN_ONCE(start < pa->base || !nr || lo >= pa->span ||
+		      nr > pa->span - lo,
+		      "potad: %s: range %lx+%lx is not inside the space\n",
+		      pa->name, start, nr))
+		return -EINVAL;
+	return __potad_alloc_in(pa, desc, type, POTAD_ANY, order, top, lo,
+				lo + nr, owner, gfp);
 }
 
 static struct potad_desc *potad_alloc_slab(struct potad *pa,

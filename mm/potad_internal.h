@@ -28,13 +28,17 @@ extern struct list_head potad_types;
  */
 #define POTAD_INDEX_HOLE	xa_mk_value(0)
 
-/* mm/potad.c, for mm/potad_zone.c */
+/* mm/potad.c, for mm/potad_zone.c and mm/potad_swap.c */
 struct potad_type;
 struct potad_desc *potad_desc_new(const struct potad_type *type, gfp_t gfp);
 void potad_desc_discard(const struct potad_type *type, struct potad_desc *desc);
 int potad_alloc_into(struct potad *pa, struct potad_desc *desc,
 		     const struct potad_type *type, unsigned int order,
 		     unsigned int top, void *owner, gfp_t gfp);
+int potad_alloc_into_in(struct potad *pa, struct potad_desc *desc,
+			const struct potad_type *type, unsigned int order,
+			unsigned int top, unsigned long start, unsigned long nr,
+			void *owner, gfp_t gfp);
 bool potad_overlaps(struct potad *pa, unsigned long start, unsigned long nr);
 bool potad_desc_put_locked(struct potad_desc *desc);
 unsigned long potad_pcp_units(struct potad *pa);
@@ -173,6 +177,7 @@ static inline void potad_bench_cma_debugfs(struct dentry *dir)
 #include <linux/swap.h>
 
 struct potad_swap_block;
+struct potad_swap_cluster;
 
 /**
  * struct potad_swap_cpu - A CPU's blocks of swap slots.
@@ -188,11 +193,21 @@ struct potad_swap_cpu {
  * @pa: The instance over the device's slots.
  * @si: The device (NULL in KUnit).
  * @cpu: The front end's blocks.
+ * @clusters: Each aligned cluster of slots: which order's runs it holds.
+ * @nr_clusters: Entries in @clusters.
+ * @partial: By order, the clusters of that order's runs that had slots
+ *	back since a refill last found no block for a run in them.
+ * @frag: By order, the clusters of that order's runs a refill found no
+ *	block for a run in, and not full (as far as is known).
+ * @spare: The clusters with unusable slots (bad blocks, the header, the
+ *	end of the device) and none taken.
  * @name: "swap<type>".
  * @slots: Usable slots registered.
  * @runs: Runs handed out, by order.
  * @failures: Runs asked for and not found, by order.
  * @refills: Blocks the front end took, by order.
+ * @steals: Blocks taken for runs of an order outside its clusters, by
+ *	the order of the runs.
  * @freed: Slots given back.
  * @drains: Drains of every CPU's tails because the instance was empty.
  * @drained: Slots those drains (and swapoff's) gave back unused.
@@ -204,11 +219,17 @@ struct potad_swap {
 	struct potad pa;
 	struct swap_info_struct *si;
 	struct potad_swap_cpu __percpu *cpu;
+	struct potad_swap_cluster *clusters;
+	unsigned long nr_clusters;
+	struct list_head partial[SWAP_NR_ORDERS];
+	struct list_head frag[SWAP_NR_ORDERS];
+	struct list_head spare;
 	char name[16];
 	unsigned long slots;
 	unsigned long runs[SWAP_NR_ORDERS];
 	unsigned long failures[SWAP_NR_ORDERS];
 	unsigned long refills[POTAD_CHUNK_SHIFT];
+	unsigned long steals[SWAP_NR_ORDERS];
 	unsigned long freed;
 	unsigned long drains;
 	unsigned long drained;

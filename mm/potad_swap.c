@@ -15,16 +15,23 @@
  * swap_map counts, the cluster locks that protect them, the priorities
  * and the round-robin between devices, the accounting of free slots.
  *
- * The front end: each CPU carves the runs of each order out of a block of
- * up to 2^%POTAD_SWAP_BLOCK_ORDER slots (a cluster) it took from the
- * instance, lowest runs first, so that the POTAD lock is taken once per
- * block rather than once per run, and a CPU's swap-out is written to
- * adjacent slots as mm/swapfile.c's per-cpu clusters do.  The block has
- * one descriptor (struct potad_swap_block); the runs carved from it have
- * none of their own.  When the instance has no block of the cluster's
- * order left, the front end takes the largest block it has, down to the
- * run's own order; when it has none at all, the uncarved tails of every
- * CPU's blocks go back and the allocation is tried once more.
+ * The front end: each CPU carves the runs of each order out of a block it
+ * took from the instance, lowest runs first, with the POTAD lock taken
+ * once per block rather than once per run.  As mm/swapfile.c keeps the
+ * runs of one order in clusters of their own (so that a slot freed inside
+ * a large folio's run stays free until the rest of the run comes back,
+ * and the run merges again), each aligned cluster of
+ * 2^%POTAD_SWAP_BLOCK_ORDER slots is tagged with the order of the runs
+ * its first block was taken for, until it is free again.  A refill takes
+ * the smallest free block in a cluster of its order that had slots back
+ * (potad_alloc_into_in()); else a free cluster, whole, which a CPU's
+ * swap-out then fills with adjacent runs; else the smallest free block
+ * anywhere (a steal from another order's clusters, where mm/swapfile.c
+ * would fail a large folio's allocation).  The block has one descriptor
+ * (struct potad_swap_block); the runs carved from it have none of their
+ * own.  When the instance has no block at all from the run's order up,
+ * the uncarved tails of every CPU's blocks go back and the allocation is
+ * tried once more.
  *
  * Locking: everything here runs under the device's si->lock, which
  * mm/swapfile.c holds around every slot allocation (scan_swap_map_slots())
@@ -35,12 +42,16 @@
  * Descriptors are released as soon as their block is entirely free,
  * under si->lock, which is why potad_unit_desc() is safe here.
  *
- * Cost: a run is carved without the POTAD lock, a free is one
- * potad_free_range() (no allocation: blocks below %POTAD_CHUNK_SHIFT have
- * chunk-array index entries).  Memory: a 72-byte descriptor per block
- * handed to the front end, and the instance's index, 8 bytes per slot in
- * every aligned 2^%POTAD_CHUNK_SHIFT slots that ever held a block, on top
- * of the instance's 2 bits per slot.
+ * Cost: a run carved from a block is taken without the POTAD lock; a
+ * refill takes it once per cluster looked at (each leaves the list until
+ * it has slots back) and once per order tried.  A free is one
+ * potad_free_range() per block it touches (no allocation: blocks below
+ * %POTAD_CHUNK_SHIFT have chunk-array index entries) after a look at each
+ * slot's index entry.  Memory: a 72-byte descriptor per block handed to
+ * the front end (per run, when the block is a hole of the run's size), a
+ * struct potad_swap_cluster per cluster, and the instance's index, 8
+ * bytes per slot in every aligned 2^%POTAD_CHUNK_SHIFT slots that ever
+ * held a block, on top of the instance's 2 bits per slot.
  *
  * Not done yet: devices with page discards (SWP_PAGE_DISCARD) stay on the
  * cluster allocator; the reclaim of cache-only slots when swap is full
@@ -68,6 +79,34 @@
 #endif
 
 static_assert(POTAD_SWAP_BLOCK_ORDER < POTAD_CHUNK_SHIFT);
+
+/* The slots of a cluster, aligned: the largest block the front end takes. */
+#define POTAD_SWAP_CLUSTER	BIT(POTAD_SWAP_BLOCK_ORDER)
+/* The order of a cluster none of whose slots is taken from the instance. */
+#define POTAD_SWAP_NO_ORDER	U8_MAX
+
+/**
+ * struct potad_swap_cluster - Which runs an aligned cluster of slots holds.
+ * @list: While @used is not 0: on @ps->partial[@order] if it may hold a
+ *	free block for a run of @order (a block of it went back to the
+ *	instance since a refill last found none), else on @ps->frag[@order]
+ *	unless a refill found it full.  While @used is 0: on @ps->spare if
+ *	some of its slots are not usable, so that it is never a free block
+ *	of a cluster's size.
+ * @used: Its slots taken from the instance: handed out, or in a CPU's
+ *	block not carved yet.
+ * @usable: Its slots registered with the instance.
+ * @order: The order of the runs the first block taken from it was for,
+ *	%POTAD_SWAP_NO_ORDER while @used is 0.
+ * @partial: On @ps->partial[@order].
+ */
+struct potad_swap_cluster {
+	struct list_head list;
+	unsigned int used;
+	unsigned short usable;
+	u8 order;
+	bool partial;
+};
 
 /**
  * struct potad_swap_block - A block of slots the front end carves runs from.
@@ -107,6 +146,82 @@ static unsigned long block_end(const struct potad_swap_block *b)
 	return b->desc.start + BIT(b->desc.order);
 }
 
+static struct potad_swap_cluster *cluster_of(struct potad_swap *ps,
+					     unsigned long slot)
+{
+	return &ps->clusters[slot >> POTAD_SWAP_BLOCK_ORDER];
+}
+
+static unsigned long cluster_start(struct potad_swap *ps,
+				   struct potad_swap_cluster *cl)
+{
+	return (cl - ps->clusters) * POTAD_SWAP_CLUSTER;
+}
+
+/* A block of 2^@k slots at @start was taken for runs of @order. */
+static void potad_swap_took(struct potad_swap *ps, unsigned long start,
+			    unsigned int k, unsigned int order)
+{
+	struct potad_swap_cluster *cl = cluster_of(ps, start);
+
+	cl->used += BIT(k);
+	if (cl->order != POTAD_SWAP_NO_ORDER)
+		return;
+	cl->order = order;
+	/* Off @ps->spare: the rest of it is for more runs of @order. */
+	if (cl->used < cl->usable) {
+		cl->partial = true;
+		list_move_tail(&cl->list, &ps->partial[order]);
+	} else {
+		list_del_init(&cl->list);
+	}
+}
+
+/*
+ * @nr slots from @start, inside one cluster, went back to the instance:
+ * the cluster may have a free block for its order's runs again, or is
+ * free as a whole and holds no order's runs any more.
+ */
+static void potad_swap_gave(struct potad_swap *ps, unsigned long start,
+			    unsigned long nr)
+{
+	struct potad_swap_cluster *cl = cluster_of(ps, start);
+
+	cl->used -= nr;
+	if (!cl->used) {
+		cl->order = POTAD_SWAP_NO_ORDER;
+		cl->partial = false;
+		if (cl->usable < POTAD_SWAP_CLUSTER)
+			list_move_tail(&cl->list, &ps->spare);
+		else
+			list_del_init(&cl->list);
+	} else if (!cl->partial) {
+		cl->partial = true;
+		list_move_tail(&cl->list, &ps->partial[cl->order]);
+	}
+}
+
+/*
+ * Take a block for runs of @order, of an order from @order to @top, in
+ * @cl: the smallest, whole.  -ENOSPC if it has none, or -ENOMEM.
+ */
+static int potad_swap_take_in(struct potad_swap *ps, struct potad_desc *desc,
+			      struct potad_swap_cluster *cl, unsigned int order,
+			      unsigned int top)
+{
+	unsigned long start = cluster_start(ps, cl);
+	unsigned long nr = min(POTAD_SWAP_CLUSTER, ps->pa.span - start);
+	unsigned int k;
+	int ret = -ENOSPC;
+
+	/* Exactly order k: split no larger block. */
+	for (k = order; ret == -ENOSPC && k <= top; k++)
+		ret = potad_alloc_into_in(&ps->pa, desc, &potad_swap_type, k,
+					  k, start, nr, ps,
+					  GFP_NOWAIT | __GFP_NOWARN);
+	return ret;
+}
+
 /**
  * potad_swap_setup() - Set up the slot allocator of a swap device.
  * @ps: Zeroed.
@@ -120,7 +235,7 @@ static unsigned long block_end(const struct potad_swap_block *b)
 int potad_swap_setup(struct potad_swap *ps, const char *name,
 		     const unsigned char *map, unsigned long max)
 {
-	unsigned long start, end;
+	unsigned long start, end, i;
 	int ret;
 
 	mutex_lock(&potad_swap_type_lock);
@@ -141,6 +256,20 @@ int potad_swap_setup(struct potad_swap *ps, const char *name,
 	ret = -ENOMEM;
 	if (!ps->cpu)
 		goto destroy;
+	ps->nr_clusters = DIV_ROUND_UP(max, POTAD_SWAP_CLUSTER);
+	ps->clusters = kvcalloc(ps->nr_clusters, sizeof(*ps->clusters),
+				GFP_KERNEL);
+	if (!ps->clusters)
+		goto free_cpu;
+	for (i = 0; i < ps->nr_clusters; i++) {
+		INIT_LIST_HEAD(&ps->clusters[i].list);
+		ps->clusters[i].order = POTAD_SWAP_NO_ORDER;
+	}
+	for (i = 0; i < ARRAY_SIZE(ps->partial); i++) {
+		INIT_LIST_HEAD(&ps->partial[i]);
+		INIT_LIST_HEAD(&ps->frag[i]);
+	}
+	INIT_LIST_HEAD(&ps->spare);
 	/* Each run of usable slots between the header and bad blocks. */
 	for (start = 0; start < max; start = end) {
 		while (start < max && map[start])
@@ -153,13 +282,20 @@ int potad_swap_setup(struct potad_swap *ps, const char *name,
 		if (ret)
 			goto free_cpu;
 		ps->slots += end - start;
+		for (i = start; i < end; i++)
+			cluster_of(ps, i)->usable++;
 	}
 	ret = -EINVAL;
 	if (!ps->slots)
 		goto free_cpu;
+	for (i = 0; i < ps->nr_clusters; i++)
+		if (ps->clusters[i].usable &&
+		    ps->clusters[i].usable < POTAD_SWAP_CLUSTER)
+			list_add_tail(&ps->clusters[i].list, &ps->spare);
 	return 0;
 
 free_cpu:
+	kvfree(ps->clusters);
 	free_percpu(ps->cpu);
 destroy:
 	potad_destroy(&ps->pa);
@@ -183,8 +319,9 @@ static void potad_swap_drop_tail(struct potad_swap *ps,
 	b->next = end;
 	ps->drained += end - next;
 	/* A chunked block: cannot fail, and the whole block if untouched. */
-	WARN_ON_ONCE(potad_free_range(&ps->pa, &b->desc, next, end - next,
-				      GFP_NOWAIT));
+	if (!WARN_ON_ONCE(potad_free_range(&ps->pa, &b->desc, next,
+					   end - next, GFP_NOWAIT)))
+		potad_swap_gave(ps, next, end - next);
 }
 
 /**
@@ -213,31 +350,123 @@ void potad_swap_drain(struct potad_swap *ps)
 }
 EXPORT_SYMBOL_IF_KUNIT(potad_swap_drain);
 
-/* Take a block for runs of @order; -ENOSPC if none is free, or -ENOMEM. */
+/* Clusters a large run's steal looks at per list, rotating them. */
+#define POTAD_SWAP_STEAL_SCAN	16
+
+/*
+ * A block for runs of @order outside the clusters of its order.  Order 0,
+ * as mm/swapfile.c steals: a slot in the clusters of the smallest other
+ * order that has one, those found to have no run of their order first; a
+ * cluster with no free slot leaves the lists until it has slots back.  A
+ * larger order (which mm/swapfile.c does not steal for): a block in the
+ * clusters of a smaller order first, a few of each list looked at in
+ * turn, before the holes where larger folios' runs fit.
+ */
+static int potad_swap_steal(struct potad_swap *ps, struct potad_desc *desc,
+			    unsigned int order, unsigned int top)
+{
+	unsigned int k, i, n, first = order ? 0 : 1;
+	unsigned int last = order ? order : SWAP_NR_ORDERS;
+	struct potad_swap_cluster *cl;
+	struct list_head *lists[2];
+	int ret;
+
+	for (k = first; k < last; k++) {
+		lists[0] = &ps->frag[k];
+		lists[1] = &ps->partial[k];
+		for (i = 0; i < ARRAY_SIZE(lists); i++) {
+			for (n = 0; !list_empty(lists[i]); n++) {
+				if (order && n == POTAD_SWAP_STEAL_SCAN)
+					break;
+				cl = list_first_entry(lists[i],
+						      struct potad_swap_cluster,
+						      list);
+				ret = potad_swap_take_in(ps, desc, cl, order,
+							 top);
+				if (ret != -ENOSPC)
+					return ret;
+				if (order) {
+					list_move_tail(&cl->list, lists[i]);
+					continue;
+				}
+				cl->partial = false;
+				list_del_init(&cl->list);
+			}
+		}
+	}
+	return -ENOSPC;
+}
+
+/*
+ * Take a block for runs of @order, as mm/swapfile.c keeps the runs of one
+ * order in clusters of their own: the smallest free block in a cluster of
+ * this order's runs that has had slots back; else a free cluster, whole
+ * (or the smallest block of a cluster with unusable slots, none of them
+ * taken); else a steal (potad_swap_steal()).  Frees then leave holes
+ * where runs of the same order fit, and the hole a single-slot free
+ * leaves in a large folio's run stays free while there are other slots,
+ * so that the run merges again when the rest of it comes back.
+ * -ENOSPC if no block is free, or -ENOMEM.
+ */
 static int potad_swap_refill(struct potad_swap *ps, struct potad_swap_cpu *c,
 			     unsigned int order)
 {
+	unsigned int k, top = min(POTAD_SWAP_BLOCK_ORDER, ps->pa.max_order);
+	const gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
+	struct potad_swap_cluster *cl;
 	struct potad_desc *desc;
-	unsigned int k;
+	int ret = -ENOSPC;
 
-	/* The largest free block from the cluster's order down to @order. */
-	for (k = POTAD_SWAP_BLOCK_ORDER; (int)k >= (int)order; k--) {
-		if (k > ps->pa.max_order)
-			continue;
-		desc = potad_alloc(&ps->pa, &potad_swap_type, k, ps,
-				   GFP_NOWAIT | __GFP_NOWARN);
-		if (IS_ERR(desc)) {
-			if (PTR_ERR(desc) == -ENOSPC)
-				continue;
-			ps->nomem++;
-			return PTR_ERR(desc);
-		}
-		to_block(desc)->next = desc->start;
-		c->blk[order] = to_block(desc);
-		ps->refills[k]++;
-		return 0;
+	desc = potad_desc_new(&potad_swap_type, gfp);
+	if (IS_ERR(desc)) {
+		ps->nomem++;
+		return PTR_ERR(desc);
 	}
-	return -ENOSPC;
+	while (!list_empty(&ps->partial[order])) {
+		cl = list_first_entry(&ps->partial[order],
+				      struct potad_swap_cluster, list);
+		ret = potad_swap_take_in(ps, desc, cl, order, top);
+		if (ret != -ENOSPC)
+			goto done;
+		/* Back on the partial list when it has slots back. */
+		cl->partial = false;
+		list_move_tail(&cl->list, &ps->frag[order]);
+	}
+	ret = potad_alloc_into(&ps->pa, desc, &potad_swap_type, top, top, ps,
+			       gfp);
+	if (ret != -ENOSPC)
+		goto done;
+	list_for_each_entry(cl, &ps->spare, list) {
+		ret = potad_swap_take_in(ps, desc, cl, order, top);
+		if (ret != -ENOSPC)
+			goto done;
+	}
+	ret = potad_swap_steal(ps, desc, order, top);
+	/*
+	 * Last, the smallest free block anywhere, from @order up: for a large
+	 * run, a steal from the clusters of larger orders, which
+	 * mm/swapfile.c does not make (its large folio is split instead).
+	 */
+	for (k = order; ret == -ENOSPC && k <= top; k++)
+		ret = potad_alloc_into(&ps->pa, desc, &potad_swap_type, k, k, ps,
+				       gfp);
+	if (!ret) {
+		cl = cluster_of(ps, desc->start);
+		if (cl->order != order && cl->order != POTAD_SWAP_NO_ORDER)
+			ps->steals[order]++;
+	}
+done:
+	if (ret) {
+		potad_desc_discard(&potad_swap_type, desc);
+		if (ret == -ENOMEM)
+			ps->nomem++;
+		return ret;
+	}
+	potad_swap_took(ps, desc->start, desc->order, order);
+	to_block(desc)->next = desc->start;
+	c->blk[order] = to_block(desc);
+	ps->refills[desc->order]++;
+	return 0;
 }
 
 /**
@@ -284,14 +513,36 @@ bool potad_swap_get(struct potad_swap *ps, unsigned int order,
 }
 EXPORT_SYMBOL_IF_KUNIT(potad_swap_get);
 
+/*
+ * Is every slot of [offset, offset + nr) handed out and not freed since?
+ * Each must be mapped to a live block in the index (freed slots are not)
+ * below the part of the block its CPU has not carved yet.  Consecutive
+ * slots need not be one block's: a slot freed from a block may since
+ * have gone to another block, between two slots still the first's.
+ */
+static bool potad_swap_handed_out(struct potad_swap *ps, unsigned long offset,
+				  unsigned long nr)
+{
+	struct potad_desc *desc;
+	unsigned long u;
+
+	for (u = offset; u < offset + nr; u++) {
+		desc = potad_unit_desc(&ps->pa, u);
+		if (!desc || desc->state != POTAD_DESC_LIVE ||
+		    u >= to_block(desc)->next)
+			return false;
+	}
+	return true;
+}
+
 /**
  * potad_swap_put() - Free slots handed out by potad_swap_get().
  * @ps: The device's allocator.
  * @offset: First slot.
  * @nr: Number of slots: any part of any runs handed out, not freed since.
  *
- * A slot that is not handed out (never, or freed already) is a caller
- * bug: warned about once, and nothing of that block's part changes.
+ * A slot of the range that is not handed out (never, or freed already)
+ * is a caller bug: warned about once, and nothing is freed.
  *
  * Context: Under the caller's serialisation of @ps (si->lock); does not
  * sleep.
@@ -299,24 +550,24 @@ EXPORT_SYMBOL_IF_KUNIT(potad_swap_get);
 void potad_swap_put(struct potad_swap *ps, unsigned long offset,
 		    unsigned long nr)
 {
-	struct potad_swap_block *b;
 	struct potad_desc *desc;
 	unsigned long n;
 
+	if (WARN_ONCE(!nr || !potad_swap_handed_out(ps, offset, nr),
+		      "potad: %s: slots %lx+%lx were not handed out\n",
+		      ps->pa.name, offset, nr))
+		return;
 	while (nr) {
+		/* The slots from @offset on that are one block's. */
 		desc = potad_unit_desc(&ps->pa, offset);
-		if (WARN_ONCE(!desc || desc->state != POTAD_DESC_LIVE,
-			      "potad: %s: slot %lx was not handed out\n",
-			      ps->pa.name, offset))
+		for (n = 1; n < nr; n++)
+			if (potad_unit_desc(&ps->pa, offset + n) != desc)
+				break;
+		/* Checked above: a chunked block's part, cannot fail. */
+		if (WARN_ON_ONCE(potad_free_range(&ps->pa, desc, offset, n,
+						  GFP_NOWAIT)))
 			return;
-		b = to_block(desc);
-		n = min(nr, block_end(b) - offset);
-		/* The core checks that each slot is still the block's. */
-		if (WARN_ONCE(offset + n > b->next,
-			      "potad: %s: slots %lx+%lx were not handed out\n",
-			      ps->pa.name, offset, n) ||
-		    potad_free_range(&ps->pa, desc, offset, n, GFP_NOWAIT))
-			return;
+		potad_swap_gave(ps, offset, n);
 		ps->freed += n;
 		offset += n;
 		nr -= n;
@@ -341,6 +592,7 @@ unsigned long potad_swap_teardown(struct potad_swap *ps)
 	WARN_ONCE(st.units_allocated, "potad: %s: %lu slots still allocated\n",
 		  ps->pa.name, st.units_allocated);
 	potad_destroy(&ps->pa);
+	kvfree(ps->clusters);
 	free_percpu(ps->cpu);
 	mutex_lock(&potad_swap_type_lock);
 	if (!--potad_swap_type_users)
@@ -490,8 +742,9 @@ static int potad_swap_show(struct seq_file *m, void *v)
 		seq_printf(m, "device %s\nslots %lu\nfree %lu\n", ps->name,
 			   ps->slots, st.units_free);
 		for (k = 0; k < SWAP_NR_ORDERS; k++)
-			seq_printf(m, "order %u runs %lu failures %lu\n", k,
-				   ps->runs[k], ps->failures[k]);
+			seq_printf(m, "order %u runs %lu failures %lu steals %lu\n",
+				   k, ps->runs[k], ps->failures[k],
+				   ps->steals[k]);
 		for (k = 0; k <= POTAD_SWAP_BLOCK_ORDER; k++)
 			seq_printf(m, "refills order %u %lu\n", k,
 				   ps->refills[k]);
