@@ -8,6 +8,8 @@
 #   make bench    the harness benchmarks (native), then make bench-guest
 #   make bench-cma    the CMA range search: mm/cma.c's bitmap against
 #                 POTAD's ladder, one boot: build/bench-cma.txt
+#   make bench-swap   swap slots: POTAD against mm/swapfile.c's clusters,
+#                 same guest, two kernels: build/bench-swap.txt
 #   make bench-guest  POTAD against the buddy allocator, genalloc and
 #                 kmalloc in one boot of a non-debug kernel: the table in
 #                 build/bench-table.txt, the console in build/bench.log
@@ -34,7 +36,7 @@ KMAKE = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=x86_64 CC="ccache gcc" \
 	HOSTCC="ccache gcc" -j$(JOBS)
 
 .PHONY: all tree config kernel initramfs run test harness bench bench-guest \
-	bench-kernel bench-cma clean distclean
+	bench-kernel bench-kernel-swapoff bench-cma bench-swap clean distclean
 
 all: run
 
@@ -93,6 +95,20 @@ bench-kernel: tree
 	@echo "kernel: building the benchmark bzImage"
 	@$(subst O=$(KOBJ),O=$(BENCH_KOBJ),$(KMAKE)) bzImage
 
+# The same benchmark kernel with CONFIG_POTAD_SWAP=n, for make bench-swap.
+BENCH_STOCK_KOBJ := $(BUILD)/kbuild-bench-swapoff
+bench-kernel-swapoff: tree
+	@mkdir -p $(BENCH_STOCK_KOBJ)
+	@{ sed '/^# Tests/,$$d' tooling/potad.config | grep -v '^CONFIG_POTAD_SWAP='; \
+	   echo CONFIG_POTAD_SWAP=n; \
+	   echo CONFIG_DEBUG_KERNEL=y; echo CONFIG_DEBUG_INFO_NONE=y; } \
+		>$(BENCH_STOCK_KOBJ)/potad-bench.config
+	@$(subst O=$(KOBJ),O=$(BENCH_STOCK_KOBJ),$(KMAKE)) \
+		KCONFIG_ALLCONFIG=$(BENCH_STOCK_KOBJ)/potad-bench.config allnoconfig >/dev/null
+	@tooling/kconfig-check.sh $(BENCH_STOCK_KOBJ)/potad-bench.config $(BENCH_STOCK_KOBJ)/.config
+	@echo "kernel: building the CONFIG_POTAD_SWAP=n benchmark bzImage"
+	@$(subst O=$(KOBJ),O=$(BENCH_STOCK_KOBJ),$(KMAKE)) bzImage
+
 bench-guest: bench-kernel initramfs
 	@tooling/vm.sh bench $(BENCH_KOBJ)/arch/x86/boot/bzImage $(INITRAMFS) \
 		$(BUILD)/bench.log
@@ -109,6 +125,19 @@ bench-cma: bench-kernel initramfs
 	@sed -n '/POTAD-BENCH-BEGIN/,/POTAD-BENCH-END/p' $(BUILD)/bench-cma.log \
 		| tr -d '\r' >$(BUILD)/bench-cma.txt
 	@grep -q 'POTAD-BENCH-END rc=0' $(BUILD)/bench-cma.txt
+
+# The swap allocator (tooling/guest/bench-swap.sh): the kernel's
+# thp_swap_allocator_test, a fragmenting mix of 16/32/64 KB folios and a
+# throughput loop, on the benchmark kernel and on the same kernel with
+# CONFIG_POTAD_SWAP=n, same guest, same seed; POTAD_BENCH_SWAP="F,T"
+# rounds.  The table in build/bench-swap.txt.
+bench-swap: bench-kernel bench-kernel-swapoff initramfs
+	@tooling/vm.sh benchswap $(BENCH_KOBJ)/arch/x86/boot/bzImage $(INITRAMFS) \
+		$(BUILD)/bench-swap-potad.log
+	@tooling/vm.sh benchswap $(BENCH_STOCK_KOBJ)/arch/x86/boot/bzImage \
+		$(INITRAMFS) $(BUILD)/bench-swap-stock.log
+	@python3 tooling/swaptable.py $(BUILD)/bench-swap-potad.log \
+		$(BUILD)/bench-swap-stock.log | tee $(BUILD)/bench-swap.txt
 
 clean:
 	rm -rf $(KOBJ) $(BUILD)/initramfs* $(BUILD)/*.log

@@ -29,6 +29,11 @@ for t in map_hugetlb hugepage-vmemmap gup_test gup_longterm \
 		-o "$sel/mm/$t" "$t.c" vm_util.c -lpthread)
 done
 
+# The kernel's swap allocator test (tools/mm), for make bench-swap.
+gcc -static -O2 -isystem "$build/uapi/usr/include" \
+	-o "$sel/mm/thp_swap_allocator_test" \
+	"$ksrc/tools/mm/thp_swap_allocator_test.c"
+
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,kselftest/potad,kselftest/mm}
 cp /bin/busybox "$root/bin/busybox"
@@ -41,10 +46,10 @@ install -m 755 "$here/guest/init" "$root/init"
 install -m 755 "$here/guest/demo.sh" "$root/demo.sh"
 install -m 755 "$sel/potad_debugfs" "$sel/potad_memory_failure" \
 	"$sel/potad_gup" "$sel/potad_cma" "$sel/potad_swap" \
-	"$root/kselftest/potad/"
+	"$sel/potad_swap_bench" "$root/kselftest/potad/"
 install -m 755 "$sel"/mm/* "$root/kselftest/mm/"
 install -m 755 "$here/guest/mm-hugetlb.sh" "$here/guest/mm-gup.sh" \
-	"$root/kselftest/mm/"
+	"$here/guest/bench-swap.sh" "$root/kselftest/mm/"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
 	gzip -9 > "$out.tmp"
 mv "$out.tmp" "$out"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Boot the POTAD kernel under QEMU (TCG, 2 CPUs) and check the console.
-# Usage: vm.sh run|test|bench|benchcma|off|cmaoff BZIMAGE INITRAMFS LOG
+# Usage: vm.sh run|test|bench|benchcma|benchswap|off|cmaoff BZIMAGE INITRAMFS LOG
 # run:  the demo only (KUnit disabled); test: KUnit at boot, demo,
 # kselftests (both with 6 GB and potad=1G);
 # bench: POTAD against its peers, mm/potad_bench_peers.c, its lookup rows
@@ -10,7 +10,9 @@
 # with potad=1G, which it must ignore); cmaoff: a CONFIG_POTAD_CMA=n
 # kernel's CMA area (cma=64M) is the stock bitmap allocator and works;
 # benchcma: the CMA range search, mm/potad_bench_cma.c, with
-# POTAD_BENCH_CMA="OPS,SEED" (default 20000,1).
+# POTAD_BENCH_CMA="OPS,SEED" (default 20000,1); benchswap: the swap
+# allocator on zram, tooling/guest/bench-swap.sh, with
+# POTAD_BENCH_SWAP="FRAG_ROUNDS,TPUT_ROUNDS" (default 30,10).
 # Fails on a panic, oops, WARNING, KASAN/lockdep/UBSAN report, or a guest
 # that does not reach the end within POTAD_VM_TIMEOUT seconds.
 # POTAD_VM_APPEND adds kernel parameters (kunit.filter_glob=... to debug).
@@ -19,7 +21,8 @@ mode=$1 kernel=$2 initrd=$3 log=$4
 here=$(cd "$(dirname "$0")" && pwd)
 timeout=${POTAD_VM_TIMEOUT:-900}
 mem=${POTAD_VM_MEM:-2G}
-[ "$mode" = bench ] || [ "$mode" = benchcma ] && mem=${POTAD_VM_MEM:-6G}
+[ "$mode" = bench ] || [ "$mode" = benchcma ] || [ "$mode" = benchswap ] &&
+	mem=${POTAD_VM_MEM:-6G}
 # run, test, bench: 1 GB reserved for the zone instances, a 1 GB block beyond
 # MAX_PAGE_ORDER.  Below 4 GB the initrd, ACPI tables and the PCI hole
 # leave no aligned gigabyte free, and memblock's early allocations take
@@ -48,6 +51,8 @@ esac
 	append="$append potad.bench=${POTAD_BENCH_SIZES:-1000,1000000,10000000}"
 [ "$mode" = benchcma ] &&
 	append="$append potad.bench_cma=${POTAD_BENCH_CMA:-20000,1}"
+[ "$mode" = benchswap ] &&
+	append="$append potad.bench_swap=${POTAD_BENCH_SWAP:-30,10}"
 append="$append ${POTAD_VM_APPEND:-}"
 
 # test: 512 MB of hotpluggable memory (a pc-dimm, offline at boot) that
@@ -73,7 +78,7 @@ echo "vm: guest exited after $(($(date +%s) - start))s (qemu rc=$rc)"
 if [ "$mode" = run ]; then
 	sed -n '/POTAD-DEMO-BEGIN/,/POTAD-DEMO-END/p' "$log" | tr -d '\r'
 fi
-if [ "$mode" = bench ] || [ "$mode" = benchcma ]; then
+if [ "$mode" = bench ] || [ "$mode" = benchcma ] || [ "$mode" = benchswap ]; then
 	sed -n '/POTAD-BENCH-BEGIN/,/POTAD-BENCH-END/p' "$log" | tr -d '\r'
 fi
 python3 "$here/checklog.py" "$log"

@@ -28,6 +28,14 @@
  *		plus free into a two-unit hole amid the live blocks, in the
  *		memory space (indexed) and in an abstract space (not indexed)
  *
+ *	./potad_bench partial
+ *		swap's frees (mm/potad_swap.c): an indexed abstract space
+ *		(%POTAD_ABSTRACT | %POTAD_INDEX) of 4M units; ns per order-0
+ *		block freed whole with potad_free(), against ns per unit freed
+ *		one by one with potad_free_range() from order-9 blocks, both
+ *		in random order, and the same order-0 frees in a plain
+ *		abstract space
+ *
  * Descriptors are caller-provided (POTAD_TYPE_CALLER_MEM) so that the
  * numbers are POTAD's own, not the shim slab's (malloc); the "slab" table
  * uses a slab type through the malloc-backed shim for comparison.
@@ -193,6 +201,108 @@ static void table(bool use_slab)
 	free(descs);
 	free(frag);
 	free(slab);
+}
+
+/* Shuffle @v[0..n) (Fisher-Yates). */
+static void shuffle(unsigned long *v, unsigned long n, struct rng *r)
+{
+	unsigned long i, j, t;
+
+	for (i = n - 1; i > 0; i--) {
+		j = rng_below(r, i + 1);
+		t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+	}
+}
+
+/* ns per potad_free() of @n order-0 blocks, in random order. */
+static double partial_order0(unsigned int flags, unsigned long span,
+			     struct potad_desc *descs, unsigned long *perm,
+			     struct rng *r)
+{
+	struct potad pa;
+	unsigned long i;
+	uint64_t t0;
+
+	if (potad_init(&pa, "bench-partial", flags, 0, 0, span, 9) ||
+	    potad_add_range(&pa, 0, span))
+		die("partial init", flags);
+	for (i = 0; i < span; i++) {
+		if (potad_alloc_desc(&pa, &descs[i], &t_cm, POTAD_ANY, 0, NULL,
+				     GFP_KERNEL))
+			die("partial alloc", i);
+		perm[i] = i;
+	}
+	shuffle(perm, span, r);
+	t0 = now_ns();
+	for (i = 0; i < span; i++)
+		if (potad_free(&pa, &descs[perm[i]]))
+			die("partial free", i);
+	t0 = now_ns() - t0;
+	potad_destroy(&pa);
+	return (double)t0 / span;
+}
+
+/* ns per unit freed with potad_free_range() from order-9 blocks. */
+static double partial_units(unsigned long span, struct potad_desc *descs,
+			    unsigned long *perm, struct rng *r)
+{
+	struct potad pa;
+	unsigned long i, u;
+	uint64_t t0;
+
+	if (potad_init(&pa, "bench-partial", POTAD_ABSTRACT | POTAD_INDEX, 0,
+		       0, span, 9) || potad_add_range(&pa, 0, span))
+		die("partial init", 0);
+	for (i = 0; i < span >> 9; i++)
+		if (potad_alloc_desc(&pa, &descs[i], &t_cm, POTAD_ANY, 9, NULL,
+				     GFP_KERNEL))
+			die("partial alloc", i);
+	for (u = 0; u < span; u++)
+		perm[u] = u;
+	shuffle(perm, span, r);
+	t0 = now_ns();
+	for (i = 0; i < span; i++) {
+		u = perm[i];
+		if (potad_free_range(&pa, potad_unit_desc(&pa, u), u, 1,
+				     GFP_NOWAIT))
+			die("partial free_range", u);
+	}
+	t0 = now_ns() - t0;
+	potad_destroy(&pa);
+	return (double)t0 / span;
+}
+
+static void partial_table(void)
+{
+	const unsigned long span = 1UL << 22;
+	struct potad_desc *descs = calloc(span, sizeof(*descs));
+	unsigned long *perm = calloc(span, sizeof(*perm));
+	struct rng r = { 7 };
+	double plain, indexed, units;
+	int k;
+
+	if (!descs || !perm)
+		die("calloc", 0);
+	printf("swap's frees: %lu units, random order, caller-provided descriptors, %s\n",
+	       span, "ns per unit freed");
+	printf("%-58s %8s\n", "", "ns/unit");
+	for (k = 0; k < 3; k++) {
+		plain = partial_order0(POTAD_ABSTRACT, span, descs, perm, &r);
+		indexed = partial_order0(POTAD_ABSTRACT | POTAD_INDEX, span,
+					 descs, perm, &r);
+		units = partial_units(span, descs, perm, &r);
+		printf("run %d: %-51s %8.1f\n", k,
+		       "order-0 blocks, potad_free(), plain abstract", plain);
+		printf("run %d: %-51s %8.1f\n", k,
+		       "order-0 blocks, potad_free(), indexed", indexed);
+		printf("run %d: %-51s %8.1f  (%.2fx the indexed order-0 free)\n",
+		       k, "units of order-9 blocks, potad_free_range(), indexed",
+		       units, units / indexed);
+	}
+	free(descs);
+	free(perm);
 }
 
 /* The workload measured by scripts/cachegrind.sh. */
@@ -490,6 +600,10 @@ int main(int argc, char **argv)
 		die("potad_type_register", 0);
 	if (argc > 1 && !strcmp(argv[1], "lookup")) {
 		lookup_table(argc - 2, argv + 2);
+		return potad_warn_count ? 1 : 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "partial")) {
+		partial_table();
 		return potad_warn_count ? 1 : 0;
 	}
 	if (argc > 1 && !strcmp(argv[1], "cachegrind"))
