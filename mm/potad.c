@@ -1709,7 +1709,9 @@ retry:
 			__potad_take(pa, boff, k, off, order);
 	}
 	if (ret == -ENOSPC) {
-		pa->stats.alloc_failures++;
+		/* A look inside a range is not a failed allocation. */
+		if (anywhere)
+			pa->stats.alloc_failures++;
 		goto unlock;
 	}
 	if (ret)

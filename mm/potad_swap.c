@@ -367,7 +367,7 @@ static int potad_swap_steal(struct potad_swap *ps, struct potad_desc *desc,
 {
 	unsigned int k, i, n, first = order ? 0 : 1;
 	unsigned int last = order ? order : SWAP_NR_ORDERS;
-	struct potad_swap_cluster *cl;
+	struct potad_swap_cluster *cl, *seen;
 	struct list_head *lists[2];
 	int ret;
 
@@ -375,12 +375,17 @@ static int potad_swap_steal(struct potad_swap *ps, struct potad_desc *desc,
 		lists[0] = &ps->frag[k];
 		lists[1] = &ps->partial[k];
 		for (i = 0; i < ARRAY_SIZE(lists); i++) {
+			seen = NULL;
 			for (n = 0; !list_empty(lists[i]); n++) {
-				if (order && n == POTAD_SWAP_STEAL_SCAN)
-					break;
 				cl = list_first_entry(lists[i],
 						      struct potad_swap_cluster,
 						      list);
+				/* Once round the list at most. */
+				if (order && (n == POTAD_SWAP_STEAL_SCAN ||
+					      cl == seen))
+					break;
+				if (!seen)
+					seen = cl;
 				ret = potad_swap_take_in(ps, desc, cl, order,
 							 top);
 				if (ret != -ENOSPC)
@@ -417,6 +422,9 @@ static int potad_swap_refill(struct potad_swap *ps, struct potad_swap_cpu *c,
 	struct potad_desc *desc;
 	int ret = -ENOSPC;
 
+	/* A device smaller than the run (mm/swapfile.c does not check). */
+	if (order > top)
+		return -ENOSPC;
 	desc = potad_desc_new(&potad_swap_type, gfp);
 	if (IS_ERR(desc)) {
 		ps->nomem++;
