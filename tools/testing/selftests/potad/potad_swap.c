@@ -67,17 +67,11 @@ static uint64_t swap_offset(uint64_t e)
 /* An anonymous mapping of @bytes aligned to @align, each page tagged. */
 static unsigned char *map_tagged(size_t bytes, size_t align, unsigned int seed)
 {
-	unsigned char *raw, *p;
+	unsigned char *p = map_aligned(bytes, align);
 	size_t i;
 
-	raw = mmap(NULL, bytes + align, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
+	if (!p)
 		return NULL;
-	p = (unsigned char *)(((uintptr_t)raw + align - 1) & ~(align - 1));
-	if (p != raw)
-		munmap(raw, p - raw);
-	munmap(p + bytes, raw + align - p);
 	for (i = 0; i < bytes; i += 64)
 		*(uint64_t *)(p + i) = (i / PAGE) * 1000003ULL + i + seed;
 	return p;

@@ -52,21 +52,6 @@ static void zram_off(void)
 	write_str(ZRAM "/reset", "1");
 }
 
-static void *map_aligned(size_t bytes, size_t align)
-{
-	unsigned char *raw, *p;
-
-	raw = mmap(NULL, bytes + align, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
-		return NULL;
-	p = (unsigned char *)(((uintptr_t)raw + align - 1) & ~(align - 1));
-	if (p != raw)
-		munmap(raw, p - raw);
-	munmap(p + bytes, raw + align - p);
-	return p;
-}
-
 /* Fault [p, p + bytes) in, with only @kb folios enabled. */
 static void fault_in(unsigned char *p, size_t bytes, unsigned int kb)
 {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "potad_util.h"
@@ -83,6 +84,22 @@ static inline long long mthp_stat(unsigned int kb, const char *name)
 		v = -1;
 	fclose(f);
 	return v;
+}
+
+/* An anonymous mapping of @bytes aligned to @align (a power of two). */
+static inline void *map_aligned(size_t bytes, size_t align)
+{
+	unsigned char *raw, *p;
+
+	raw = mmap(NULL, bytes + align, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	p = (unsigned char *)(((uintptr_t)raw + align - 1) & ~(align - 1));
+	if (p != raw)
+		munmap(raw, p - raw);
+	munmap(p + bytes, raw + align - p);
+	return p;
 }
 
 #endif /* _POTAD_SWAP_UTIL_H */
