@@ -1662,16 +1662,12 @@ static int potad_check_alloc(struct potad *pa, const struct potad_type *type,
 
 /*
  * Allocate a block for @desc; arguments already checked.  With %POTAD_ANY
- * the block comes from the smallest free block of an order up to @top.
- * The index entry of a memory space is stored in the same critical
- * section; if that needs a maple-tree node or a chunk array that
- * GFP_NOWAIT cannot get, the block goes back, and they are allocated with
- * @gfp without the lock before trying again.
- */
-/*
- * Allocate into @desc the block at @start, or with %POTAD_ANY the
- * smallest free block of an order from @order to @top that lies inside
- * [@lo, @hi) (offsets; the whole span: anywhere, this CPU's cache first).
+ * the block comes from the smallest free block of an order from @order to
+ * @top that lies inside [@lo, @hi) (offsets; the whole span: anywhere,
+ * this CPU's cache first).  The index entry of a memory space is stored
+ * in the same critical section; if that needs a maple-tree node or a
+ * chunk array that GFP_NOWAIT cannot get, the block goes back, and they
+ * are allocated with @gfp without the lock before trying again.
  */
 static int __potad_alloc_in(struct potad *pa, struct potad_desc *desc,
 			    const struct potad_type *type, unsigned long start,
@@ -1833,12 +1829,11 @@ int potad_alloc_into_in(struct potad *pa, struct potad_desc *desc,
 			void *owner, gfp_t gfp)
 {
 	int ret = potad_check_alloc(pa, type, POTAD_ANY, order, false);
-	unsigned long lo = start - pa->base;
+	unsigned long lo;
 
 	if (ret)
 		return ret;
-	if (WARN_ONCE(start < pa->base || !nr || lo >= pa->span ||
-		      nr > pa->span - lo,
+	if (WARN_ONCE(!potad_in_space(pa, start, nr, &lo),
 		      "potad: %s: range %lx+%lx is not inside the space\n",
 		      pa->name, start, nr))
 		return -EINVAL;
