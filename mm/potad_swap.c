@@ -61,6 +61,7 @@
 
 #include <kunit/visibility.h>
 #include <linux/debugfs.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/potad.h>
 #include <linux/seq_file.h>
@@ -70,6 +71,19 @@
 #include <linux/swapops.h>
 
 #include "potad_internal.h"
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "potad."
+
+/*
+ * potad.swap=0 on the command line, or 0 written to
+ * /sys/module/potad/parameters/swap, leaves the devices swapped on from
+ * then on to mm/swapfile.c's cluster allocator; the devices already on
+ * keep the allocator they were swapped on with.  Read once per swapon.
+ */
+static bool potad_swap_param = true;
+module_param_named(swap, potad_swap_param, bool, 0644);
+MODULE_PARM_DESC(swap, "Hand out the slots of the swap devices swapped on next (default 1)");
 
 /* The largest block the front end takes: mm/swapfile.c's cluster. */
 #if SWAP_NR_ORDERS > 1
@@ -635,7 +649,8 @@ bool potad_swap_enabled(struct swap_info_struct *si)
  * @swap_map: Its swap map, with the header and bad blocks marked.
  *
  * A device with page discards (SWP_PAGE_DISCARD) is left to
- * mm/swapfile.c's cluster allocator.
+ * mm/swapfile.c's cluster allocator, and so is every device while the
+ * potad.swap parameter is 0.
  *
  * Context: Process context, may sleep; sys_swapon().
  * Return: 0, or -ENOMEM (swapon then fails).
@@ -645,6 +660,8 @@ int potad_swap_on(struct swap_info_struct *si, unsigned char *swap_map)
 	struct potad_swap *ps;
 	int ret;
 
+	if (!READ_ONCE(potad_swap_param))
+		return 0;
 	if (si->flags & SWP_PAGE_DISCARD) {
 		pr_info("potad: swap%u: page discards: slots left to the cluster allocator\n",
 			si->type);

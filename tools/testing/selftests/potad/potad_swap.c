@@ -119,6 +119,7 @@ FIXTURE_SETUP(swap)
 FIXTURE_TEARDOWN(swap)
 {
 	swapoff(ZDEV);
+	write_str(POTAD_SWAP_PARAM, "1");
 	write_str(ZRAM "/reset", "1");
 	set_mthp(0);
 	close(self->pm);
@@ -310,6 +311,40 @@ TEST_F_TIMEOUT(swap, swapoff_with_pages_out, 120)
 	EXPECT_EQ(bad_tags(a, bytes, 11), 0);
 	munmap(a, bytes);
 	munmap(b, bytes);
+}
+
+/*
+ * potad.swap=0 leaves the devices swapped on from then on to the cluster
+ * allocator of mm/swapfile.c: the device is not in POTAD's debugfs file
+ * and pages still swap out and in intact; writing 1 again does not move
+ * a device already on, the next swapon registers it with POTAD.
+ */
+TEST_F_TIMEOUT(swap, param_off, 120)
+{
+	const size_t bytes = 4UL << 20;
+	const long long slots = ZRAM_BYTES / PAGE - 1;
+	unsigned char *p;
+	size_t i, out = 0;
+
+	if (access(POTAD_SWAP, R_OK) || access(POTAD_SWAP_PARAM, W_OK))
+		SKIP(return, "no %s or %s", POTAD_SWAP, POTAD_SWAP_PARAM);
+	ASSERT_EQ(write_header(slots, NULL, 0), 0);
+	ASSERT_EQ(write_str(POTAD_SWAP_PARAM, "0"), 0);
+	ASSERT_EQ(swapon(ZDEV, 0), 0);
+	EXPECT_EQ(read_key(POTAD_SWAP, "slots", ' '), -1);
+	ASSERT_EQ(write_str(POTAD_SWAP_PARAM, "1"), 0);
+	EXPECT_EQ(read_key(POTAD_SWAP, "slots", ' '), -1);
+	p = map_tagged(bytes, PAGE, 17);
+	ASSERT_NE(p, NULL);
+	ASSERT_EQ(madvise(p, bytes, MADV_PAGEOUT), 0);
+	for (i = 0; i < bytes; i += PAGE)
+		out += !!(pagemap(self->pm, p + i) & PM_SWAP);
+	EXPECT_EQ(out, bytes / PAGE);
+	EXPECT_EQ(bad_tags(p, bytes, 17), 0);
+	ASSERT_EQ(swapoff(ZDEV), 0);
+	ASSERT_EQ(swapon(ZDEV, 0), 0);
+	EXPECT_EQ(read_key(POTAD_SWAP, "slots", ' '), slots);
+	munmap(p, bytes);
 }
 
 TEST_HARNESS_MAIN

@@ -24,6 +24,7 @@
 #define ZDEV		"/dev/zram0"
 #define THP		"/sys/kernel/mm/transparent_hugepage"
 #define POTAD_SWAP	"/sys/kernel/debug/potad/swap"
+#define POTAD_SWAP_PARAM	"/sys/module/potad/parameters/swap"
 #define ZRAM_BYTES	(64UL << 20)
 #define PAGE		4096UL
 
