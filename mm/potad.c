@@ -2346,44 +2346,42 @@ static int potad_check_range(struct potad *pa, struct potad_desc *desc,
  * The units leave the index at once.  They go back to the free space at
  * once too, unless a reference is held on the block: a whole block then
  * waits, dead, for the last reference (nr_live tells what is left), and a
- * part waits in @pa->deferred until only the owner's reference is left.
+ * part waits in @pa->deferred until only the owner's reference is left,
+ * in *@dfrp (which is then used up).  Under the instance lock.  0, with
+ * *@release set if the descriptor is to be released once the lock is
+ * dropped; -EINVAL (a caller bug, warned about), -ENOMEM (index nodes:
+ * see potad_index_retry()), or -EAGAIN if a part of a referenced block
+ * needs *@dfrp; nothing changes on error.
  */
-static int potad_free_units(struct potad *pa, struct potad_desc *desc,
-			    unsigned long start, unsigned long nr, bool whole,
-			    gfp_t gfp)
+static int __potad_free_locked(struct potad *pa, struct potad_index_op *op,
+			       struct potad_desc *desc, unsigned long start,
+			       unsigned long nr, bool whole,
+			       struct potad_deferred **dfrp, bool *release)
 {
-	struct potad_deferred *dfr = NULL;
-	struct potad_index_op op;
-	unsigned long flags, off;
-	unsigned int tries = 0;
-	bool release = false, referenced, need_dfr = false;
-	int ret;
+	struct potad_deferred *dfr;
+	unsigned long off;
+	bool referenced;
+	int ret = -EINVAL;
 
-	if (whole && potad_pcp_free(pa, desc))
-		return 0;
-	potad_index_op_init(&op, pa);
-retry:
-	ret = -EINVAL;
-	spin_lock_irqsave(&pa->lock, flags);
 	if (WARN_ONCE(desc->potad != pa || desc->state != POTAD_DESC_LIVE,
 		      "potad: %s: freeing a foreign or dead descriptor\n",
 		      pa->name))
-		goto unlock;
+		return ret;
 	if (!whole) {
 		if (potad_check_range(pa, desc, start, nr))
-			goto unlock;
+			return ret;
 		/* A block never freed in part, all of it: free it whole. */
 		whole = nr == potad_desc_units(desc);
 		if (WARN_ONCE(!whole && (desc->flags & POTAD_DESC_RUN),
 			      "potad: %s: part of run %lx freed\n", pa->name,
 			      desc->start))
-			goto unlock;
+			return ret;
 	}
 	if (whole) {
 		if (WARN_ONCE(desc->nr_live != potad_desc_units(desc),
 			      "potad: %s: potad_free() of a partly freed block\n",
 			      pa->name))
-			goto unlock;
+			return ret;
 		off = desc->start - pa->base;
 		/* The descriptor's state is trusted; check it when debugging. */
 		if (IS_ENABLED(CONFIG_DEBUG_VM) &&
@@ -2392,44 +2390,42 @@ retry:
 					       pa->max_order + 1),
 			      "potad: %s: block %lx is partly free\n",
 			      pa->name, desc->start))
-			goto unlock;
+			return ret;
 		/* Never fails: the entry is exactly the block's. */
-		__potad_index_erase(pa, &op, desc);
-		ret = 0;
+		__potad_index_erase(pa, op, desc);
 		pa->stats.nr_frees++;
 		WRITE_ONCE(desc->state, POTAD_DESC_DEAD);
-		release = refcount_dec_and_test(&desc->refs);
-		if (release) {
+		*release = refcount_dec_and_test(&desc->refs);
+		if (*release) {
 			__potad_put_units(pa, desc);
 		} else {
 			pa->stats.units_deferred += desc->nr_live;
 			potad_pin_dead(pa, desc);
 		}
-		goto unlock;
+		return 0;
 	}
 	referenced = refcount_read(&desc->refs) > 1;
-	if (referenced && !dfr) {
-		need_dfr = true;
-		goto unlock;
-	}
+	if (referenced && !*dfrp)
+		return -EAGAIN;
 	/*
 	 * Units freed twice, or freed and now held by another block, are not
 	 * @desc's in the index any more: refused.
 	 */
-	ret = __potad_index_free(pa, &op, desc, start, nr);
+	ret = __potad_index_free(pa, op, desc, start, nr);
 	if (WARN_ONCE(ret == -EINVAL,
 		      "potad: %s: range %lx+%lx is not block %lx's (freed twice?)\n",
 		      pa->name, start, nr, desc->start) || ret)
-		goto unlock;
+		return ret;
 	pa->stats.nr_frees++;
 	off = start - pa->base;
 	desc->nr_live -= nr;
 	if (referenced) {
+		dfr = *dfrp;
+		*dfrp = NULL;
 		dfr->n.off = off;
 		dfr->end = off + nr;
 		dfr->desc = desc;
 		rb_add(&dfr->n.node, &pa->deferred, potad_node_less);
-		dfr = NULL;
 		WRITE_ONCE(desc->flags, desc->flags | POTAD_DESC_DEFERRED);
 		pa->stats.units_deferred += nr;
 	} else {
@@ -2439,17 +2435,37 @@ retry:
 	}
 	if (!desc->nr_live) {
 		WRITE_ONCE(desc->state, POTAD_DESC_DEAD);
-		release = refcount_dec_and_test(&desc->refs);
+		*release = refcount_dec_and_test(&desc->refs);
 		/* A reference dropped meanwhile may have left deferred units. */
-		if (release)
+		if (*release)
 			__potad_put_units(pa, desc);
 		else
 			potad_pin_dead(pa, desc);
 	}
-unlock:
+	return 0;
+}
+
+/* potad_free() and potad_free_range(): __potad_free_locked() and retries. */
+static int potad_free_units(struct potad *pa, struct potad_desc *desc,
+			    unsigned long start, unsigned long nr, bool whole,
+			    gfp_t gfp)
+{
+	struct potad_deferred *dfr = NULL;
+	struct potad_index_op op;
+	unsigned int tries = 0;
+	bool release = false;
+	unsigned long flags;
+	int ret;
+
+	if (whole && potad_pcp_free(pa, desc))
+		return 0;
+	potad_index_op_init(&op, pa);
+retry:
+	spin_lock_irqsave(&pa->lock, flags);
+	ret = __potad_free_locked(pa, &op, desc, start, nr, whole, &dfr,
+				  &release);
 	spin_unlock_irqrestore(&pa->lock, flags);
-	if (need_dfr) {
-		need_dfr = false;
+	if (ret == -EAGAIN) {
 		dfr = kmalloc(sizeof(*dfr), gfp);
 		if (dfr)
 			goto retry;
@@ -2522,6 +2538,65 @@ int potad_free_range(struct potad *pa, struct potad_desc *desc,
 	return potad_free_units(pa, desc, start, nr, false, gfp);
 }
 EXPORT_SYMBOL_GPL(potad_free_range);
+
+/**
+ * potad_free_parts() - Free parts of blocks, many per hold of the lock.
+ * @pa: The instance the blocks were allocated from.
+ * @parts: The ranges to free, in this order, each as by
+ *	potad_free_range(); any number of them may be of one block.
+ * @n: Number of ranges.
+ *
+ * For a caller that frees many scattered units at a time (swap slots
+ * coming back in batches): the instance lock is taken once for each
+ * %BITS_PER_LONG ranges, and the descriptors of the blocks left empty are
+ * released after it is dropped.  It stops at the first range it cannot free without
+ * allocating (index nodes to split an entry, the record of units a
+ * reference defers) or that potad_free_range() would refuse (warned about
+ * once, in the same way); that range and those after it are untouched,
+ * and the caller frees them with potad_free_range(), which allocates with
+ * the caller's gfp and returns the error.  A range of a chunked block
+ * (one below 2^%POTAD_CHUNK_SHIFT units) needs no memory.
+ *
+ * Context: Any context where a spinlock_t may be taken; takes and
+ * releases the instance lock with interrupts disabled, once per
+ * %BITS_PER_LONG ranges.
+ * Return: The number of ranges freed, from the first: @n if all were.
+ */
+unsigned int potad_free_parts(struct potad *pa,
+			      const struct potad_part *parts, unsigned int n)
+{
+	struct potad_deferred *dfr = NULL;
+	struct potad_index_op op;
+	unsigned int i = 0, j, end, bit;
+	unsigned long flags, released;
+	bool release, stop = false;
+
+	potad_index_op_init(&op, pa);
+	while (i < n && !stop) {
+		/* Which descriptors to release, by bit: a lock hold's worth. */
+		end = min(n, i + BITS_PER_LONG);
+		released = 0;
+		spin_lock_irqsave(&pa->lock, flags);
+		for (j = i; j < end; j++) {
+			release = false;
+			if (__potad_free_locked(pa, &op, parts[j].desc,
+						parts[j].start, parts[j].nr,
+						false, &dfr, &release)) {
+				stop = true;
+				break;
+			}
+			if (release)
+				__set_bit(j - i, &released);
+		}
+		spin_unlock_irqrestore(&pa->lock, flags);
+		for_each_set_bit(bit, &released, BITS_PER_LONG)
+			potad_release_desc(pa, parts[i + bit].desc);
+		i = j;
+	}
+	potad_index_op_done(&op);
+	return i;
+}
+EXPORT_SYMBOL_GPL(potad_free_parts);
 
 /**
  * potad_desc_tryget() - Take a reference on a descriptor.

@@ -196,6 +196,18 @@ struct potad_desc {
 #define POTAD_DESC_RUN		0x10
 
 /**
+ * struct potad_part - A part of an allocated block, for potad_free_parts().
+ * @desc: The block's descriptor.
+ * @start: Absolute number of the first unit, inside the block.
+ * @nr: Number of units.
+ */
+struct potad_part {
+	struct potad_desc *desc;
+	unsigned long start;
+	unsigned long nr;
+};
+
+/**
  * struct potad_stats - A snapshot of an instance's counters.
  * @units_total: Units added with potad_add_range() and not withdrawn.
  * @units_free: Units in free blocks, @units_cached included.
@@ -385,6 +397,8 @@ int potad_find_run(struct potad *pa, unsigned long nr, unsigned int align,
 int potad_free(struct potad *pa, struct potad_desc *desc);
 int potad_free_range(struct potad *pa, struct potad_desc *desc,
 		     unsigned long start, unsigned long nr, gfp_t gfp);
+unsigned int potad_free_parts(struct potad *pa,
+			      const struct potad_part *parts, unsigned int n);
 int potad_retire(struct potad *pa, unsigned long unit, gfp_t gfp,
 		 struct potad_desc **holder);
 int potad_unretire(struct potad *pa, unsigned long start, unsigned long nr,

@@ -840,6 +840,67 @@ static void op_free(void)
 	slot_released(idx);
 }
 
+/*
+ * potad_free_parts() of up to four runs, two of them the halves of one
+ * block's run, and sometimes the last one again (freed twice: the batch
+ * stops there, with one warning, and the runs before it are freed).
+ */
+static void op_free_parts(void)
+{
+	struct potad_part parts[5];
+	int idx[5], i, j, n = 0, want;
+	unsigned long a, b, m;
+	unsigned int got;
+	bool twice;
+
+	while (n < 4 && D.nlive) {
+		i = D.live[rng_below(&D.r, D.nlive)];
+		for (j = 0; j < n && idx[j] != i; j++)
+			;
+		if (j < n)
+			break;
+		owned_run(i, &a, &b);
+		if (b - a > 1 && n < 3 && rng_pct(&D.r, 50)) {
+			m = a + 1 + rng_below(&D.r, b - a - 1);
+			idx[n] = i;
+			parts[n++] = (struct potad_part){ D.slots[i].d, D.base + a,
+							  m - a };
+			a = m;
+		}
+		idx[n] = i;
+		parts[n++] = (struct potad_part){ D.slots[i].d, D.base + a,
+						  b - a };
+	}
+	if (!n)
+		return;
+	/* Even after the block's last units: released after the lock. */
+	twice = rng_pct(&D.r, 10);
+	want = n;
+	if (twice) {
+		parts[n] = parts[n - 1];
+		idx[n] = idx[n - 1];
+		n++;
+		D.exp_warn = 1;
+	}
+	set_op("potad_free_parts(%d runs, first block %#lx %#lx+%lu%s)", n,
+	       D.slots[idx[0]].start, parts[0].start, parts[0].nr,
+	       twice ? ", last freed twice" : "");
+	got = potad_free_parts(&D.pa, parts, n);
+	if (got != (unsigned int)want) {
+		diff_err("freed %u runs, expected %d", got, want);
+		return;
+	}
+	for (i = 0; i < want; i++) {
+		struct slot *s = &D.slots[idx[i]];
+
+		m_free_units(parts[i].start - D.base, parts[i].nr);
+		D.nr_frees++;
+		s->nr_live -= parts[i].nr;
+		if (!s->nr_live)
+			slot_released(idx[i]);
+	}
+}
+
 static void op_free_range(void)
 {
 	int idx = D.live[rng_below(&D.r, D.nlive)];
@@ -848,6 +909,10 @@ static void op_free_range(void)
 	unsigned int r = rng_below(&D.r, 100);
 	unsigned long a, b, i;
 
+	if (r < 15) {
+		op_free_parts();
+		return;
+	}
 	if (r < 65) {
 		owned_run(idx, &a, &b);
 		if (rng_pct(&D.r, 70)) {

@@ -33,8 +33,9 @@
  *		(%POTAD_ABSTRACT | %POTAD_INDEX) of 4M units; ns per order-0
  *		block freed whole with potad_free(), against ns per unit freed
  *		one by one with potad_free_range() from order-9 blocks, both
- *		in random order, and the same order-0 frees in a plain
- *		abstract space
+ *		in random order, the same 64 at a time with
+ *		potad_free_parts() (in random order and in order), and the
+ *		same order-0 frees in a plain abstract space
  *
  * Descriptors are caller-provided (POTAD_TYPE_CALLER_MEM) so that the
  * numbers are POTAD's own, not the shim slab's (malloc); the "slab" table
@@ -244,10 +245,18 @@ static double partial_order0(unsigned int flags, unsigned long span,
 	return (double)t0 / span;
 }
 
-/* ns per unit freed with potad_free_range() from order-9 blocks. */
+/*
+ * ns per unit freed from order-9 blocks: with potad_free_range() one by
+ * one if @batch is 0, else @batch at a time with potad_free_parts(), as
+ * mm/potad_swap.c gives swap's frees back.  Random order, or with
+ * @sequential in order (a swap-in of what was swapped out together).
+ */
 static double partial_units(unsigned long span, struct potad_desc *descs,
-			    unsigned long *perm, struct rng *r)
+			    unsigned long *perm, struct rng *r,
+			    unsigned int batch, bool sequential)
 {
+	struct potad_part parts[64];
+	unsigned int n = 0;
 	struct potad pa;
 	unsigned long i, u;
 	uint64_t t0;
@@ -261,14 +270,32 @@ static double partial_units(unsigned long span, struct potad_desc *descs,
 			die("partial alloc", i);
 	for (u = 0; u < span; u++)
 		perm[u] = u;
-	shuffle(perm, span, r);
+	if (!sequential)
+		shuffle(perm, span, r);
 	t0 = now_ns();
 	for (i = 0; i < span; i++) {
 		u = perm[i];
-		if (potad_free_range(&pa, potad_unit_desc(&pa, u), u, 1,
-				     GFP_NOWAIT))
-			die("partial free_range", u);
+		if (!batch) {
+			if (potad_free_range(&pa, potad_unit_desc(&pa, u), u, 1,
+					     GFP_NOWAIT))
+				die("partial free_range", u);
+			continue;
+		}
+		/* As potad_swap_put(): a unit after the last extends it. */
+		if (n && parts[n - 1].start + parts[n - 1].nr == u &&
+		    parts[n - 1].desc == potad_unit_desc(&pa, u)) {
+			parts[n - 1].nr++;
+			continue;
+		}
+		if (n == batch) {
+			if (potad_free_parts(&pa, parts, n) != n)
+				die("partial free_parts", u);
+			n = 0;
+		}
+		parts[n++] = (struct potad_part){ potad_unit_desc(&pa, u), u, 1 };
 	}
+	if (n && potad_free_parts(&pa, parts, n) != n)
+		die("partial free_parts", n);
 	t0 = now_ns() - t0;
 	potad_destroy(&pa);
 	return (double)t0 / span;
@@ -280,7 +307,7 @@ static void partial_table(void)
 	struct potad_desc *descs = calloc(span, sizeof(*descs));
 	unsigned long *perm = calloc(span, sizeof(*perm));
 	struct rng r = { 7 };
-	double plain, indexed, units;
+	double plain, indexed, units, batched, seq;
 	int k;
 
 	if (!descs || !perm)
@@ -292,7 +319,9 @@ static void partial_table(void)
 		plain = partial_order0(POTAD_ABSTRACT, span, descs, perm, &r);
 		indexed = partial_order0(POTAD_ABSTRACT | POTAD_INDEX, span,
 					 descs, perm, &r);
-		units = partial_units(span, descs, perm, &r);
+		units = partial_units(span, descs, perm, &r, 0, false);
+		batched = partial_units(span, descs, perm, &r, 64, false);
+		seq = partial_units(span, descs, perm, &r, 64, true);
 		printf("run %d: %-51s %8.1f\n", k,
 		       "order-0 blocks, potad_free(), plain abstract", plain);
 		printf("run %d: %-51s %8.1f\n", k,
@@ -300,6 +329,12 @@ static void partial_table(void)
 		printf("run %d: %-51s %8.1f  (%.2fx the indexed order-0 free)\n",
 		       k, "units of order-9 blocks, potad_free_range(), indexed",
 		       units, units / indexed);
+		printf("run %d: %-51s %8.1f  (%.2fx)\n", k,
+		       "the same, 64 per potad_free_parts()", batched,
+		       batched / indexed);
+		printf("run %d: %-51s %8.1f  (%.2fx)\n", k,
+		       "the same in order, 64 per potad_free_parts()", seq,
+		       seq / indexed);
 	}
 	free(descs);
 	free(perm);
