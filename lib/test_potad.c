@@ -589,6 +589,52 @@ static void potad_test_alloc_in(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 10), 1UL);
 }
 
+/*
+ * potad_free_parts(): scattered parts of several blocks, one of them
+ * freed to its last unit by two ranges and one whole by a single range,
+ * under one lock hold; the space merges back whole.
+ */
+static void potad_test_free_parts(struct kunit *test)
+{
+	struct potad *pa = test_instance(test, "kunit",
+					 POTAD_ABSTRACT | POTAD_INDEX, 0, 0,
+					 1024);
+	struct potad_desc *d, *e, *f;
+	struct potad_part r[5];
+	struct potad_stats st;
+	unsigned long f_start;
+
+	KUNIT_ASSERT_EQ(test, potad_add_range(pa, 0, 1024), 0);
+	d = alloc_ok(test, pa, 4);
+	e = alloc_ok(test, pa, 4);
+	f = alloc_ok(test, pa, 2);
+	KUNIT_ASSERT_EQ(test, e->start, 16UL);
+	f_start = f->start;
+	r[0] = (struct potad_part){ d, 3, 1 };
+	r[1] = (struct potad_part){ e, 20, 2 };
+	r[2] = (struct potad_part){ d, 0, 3 };
+	r[3] = (struct potad_part){ d, 4, 12 };
+	r[4] = (struct potad_part){ f, f_start, 4 };
+	KUNIT_EXPECT_EQ(test, potad_free_parts(pa, r, ARRAY_SIZE(r)), 5U);
+	KUNIT_EXPECT_EQ(test, e->nr_live, 14UL);
+	/* d's and f's descriptors went with their last units. */
+	KUNIT_EXPECT_PTR_EQ(test, potad_unit_desc(pa, 0), NULL);
+	KUNIT_EXPECT_PTR_EQ(test, potad_unit_desc(pa, f_start), NULL);
+	KUNIT_EXPECT_PTR_EQ(test, potad_unit_desc(pa, 20), NULL);
+	KUNIT_EXPECT_PTR_EQ(test, potad_unit_desc(pa, 22), e);
+	potad_get_stats(pa, &st);
+	KUNIT_EXPECT_EQ(test, st.units_allocated, 14UL);
+	KUNIT_EXPECT_EQ(test, st.nr_frees, 5UL);
+	/* [0, 16) merged: a block of 16 fits there again. */
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 4), 1UL);
+	KUNIT_EXPECT_EQ(test, potad_free_parts(pa, r, 0), 0U);
+	r[0] = (struct potad_part){ e, 16, 4 };
+	r[1] = (struct potad_part){ e, 22, 10 };
+	KUNIT_EXPECT_EQ(test, potad_free_parts(pa, r, 2), 2U);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 10), 1UL);
+	expect_consistent(test, pa);
+}
+
 static struct kunit_case potad_core_cases[] = {
 	KUNIT_CASE(potad_test_add_range_carves),
 	KUNIT_CASE(potad_test_lowest_address_first),
@@ -596,6 +642,7 @@ static struct kunit_case potad_core_cases[] = {
 	KUNIT_CASE(potad_test_alloc_at),
 	KUNIT_CASE(potad_test_alloc_in),
 	KUNIT_CASE(potad_test_partial_free),
+	KUNIT_CASE(potad_test_free_parts),
 	KUNIT_CASE(potad_test_retire),
 	KUNIT_CASE(potad_test_unretire),
 	KUNIT_CASE(potad_test_withdraw),
@@ -723,6 +770,57 @@ static void potad_test_bad_alloc_in(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, alloc_in(test, pa, 0, 8, 256, 1, &d), -EINVAL);
 	KUNIT_EXPECT_EQ(test, alloc_in(test, pa, 9, 9, 0, 256, &d), -EINVAL);
 	expect_unchanged(test, pa, &before);
+}
+
+/*
+ * potad_free_parts() stops at the first range potad_free_range() would
+ * refuse (a unit freed twice in the batch, a foreign descriptor) or that
+ * needs memory (a part of a referenced block): the ranges before it are
+ * freed, it and those after it are untouched.
+ */
+static void potad_test_bad_free_parts(struct kunit *test)
+{
+	struct potad *pa = test_instance(test, "kunit",
+					 POTAD_ABSTRACT | POTAD_INDEX, 0, 0,
+					 256);
+	struct potad *other = new_space(test, 256);
+	struct potad_desc *d, *o;
+	struct potad_stats before;
+	struct potad_part r[3];
+
+	KUNIT_ASSERT_EQ(test, potad_add_range(pa, 0, 256), 0);
+	d = alloc_ok(test, pa, 4);
+	o = alloc_ok(test, other, 4);
+	r[0] = (struct potad_part){ d, d->start + 3, 1 };
+	r[1] = (struct potad_part){ d, d->start + 3, 1 };
+	r[2] = (struct potad_part){ d, d->start + 5, 1 };
+	KUNIT_EXPECT_EQ(test, potad_free_parts(pa, r, 3), 1U);
+	KUNIT_EXPECT_EQ(test, d->nr_live, 15UL);
+	KUNIT_EXPECT_PTR_EQ(test, potad_unit_desc(pa, d->start + 5), d);
+	potad_get_stats(pa, &before);
+	r[0] = (struct potad_part){ o, o->start, 1 };
+	KUNIT_EXPECT_EQ(test, potad_free_parts(pa, r, 1), 0U);
+	r[0] = (struct potad_part){ d, d->start + 16, 1 };
+	KUNIT_EXPECT_EQ(test, potad_free_parts(pa, r, 1), 0U);
+	expect_unchanged(test, pa, &before);
+	/* Referenced: the record of the deferred units needs memory. */
+	KUNIT_ASSERT_TRUE(test, potad_desc_tryget(d));
+	r[0] = (struct potad_part){ d, d->start + 6, 1 };
+	KUNIT_EXPECT_EQ(test, potad_free_parts(pa, r, 1), 0U);
+	expect_unchanged(test, pa, &before);
+	KUNIT_EXPECT_EQ(test, d->nr_live, 15UL);
+	/* potad_free_range() frees it, allocating. */
+	KUNIT_EXPECT_EQ(test, potad_free_range(pa, d, d->start + 6, 1,
+					       GFP_KERNEL), 0);
+	potad_desc_put(d);
+	KUNIT_EXPECT_EQ(test, d->nr_live, 14UL);
+	/* The rest: [0, 3), [4, 6), [7, 16) of d, and o. */
+	r[0] = (struct potad_part){ d, d->start, 3 };
+	r[1] = (struct potad_part){ d, d->start + 4, 2 };
+	r[2] = (struct potad_part){ d, d->start + 7, 9 };
+	KUNIT_EXPECT_EQ(test, potad_free_parts(pa, r, 3), 3U);
+	KUNIT_EXPECT_EQ(test, potad_free(other, o), 0);
+	KUNIT_EXPECT_EQ(test, potad_units_free(pa), 256UL);
 }
 
 static void potad_test_bad_free(struct kunit *test)
@@ -2046,10 +2144,12 @@ static struct potad_swap *potad_test_swap_new(struct kunit *test,
 	return ps;
 }
 
+/* The free slots once those freed are given back to the instance. */
 static unsigned long potad_test_swap_free_units(struct potad_swap *ps)
 {
 	struct potad_stats st;
 
+	potad_swap_flush(ps);
 	potad_get_stats(&ps->pa, &st);
 	return st.units_free;
 }
@@ -2307,6 +2407,53 @@ static void potad_test_swap_clusters(struct kunit *test)
 }
 
 /*
+ * Frees wait in the queue: consecutive slots of one block are one entry,
+ * scattered slots one each, and a full queue goes back to the instance
+ * in one potad_free_parts() before the next entry; so does any refill.
+ */
+static void potad_test_swap_batch(struct kunit *test)
+{
+	const unsigned long max = 2048;
+	unsigned char *map = potad_test_swap_map(test, max, NULL, 0);
+	struct potad_swap *ps = potad_test_swap_new(test, map, max);
+	unsigned long off, i, free;
+
+	/* The whole cluster [512, 1024), order 0. */
+	for (i = 0; i < 512; i++) {
+		KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 0, &off));
+		KUNIT_ASSERT_EQ(test, off, 512 + i);
+	}
+	free = potad_units_free(&ps->pa);
+	for (i = 0; i < 100; i++)
+		potad_swap_put(ps, 600 + i, 1);
+	KUNIT_EXPECT_EQ(test, ps->nr_pending, 1);
+	KUNIT_EXPECT_EQ(test, potad_units_free(&ps->pa), free);
+	/* Every other slot: 63 entries fill the queue, the next flushes it. */
+	for (i = 0; i < 63; i++)
+		potad_swap_put(ps, 800 + 2 * i, 1);
+	KUNIT_EXPECT_EQ(test, ps->nr_pending, 64);
+	KUNIT_EXPECT_EQ(test, ps->flushes, 0);
+	KUNIT_EXPECT_EQ(test, potad_units_free(&ps->pa), free);
+	potad_swap_put(ps, 513, 1);
+	KUNIT_EXPECT_EQ(test, ps->flushes, 1);
+	KUNIT_EXPECT_EQ(test, ps->nr_pending, 1);
+	KUNIT_EXPECT_EQ(test, potad_units_free(&ps->pa), free + 100 + 63);
+	KUNIT_EXPECT_EQ(test, ps->freed, 164);
+	/* A refill (a free cluster for order 1) gives the queue back first. */
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 1, &off));
+	KUNIT_EXPECT_EQ(test, off, 1024);
+	KUNIT_EXPECT_EQ(test, ps->nr_pending, 0);
+	KUNIT_EXPECT_EQ(test, ps->flushes, 2);
+	potad_swap_put(ps, off, 2);
+	for (i = 0; i < 512; i++)
+		if (i != 1 && (i < 88 || i >= 188) &&
+		    (i < 288 || i >= 414 || i % 2))
+			potad_swap_put(ps, 512 + i, 1);
+	potad_swap_drain(ps);
+	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), max - 1);
+}
+
+/*
  * Frees of slots the allocator did not hand out: not carved yet from a
  * CPU's block, free, the header, a range with one such slot, freed
  * already.  A warning, and nothing is freed.
@@ -2348,6 +2495,7 @@ static struct kunit_case potad_errors_cases[] = {
 	KUNIT_CASE(potad_test_bad_alloc),
 	KUNIT_CASE(potad_test_bad_alloc_in),
 	KUNIT_CASE(potad_test_bad_free),
+	KUNIT_CASE(potad_test_bad_free_parts),
 	KUNIT_CASE(potad_test_bad_type),
 	KUNIT_CASE(potad_test_bad_shared_memory),
 	KUNIT_CASE(potad_test_bad_alloc_into_live),
@@ -4294,6 +4442,7 @@ static struct kunit_case potad_swap_cases[] = {
 	KUNIT_CASE(potad_test_swap_ranges),
 	KUNIT_CASE(potad_test_swap_reused),
 	KUNIT_CASE(potad_test_swap_clusters),
+	KUNIT_CASE(potad_test_swap_batch),
 	{}
 };
 

@@ -188,6 +188,9 @@ struct potad_swap_cpu {
 	struct potad_swap_block *blk[SWAP_NR_ORDERS];
 };
 
+/* Slot ranges freed that a swap device's allocator gives back at once. */
+#define POTAD_SWAP_BATCH	64
+
 /**
  * struct potad_swap - The slot allocator of a swap device.
  * @pa: The instance over the device's slots.
@@ -201,6 +204,11 @@ struct potad_swap_cpu {
  *	block for a run in, and not full (as far as is known).
  * @spare: The clusters with unusable slots (bad blocks, the header, the
  *	end of the device) and none taken.
+ * @pending: Slots freed and not given back to @pa yet: given back
+ *	together, under one hold of its lock, when @pending is full, before
+ *	a refill and in a drain (potad_swap_flush()).  Frees of consecutive
+ *	slots of a block extend one entry.
+ * @nr_pending: Entries used in @pending.
  * @name: "swap<type>".
  * @slots: Usable slots registered.
  * @runs: Runs handed out, by order.
@@ -208,7 +216,8 @@ struct potad_swap_cpu {
  * @refills: Blocks the front end took, by order.
  * @steals: Blocks taken for runs of an order outside its clusters, by
  *	the order of the runs.
- * @freed: Slots given back.
+ * @freed: Slots freed (given back, or in @pending).
+ * @flushes: Batches of @pending given back.
  * @drains: Drains of every CPU's tails because the instance was empty.
  * @drained: Slots those drains (and swapoff's) gave back unused.
  * @nomem: Blocks not taken for want of a descriptor.
@@ -224,6 +233,8 @@ struct potad_swap {
 	struct list_head partial[SWAP_NR_ORDERS];
 	struct list_head frag[SWAP_NR_ORDERS];
 	struct list_head spare;
+	struct potad_part pending[POTAD_SWAP_BATCH];
+	unsigned int nr_pending;
 	char name[16];
 	unsigned long slots;
 	unsigned long runs[SWAP_NR_ORDERS];
@@ -231,6 +242,7 @@ struct potad_swap {
 	unsigned long refills[POTAD_CHUNK_SHIFT];
 	unsigned long steals[SWAP_NR_ORDERS];
 	unsigned long freed;
+	unsigned long flushes;
 	unsigned long drains;
 	unsigned long drained;
 	unsigned long nomem;
@@ -239,6 +251,7 @@ struct potad_swap {
 int potad_swap_setup(struct potad_swap *ps, const char *name,
 		     const unsigned char *map, unsigned long max);
 void potad_swap_drain(struct potad_swap *ps);
+void potad_swap_flush(struct potad_swap *ps);
 bool potad_swap_get(struct potad_swap *ps, unsigned int order,
 		    unsigned long *offset);
 void potad_swap_put(struct potad_swap *ps, unsigned long offset,

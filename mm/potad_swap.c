@@ -25,13 +25,15 @@
  * its first block was taken for, until it is free again.  A refill takes
  * the smallest free block in a cluster of its order that had slots back
  * (potad_alloc_into_in()); else a free cluster, whole, which a CPU's
- * swap-out then fills with adjacent runs; else the smallest free block
- * anywhere (a steal from another order's clusters, where mm/swapfile.c
- * would fail a large folio's allocation).  The block has one descriptor
- * (struct potad_swap_block); the runs carved from it have none of their
- * own.  When the instance has no block at all from the run's order up,
- * the uncarved tails of every CPU's blocks go back and the allocation is
- * tried once more.
+ * swap-out then fills with adjacent runs; else a steal from another
+ * order's clusters (potad_swap_steal()), which never splits a hole where
+ * that order's runs fit while it has another choice.  The block has one
+ * descriptor (struct potad_swap_block); the runs carved from it have
+ * none of their own.  When the instance has no block at all from the
+ * run's order up, the uncarved tails of every CPU's blocks go back and
+ * the allocation is tried once more.  Slots freed wait in a small queue
+ * that goes back to the instance with one potad_free_parts() (one lock
+ * hold) when it is full and before any refill.
  *
  * Locking: everything here runs under the device's si->lock, which
  * mm/swapfile.c holds around every slot allocation (scan_swap_map_slots())
@@ -44,19 +46,20 @@
  *
  * Cost: a run carved from a block is taken without the POTAD lock; a
  * refill takes it once per cluster looked at (each leaves the list until
- * it has slots back) and once per order tried.  A free is one
- * potad_free_range() per block it touches (no allocation: blocks below
- * %POTAD_CHUNK_SHIFT have chunk-array index entries) after a look at each
- * slot's index entry.  Memory: a 72-byte descriptor per block handed to
- * the front end (per run, when the block is a hole of the run's size), a
- * struct potad_swap_cluster per cluster, and the instance's index, 8
+ * it has slots back, or a steal looks at a bounded number per list) and
+ * once per order tried.  A free is a look at each slot's index entry and
+ * at the queue, and an entry of the queue per block it touches; the
+ * queue goes back in one lock hold (no allocation: blocks below
+ * %POTAD_CHUNK_SHIFT have chunk-array index entries).  Memory: a 72-byte
+ * descriptor per block handed to the front end (per run, when the block
+ * is a hole of the run's size), a struct potad_swap_cluster per cluster,
+ * the queue (1.5 KB per device), and the instance's index, 8
  * bytes per slot in every aligned 2^%POTAD_CHUNK_SHIFT slots that ever
  * held a block, on top of the instance's 2 bits per slot.
  *
  * Not done yet: devices with page discards (SWP_PAGE_DISCARD) stay on the
  * cluster allocator; the reclaim of cache-only slots when swap is full
- * (swap_reclaim_full_clusters()) does not see POTAD's slots; frees are
- * one instance lock hold per range, not per batch.
+ * (swap_reclaim_full_clusters()) does not see POTAD's slots.
  */
 
 #include <kunit/visibility.h>
@@ -339,6 +342,37 @@ static void potad_swap_drop_tail(struct potad_swap *ps,
 }
 
 /**
+ * potad_swap_flush() - Give back the slots freed since the last flush.
+ * @ps: The device's allocator.
+ *
+ * One potad_free_parts() for all of @ps->pending: one hold of the
+ * instance lock.
+ *
+ * Context: Under the caller's serialisation of @ps (si->lock).
+ */
+void potad_swap_flush(struct potad_swap *ps)
+{
+	unsigned int i, done, n = ps->nr_pending;
+	struct potad_part *r;
+
+	if (!n)
+		return;
+	done = potad_free_parts(&ps->pa, ps->pending, n);
+	for (i = 0; i < n; i++) {
+		r = &ps->pending[i];
+		/* Checked when freed, of chunked blocks: cannot fail. */
+		if (i >= done &&
+		    WARN_ON_ONCE(potad_free_range(&ps->pa, r->desc, r->start,
+						  r->nr, GFP_NOWAIT)))
+			continue;
+		potad_swap_gave(ps, r->start, r->nr);
+	}
+	ps->nr_pending = 0;
+	ps->flushes++;
+}
+EXPORT_SYMBOL_IF_KUNIT(potad_swap_flush);
+
+/**
  * potad_swap_drain() - Give back the slots the CPUs hold but did not hand out.
  * @ps: The device's allocator.
  *
@@ -351,6 +385,7 @@ void potad_swap_drain(struct potad_swap *ps)
 	unsigned int k;
 	int cpu;
 
+	potad_swap_flush(ps);
 	for_each_possible_cpu(cpu) {
 		c = per_cpu_ptr(ps->cpu, cpu);
 		for (k = 0; k < ARRAY_SIZE(c->blk); k++) {
@@ -368,50 +403,83 @@ EXPORT_SYMBOL_IF_KUNIT(potad_swap_drain);
 #define POTAD_SWAP_STEAL_SCAN	16
 
 /*
+ * A block of an order from @order to @top, in one of the clusters of the
+ * runs of @k: those found to have no run of their order first.  Order 0
+ * (@scan false) looks at every cluster and takes those it finds full off
+ * the lists until they have slots back; a larger order (@scan true) at a
+ * few of each list, rotating them.
+ */
+static int potad_swap_steal_from(struct potad_swap *ps, struct potad_desc *desc,
+				 unsigned int k, unsigned int order,
+				 unsigned int top, bool scan)
+{
+	struct list_head *lists[] = { &ps->frag[k], &ps->partial[k] };
+	struct potad_swap_cluster *cl, *seen;
+	unsigned int i, n;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(lists); i++) {
+		seen = NULL;
+		for (n = 0; !list_empty(lists[i]); n++) {
+			cl = list_first_entry(lists[i], struct potad_swap_cluster,
+					      list);
+			/* Once round the list at most. */
+			if (scan && (n == POTAD_SWAP_STEAL_SCAN || cl == seen))
+				break;
+			if (!seen)
+				seen = cl;
+			ret = potad_swap_take_in(ps, desc, cl, order, top);
+			if (ret != -ENOSPC)
+				return ret;
+			if (scan) {
+				list_move_tail(&cl->list, lists[i]);
+				continue;
+			}
+			cl->partial = false;
+			list_del_init(&cl->list);
+		}
+	}
+	return -ENOSPC;
+}
+
+/*
  * A block for runs of @order outside the clusters of its order.  Order 0,
  * as mm/swapfile.c steals: a slot in the clusters of the smallest other
- * order that has one, those found to have no run of their order first; a
- * cluster with no free slot leaves the lists until it has slots back.  A
- * larger order (which mm/swapfile.c does not steal for): a block in the
- * clusters of a smaller order first, a few of each list looked at in
- * turn, before the holes where larger folios' runs fit.
+ * order that has one.  A larger order (which mm/swapfile.c does not steal
+ * for): a block in the clusters of a smaller order, then in those of a
+ * larger order one smaller than their runs, so that no hole where one of
+ * their runs fits is split.
  */
 static int potad_swap_steal(struct potad_swap *ps, struct potad_desc *desc,
 			    unsigned int order, unsigned int top)
 {
-	unsigned int k, i, n, first = order ? 0 : 1;
-	unsigned int last = order ? order : SWAP_NR_ORDERS;
-	struct potad_swap_cluster *cl, *seen;
-	struct list_head *lists[2];
+	unsigned int k;
 	int ret;
 
-	for (k = first; k < last; k++) {
-		lists[0] = &ps->frag[k];
-		lists[1] = &ps->partial[k];
-		for (i = 0; i < ARRAY_SIZE(lists); i++) {
-			seen = NULL;
-			for (n = 0; !list_empty(lists[i]); n++) {
-				cl = list_first_entry(lists[i],
-						      struct potad_swap_cluster,
-						      list);
-				/* Once round the list at most. */
-				if (order && (n == POTAD_SWAP_STEAL_SCAN ||
-					      cl == seen))
-					break;
-				if (!seen)
-					seen = cl;
-				ret = potad_swap_take_in(ps, desc, cl, order,
-							 top);
-				if (ret != -ENOSPC)
-					return ret;
-				if (order) {
-					list_move_tail(&cl->list, lists[i]);
-					continue;
-				}
-				cl->partial = false;
-				list_del_init(&cl->list);
-			}
+	if (!order) {
+		/* No hole where a run of the cluster's order fits, first. */
+		for (k = 1; k < SWAP_NR_ORDERS; k++) {
+			ret = potad_swap_steal_from(ps, desc, k, 0,
+						    min(top, k - 1), true);
+			if (ret != -ENOSPC)
+				return ret;
 		}
+		for (k = 1; k < SWAP_NR_ORDERS; k++) {
+			ret = potad_swap_steal_from(ps, desc, k, 0, top, false);
+			if (ret != -ENOSPC)
+				return ret;
+		}
+		return -ENOSPC;
+	}
+	for (k = 0; k < order; k++) {
+		ret = potad_swap_steal_from(ps, desc, k, order, top, true);
+		if (ret != -ENOSPC)
+			return ret;
+	}
+	for (k = order + 1; k < SWAP_NR_ORDERS; k++) {
+		ret = potad_swap_steal_from(ps, desc, k, order, order, true);
+		if (ret != -ENOSPC)
+			return ret;
 	}
 	return -ENOSPC;
 }
@@ -430,7 +498,7 @@ static int potad_swap_steal(struct potad_swap *ps, struct potad_desc *desc,
 static int potad_swap_refill(struct potad_swap *ps, struct potad_swap_cpu *c,
 			     unsigned int order)
 {
-	unsigned int k, top = min(POTAD_SWAP_BLOCK_ORDER, ps->pa.max_order);
+	unsigned int top = min(POTAD_SWAP_BLOCK_ORDER, ps->pa.max_order);
 	const gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
 	struct potad_swap_cluster *cl;
 	struct potad_desc *desc;
@@ -439,6 +507,7 @@ static int potad_swap_refill(struct potad_swap *ps, struct potad_swap_cpu *c,
 	/* A device smaller than the run (mm/swapfile.c does not check). */
 	if (order > top)
 		return -ENOSPC;
+	potad_swap_flush(ps);
 	desc = potad_desc_new(&potad_swap_type, gfp);
 	if (IS_ERR(desc)) {
 		ps->nomem++;
@@ -464,14 +533,6 @@ static int potad_swap_refill(struct potad_swap *ps, struct potad_swap_cpu *c,
 			goto done;
 	}
 	ret = potad_swap_steal(ps, desc, order, top);
-	/*
-	 * Last, the smallest free block anywhere, from @order up: for a large
-	 * run, a steal from the clusters of larger orders, which
-	 * mm/swapfile.c does not make (its large folio is split instead).
-	 */
-	for (k = order; ret == -ENOSPC && k <= top; k++)
-		ret = potad_alloc_into(&ps->pa, desc, &potad_swap_type, k, k, ps,
-				       gfp);
 	if (!ret) {
 		cl = cluster_of(ps, desc->start);
 		if (cl->order != order && cl->order != POTAD_SWAP_NO_ORDER)
@@ -537,7 +598,8 @@ EXPORT_SYMBOL_IF_KUNIT(potad_swap_get);
 
 /*
  * Is every slot of [offset, offset + nr) handed out and not freed since?
- * Each must be mapped to a live block in the index (freed slots are not)
+ * None may wait in @ps->pending, and each must be mapped to a live block
+ * in the index (slots given back are not)
  * below the part of the block its CPU has not carved yet.  Consecutive
  * slots need not be one block's: a slot freed from a block may since
  * have gone to another block, between two slots still the first's.
@@ -546,8 +608,13 @@ static bool potad_swap_handed_out(struct potad_swap *ps, unsigned long offset,
 				  unsigned long nr)
 {
 	struct potad_desc *desc;
+	struct potad_part *r;
 	unsigned long u;
 
+	/* Freed, not given back yet. */
+	for (r = ps->pending; r < ps->pending + ps->nr_pending; r++)
+		if (r->start < offset + nr && offset < r->start + r->nr)
+			return false;
 	for (u = offset; u < offset + nr; u++) {
 		desc = potad_unit_desc(&ps->pa, u);
 		if (!desc || desc->state != POTAD_DESC_LIVE ||
@@ -563,8 +630,11 @@ static bool potad_swap_handed_out(struct potad_swap *ps, unsigned long offset,
  * @offset: First slot.
  * @nr: Number of slots: any part of any runs handed out, not freed since.
  *
- * A slot of the range that is not handed out (never, or freed already)
- * is a caller bug: warned about once, and nothing is freed.
+ * The slots wait in @ps->pending, extending the last entry if they
+ * follow it in the same block, and go back to the instance with the
+ * next potad_swap_flush(), together.  A slot of the range that is not
+ * handed out (never, or freed already) is a caller bug: warned about
+ * once, and nothing is freed.
  *
  * Context: Under the caller's serialisation of @ps (si->lock); does not
  * sleep.
@@ -573,6 +643,7 @@ void potad_swap_put(struct potad_swap *ps, unsigned long offset,
 		    unsigned long nr)
 {
 	struct potad_desc *desc;
+	struct potad_part *r;
 	unsigned long n;
 
 	if (WARN_ONCE(!nr || !potad_swap_handed_out(ps, offset, nr),
@@ -585,11 +656,16 @@ void potad_swap_put(struct potad_swap *ps, unsigned long offset,
 		for (n = 1; n < nr; n++)
 			if (potad_unit_desc(&ps->pa, offset + n) != desc)
 				break;
-		/* Checked above: a chunked block's part, cannot fail. */
-		if (WARN_ON_ONCE(potad_free_range(&ps->pa, desc, offset, n,
-						  GFP_NOWAIT)))
-			return;
-		potad_swap_gave(ps, offset, n);
+		r = ps->nr_pending ? &ps->pending[ps->nr_pending - 1] : NULL;
+		if (r && r->desc == desc && r->start + r->nr == offset) {
+			r->nr += n;
+		} else {
+			if (ps->nr_pending == ARRAY_SIZE(ps->pending))
+				potad_swap_flush(ps);
+			ps->pending[ps->nr_pending++] = (struct potad_part){
+				.desc = desc, .start = offset, .nr = n,
+			};
+		}
 		ps->freed += n;
 		offset += n;
 		nr -= n;
@@ -762,8 +838,9 @@ static int potad_swap_show(struct seq_file *m, void *v)
 		ps = potad_swaps[i];
 		if (!ps)
 			continue;
-		potad_get_stats(&ps->pa, &st);
 		spin_lock(&ps->si->lock);
+		potad_swap_flush(ps);
+		potad_get_stats(&ps->pa, &st);
 		seq_printf(m, "device %s\nslots %lu\nfree %lu\n", ps->name,
 			   ps->slots, st.units_free);
 		for (k = 0; k < SWAP_NR_ORDERS; k++)
@@ -773,8 +850,9 @@ static int potad_swap_show(struct seq_file *m, void *v)
 		for (k = 0; k <= POTAD_SWAP_BLOCK_ORDER; k++)
 			seq_printf(m, "refills order %u %lu\n", k,
 				   ps->refills[k]);
-		seq_printf(m, "freed %lu\ndrains %lu\ndrained %lu\nnomem %lu\n",
-			   ps->freed, ps->drains, ps->drained, ps->nomem);
+		seq_printf(m, "freed %lu\nflushes %lu\ndrains %lu\ndrained %lu\nnomem %lu\n",
+			   ps->freed, ps->flushes, ps->drains, ps->drained,
+			   ps->nomem);
 		spin_unlock(&ps->si->lock);
 	}
 	mutex_unlock(&potad_swaps_lock);

@@ -12,7 +12,7 @@
 # benchcma: the CMA range search, mm/potad_bench_cma.c, with
 # POTAD_BENCH_CMA="OPS,SEED" (default 20000,1); benchswap: the swap
 # allocator on zram, tooling/guest/bench-swap.sh, with
-# POTAD_BENCH_SWAP="FRAG_ROUNDS,TPUT_ROUNDS" (default 30,10).
+# POTAD_BENCH_SWAP="FRAG_ROUNDS,TPUT_ROUNDS" (default 30,100).
 # Fails on a panic, oops, WARNING, KASAN/lockdep/UBSAN report, or a guest
 # that does not reach the end within POTAD_VM_TIMEOUT seconds.
 # POTAD_VM_APPEND adds kernel parameters (kunit.filter_glob=... to debug).
@@ -52,7 +52,7 @@ esac
 [ "$mode" = benchcma ] &&
 	append="$append potad.bench_cma=${POTAD_BENCH_CMA:-20000,1}"
 [ "$mode" = benchswap ] &&
-	append="$append potad.bench_swap=${POTAD_BENCH_SWAP:-30,10}"
+	append="$append potad.bench_swap=${POTAD_BENCH_SWAP:-30,100}"
 append="$append ${POTAD_VM_APPEND:-}"
 
 # test: 512 MB of hotpluggable memory (a pc-dimm, offline at boot) that

@@ -8,12 +8,12 @@
 #   (c) potad_swap_bench tput: swap-out and swap-in throughput, 2 CPUs.
 # On a POTAD-swap kernel each runs twice in the same boot: with POTAD
 # handing out the slots, then with potad.swap=0 (mm/swapfile.c's cluster
-# allocator, the code a CONFIG_POTAD_SWAP=n kernel runs); (c) runs four
-# times, POTAD, stock, stock, POTAD, so that drift cancels.  Each block of
+# allocator, the code a CONFIG_POTAD_SWAP=n kernel runs); (c) runs eight
+# times, POTAD, stock, stock, POTAD twice over, so that drift cancels.  Each block of
 # lines starts with "allocator: NAME".
 # POTAD_SWAP_ROUNDS="FRAG_ROUNDS TPUT_ROUNDS" (kernel parameter
 # potad.bench_swap=F,T) trims the runs.
-frag=${1:-30} tput=${2:-10}
+frag=${1:-30} tput=${2:-100}
 thp=/sys/kernel/mm/transparent_hugepage
 z=/sys/block/zram0
 param=/sys/module/potad/parameters/swap
@@ -53,10 +53,10 @@ tsat() {
 
 if [ -e $param ]; then
 	allocs="potad stock"
-	tputs="potad stock stock potad"
+	tputs="potad stock stock potad potad stock stock potad"
 else
 	allocs=stock
-	tputs="stock stock"
+	tputs="stock stock stock stock"
 fi
 for a in $allocs; do
 	use $a

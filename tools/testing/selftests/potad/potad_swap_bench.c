@@ -68,6 +68,7 @@ static int run_frag(unsigned int rounds, unsigned int seed)
 	const size_t bytes = 16UL << 20;
 	long long out0[3], fb0[3];
 	unsigned char *p[3];
+	long long cached, cached_max = 0;
 	unsigned int r, s;
 	size_t i, fsz;
 
@@ -111,9 +112,13 @@ static int run_frag(unsigned int rounds, unsigned int seed)
 		}
 		for (s = 0; s < 3; s++)
 			madvise(p[s], bytes, MADV_PAGEOUT);
+		/* Slots the swap cache holds: mm/swapfile.c may reclaim them. */
+		cached = read_key("/proc/meminfo", "SwapCached", ':');
+		cached_max = cached > cached_max ? cached : cached_max;
 	}
 	printf("frag: rounds %u seed %u device_kb %lu data_kb %lu\n", rounds,
 	       seed, 52UL << 10, 48UL << 10);
+	printf("frag: swapcached_max_kb %lld\n", cached_max);
 	for (s = 0; s < 3; s++) {
 		long long out = mthp_stat(frag_kb[s], "swpout") - out0[s];
 		long long fb = mthp_stat(frag_kb[s], "swpout_fallback") - fb0[s];
