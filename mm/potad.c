@@ -2555,7 +2555,10 @@ EXPORT_SYMBOL_GPL(potad_free_range);
  * once, in the same way); that range and those after it are untouched,
  * and the caller frees them with potad_free_range(), which allocates with
  * the caller's gfp and returns the error.  A range of a chunked block
- * (one below 2^%POTAD_CHUNK_SHIFT units) needs no memory.
+ * (one below 2^%POTAD_CHUNK_SHIFT units) needs no memory.  A part of a
+ * block whose last units an earlier part freed is a caller bug that is
+ * caught (warned about, and the batch stops there) only within the same
+ * %BITS_PER_LONG parts: beyond them the descriptor may be released.
  *
  * Context: Any context where a spinlock_t may be taken; takes and
  * releases the instance lock with interrupts disabled, once per

@@ -26,8 +26,8 @@
  * the smallest free block in a cluster of its order that had slots back
  * (potad_alloc_into_in()); else a free cluster, whole, which a CPU's
  * swap-out then fills with adjacent runs; else a steal from another
- * order's clusters (potad_swap_steal()), which never splits a hole where
- * that order's runs fit while it has another choice.  The block has one
+ * order's clusters (potad_swap_steal()): order 0 splits a hole where that
+ * order's runs fit only when there is no other, a larger order never.  The block has one
  * descriptor (struct potad_swap_block); the runs carved from it have
  * none of their own.  When the instance has no block at all from the
  * run's order up, the uncarved tails of every CPU's blocks go back and
@@ -360,7 +360,10 @@ void potad_swap_flush(struct potad_swap *ps)
 	done = potad_free_parts(&ps->pa, ps->pending, n);
 	for (i = 0; i < n; i++) {
 		r = &ps->pending[i];
-		/* Checked when freed, of chunked blocks: cannot fail. */
+		/*
+		 * Checked when freed, of chunked blocks nobody takes a
+		 * reference on: cannot fail.
+		 */
 		if (i >= done &&
 		    WARN_ON_ONCE(potad_free_range(&ps->pa, r->desc, r->start,
 						  r->nr, GFP_NOWAIT)))
@@ -445,10 +448,12 @@ static int potad_swap_steal_from(struct potad_swap *ps, struct potad_desc *desc,
 /*
  * A block for runs of @order outside the clusters of its order.  Order 0,
  * as mm/swapfile.c steals: a slot in the clusters of the smallest other
- * order that has one.  A larger order (which mm/swapfile.c does not steal
- * for): a block in the clusters of a smaller order, then in those of a
- * larger order one smaller than their runs, so that no hole where one of
- * their runs fits is split.
+ * order that has one, first without splitting a hole where a run of the
+ * cluster's order fits.  A larger order (which mm/swapfile.c does not
+ * steal for): a block in the clusters of a smaller order, else a hole of
+ * exactly its size in those of a larger order; it splits no larger free
+ * block there, and fails rather than do so (the folio is then split, as
+ * with mm/swapfile.c).
  */
 static int potad_swap_steal(struct potad_swap *ps, struct potad_desc *desc,
 			    unsigned int order, unsigned int top)
@@ -457,7 +462,6 @@ static int potad_swap_steal(struct potad_swap *ps, struct potad_desc *desc,
 	int ret;
 
 	if (!order) {
-		/* No hole where a run of the cluster's order fits, first. */
 		for (k = 1; k < SWAP_NR_ORDERS; k++) {
 			ret = potad_swap_steal_from(ps, desc, k, 0,
 						    min(top, k - 1), true);
@@ -471,13 +475,11 @@ static int potad_swap_steal(struct potad_swap *ps, struct potad_desc *desc,
 		}
 		return -ENOSPC;
 	}
-	for (k = 0; k < order; k++) {
-		ret = potad_swap_steal_from(ps, desc, k, order, top, true);
-		if (ret != -ENOSPC)
-			return ret;
-	}
-	for (k = order + 1; k < SWAP_NR_ORDERS; k++) {
-		ret = potad_swap_steal_from(ps, desc, k, order, order, true);
+	for (k = 0; k < SWAP_NR_ORDERS; k++) {
+		if (k == order)
+			continue;
+		ret = potad_swap_steal_from(ps, desc, k, order,
+					    k < order ? top : order, true);
 		if (ret != -ENOSPC)
 			return ret;
 	}
@@ -839,8 +841,10 @@ static int potad_swap_show(struct seq_file *m, void *v)
 		if (!ps)
 			continue;
 		spin_lock(&ps->si->lock);
-		potad_swap_flush(ps);
 		potad_get_stats(&ps->pa, &st);
+		/* The slots waiting in the queue are free too. */
+		for (k = 0; k < ps->nr_pending; k++)
+			st.units_free += ps->pending[k].nr;
 		seq_printf(m, "device %s\nslots %lu\nfree %lu\n", ps->name,
 			   ps->slots, st.units_free);
 		for (k = 0; k < SWAP_NR_ORDERS; k++)
