@@ -2454,6 +2454,74 @@ static void potad_test_swap_batch(struct kunit *test)
 }
 
 /*
+ * Page discards: a cluster whose slots are all back is held, whole, out
+ * of the instance until it is discarded, at once even though the queue
+ * is not full; refills take other clusters meanwhile; the clusters held
+ * come out in address order and are usable again once given back.  A
+ * cluster with unusable slots (the header) is never held.
+ */
+static void potad_test_swap_discard(struct kunit *test)
+{
+	const unsigned long max = 2048;
+	unsigned char *map = potad_test_swap_map(test, max, NULL, 0);
+	struct potad_swap *ps = potad_test_swap_new(test, map, max);
+	struct potad_swap_cluster *cl;
+	unsigned long off, i, free;
+	unsigned int n = 0;
+	LIST_HEAD(batch);
+
+	ps->discard = true;
+	/* Clusters [512, 1024) for order 0 and [1024, 1536) for order 4. */
+	for (i = 0; i < 512; i++) {
+		KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 0, &off));
+		KUNIT_ASSERT_EQ(test, off, 512 + i);
+	}
+	for (i = 0; i < 32; i++) {
+		KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 4, &off));
+		KUNIT_ASSERT_EQ(test, off, 1024 + 16 * i);
+	}
+	free = potad_units_free(&ps->pa);
+	/* Back in reverse; the last slot of the cluster is slot 1024. */
+	for (i = 512; i-- > 0;)
+		potad_swap_put(ps, 1024 + i, 1);
+	KUNIT_EXPECT_EQ(test, ps->nr_pending, 0);
+	KUNIT_EXPECT_FALSE(test, list_empty(&ps->held));
+	KUNIT_EXPECT_EQ(test, potad_units_free(&ps->pa), free);
+	potad_swap_put(ps, 512, 512);
+	KUNIT_EXPECT_EQ(test, ps->nr_pending, 0);
+	KUNIT_EXPECT_EQ(test, potad_units_free(&ps->pa), free);
+	/* Neither held cluster serves a refill: only [1536, 2048) is free. */
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 0, &off));
+	KUNIT_EXPECT_EQ(test, off, 1536);
+	potad_swap_put(ps, off, 1);
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 8, &off));
+	KUNIT_EXPECT_EQ(test, off, 256);
+	/* The drain empties [1536, 2048), which is held in turn. */
+	KUNIT_EXPECT_FALSE(test, potad_swap_get(ps, 8, &off));
+	KUNIT_EXPECT_EQ(test, ps->drains, 1);
+	potad_swap_discard_begin(ps, &batch);
+	KUNIT_EXPECT_TRUE(test, list_empty(&ps->held));
+	list_for_each_entry(cl, &batch, list) {
+		KUNIT_EXPECT_EQ(test, cl - ps->clusters, n + 1);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, 3);
+	potad_swap_discard_end(ps, &batch);
+	KUNIT_EXPECT_TRUE(test, list_empty(&batch));
+	KUNIT_EXPECT_EQ(test, potad_units_free(&ps->pa), free + 1024 - 256);
+	KUNIT_ASSERT_TRUE(test, potad_swap_get(ps, 8, &off));
+	KUNIT_EXPECT_EQ(test, off, 512);
+	potad_swap_put(ps, off, 256);
+	potad_swap_put(ps, 256, 256);
+	potad_swap_discard_begin(ps, &batch);
+	potad_swap_discard_end(ps, &batch);
+	potad_swap_drain(ps);
+	potad_swap_discard_begin(ps, &batch);
+	potad_swap_discard_end(ps, &batch);
+	KUNIT_EXPECT_EQ(test, potad_test_swap_free_units(ps), max - 1);
+}
+
+/*
  * Frees of slots the allocator did not hand out: not carved yet from a
  * CPU's block, free, the header, a range with one such slot, freed
  * already.  A warning, and nothing is freed.
@@ -4443,6 +4511,7 @@ static struct kunit_case potad_swap_cases[] = {
 	KUNIT_CASE(potad_test_swap_reused),
 	KUNIT_CASE(potad_test_swap_clusters),
 	KUNIT_CASE(potad_test_swap_batch),
+	KUNIT_CASE(potad_test_swap_discard),
 	{}
 };
 

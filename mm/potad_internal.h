@@ -175,9 +175,36 @@ static inline void potad_bench_cma_debugfs(struct dentry *dir)
 /* mm/potad_swap.c, for lib/test_potad.c */
 #ifdef CONFIG_POTAD_SWAP
 #include <linux/swap.h>
+#include <linux/workqueue.h>
 
 struct potad_swap_block;
-struct potad_swap_cluster;
+
+/**
+ * struct potad_swap_cluster - Which runs an aligned cluster of slots holds.
+ * @list: While @used is not 0: on @ps->partial[@order] if it may hold a
+ *	free block for a run of @order (a block of it went back to the
+ *	instance since a refill last found none), else on @ps->frag[@order]
+ *	unless a refill found it full.  While @used is 0: on @ps->spare if
+ *	some of its slots are not usable, so that it is never a free block
+ *	of a cluster's size.  While it is held to be discarded: on
+ *	@ps->held, or on the list of the discard under way.
+ * @used: Its slots taken from the instance: handed out, in a CPU's
+ *	block not carved yet, or held to be discarded.
+ * @usable: Its slots registered with the instance.
+ * @queued: Its slots freed that wait in @ps->pending.
+ * @order: The order of the runs the first block taken from it was for,
+ *	%POTAD_SWAP_NO_ORDER while @used is 0, %POTAD_SWAP_HELD while it
+ *	is held to be discarded.
+ * @partial: On @ps->partial[@order].
+ */
+struct potad_swap_cluster {
+	struct list_head list;
+	unsigned short used;
+	unsigned short usable;
+	unsigned short queued;
+	u8 order;
+	bool partial;
+};
 
 /**
  * struct potad_swap_cpu - A CPU's blocks of swap slots.
@@ -221,8 +248,20 @@ struct potad_swap_cpu {
  * @drains: Drains of every CPU's tails because the instance was empty.
  * @drained: Slots those drains (and swapoff's) gave back unused.
  * @nomem: Blocks not taken for want of a descriptor.
+ * @discard: The device discards the slots it frees (SWP_PAGE_DISCARD): a
+ *	cluster that is entirely free again is taken back from @pa, whole,
+ *	until it has been discarded (potad_swap_discard_begin()).
+ * @held: The clusters taken back to be discarded, not yet being so.
+ * @discard_work: Discards @held in the background.
+ * @discards: Discard requests issued, each of adjacent clusters merged.
+ * @discarded: Slots discarded.
+ * @reclaim_next: The cluster the next reclaim of cache-only slots looks
+ *	at first (potad_swap_reclaim()).
+ * @reclaims: Full clusters looked at for slots only the cache holds.
+ * @reclaimed: Slots those reclaims freed.
  *
- * Everything but @pa is under the caller's serialisation (si->lock).
+ * Everything but @pa and @discard_work is under the caller's
+ * serialisation (si->lock).
  */
 struct potad_swap {
 	struct potad pa;
@@ -246,6 +285,14 @@ struct potad_swap {
 	unsigned long drains;
 	unsigned long drained;
 	unsigned long nomem;
+	bool discard;
+	struct list_head held;
+	struct work_struct discard_work;
+	unsigned long discards;
+	unsigned long discarded;
+	unsigned long reclaim_next;
+	unsigned long reclaims;
+	unsigned long reclaimed;
 };
 
 int potad_swap_setup(struct potad_swap *ps, const char *name,
@@ -257,6 +304,8 @@ bool potad_swap_get(struct potad_swap *ps, unsigned int order,
 void potad_swap_put(struct potad_swap *ps, unsigned long offset,
 		    unsigned long nr);
 unsigned long potad_swap_teardown(struct potad_swap *ps);
+void potad_swap_discard_begin(struct potad_swap *ps, struct list_head *batch);
+void potad_swap_discard_end(struct potad_swap *ps, struct list_head *batch);
 void potad_swap_debugfs(struct dentry *dir);
 #else
 static inline void potad_swap_debugfs(struct dentry *dir)

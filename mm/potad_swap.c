@@ -42,7 +42,10 @@
  * per-cpu for locality only: a CPU migrated away under PREEMPT_RT while
  * holding si->lock carves another CPU's block, which is still correct.
  * Descriptors are released as soon as their block is entirely free,
- * under si->lock, which is why potad_unit_desc() is safe here.
+ * under si->lock, which is why potad_unit_desc() is safe here.  The
+ * discards are issued with si->lock dropped, by the work item or by an
+ * allocation, each holding a reference on si->users, so that swapoff
+ * waits for them before it destroys the swap extents they go through.
  *
  * Cost: a run carved from a block is taken without the POTAD lock; a
  * refill takes it once per cluster looked at (each leaves the list until
@@ -57,13 +60,24 @@
  * bytes per slot in every aligned 2^%POTAD_CHUNK_SHIFT slots that ever
  * held a block, on top of the instance's 2 bits per slot.
  *
- * Not done yet: devices with page discards (SWP_PAGE_DISCARD) stay on the
- * cluster allocator; the reclaim of cache-only slots when swap is full
- * (swap_reclaim_full_clusters()) does not see POTAD's slots.
+ * Page discards (SWP_PAGE_DISCARD), as mm/swapfile.c does them: a cluster
+ * whose slots are all back is taken back from the instance, whole, and
+ * discarded by a work item (adjacent clusters in one request) before it
+ * goes back, free, to the instance; an allocation whose refill would
+ * find no free cluster discards those waiting itself.  So that a freed slot
+ * is discardable at once, on such a device the queue goes back as soon
+ * as a cluster's last slot is in it.
+ *
+ * The slots only the swap cache holds are reclaimed as mm/swapfile.c
+ * reclaims them from its full clusters, from POTAD's clusters none of
+ * whose slots is free (potad_swap_reclaim()): one such cluster when a
+ * refill is due and would find no free cluster while swap is more than
+ * half full, all of them from the device's reclaim work once it is full.
  */
 
 #include <kunit/visibility.h>
 #include <linux/debugfs.h>
+#include <linux/list_sort.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/potad.h>
@@ -101,29 +115,8 @@ static_assert(POTAD_SWAP_BLOCK_ORDER < POTAD_CHUNK_SHIFT);
 #define POTAD_SWAP_CLUSTER	BIT(POTAD_SWAP_BLOCK_ORDER)
 /* The order of a cluster none of whose slots is taken from the instance. */
 #define POTAD_SWAP_NO_ORDER	U8_MAX
-
-/**
- * struct potad_swap_cluster - Which runs an aligned cluster of slots holds.
- * @list: While @used is not 0: on @ps->partial[@order] if it may hold a
- *	free block for a run of @order (a block of it went back to the
- *	instance since a refill last found none), else on @ps->frag[@order]
- *	unless a refill found it full.  While @used is 0: on @ps->spare if
- *	some of its slots are not usable, so that it is never a free block
- *	of a cluster's size.
- * @used: Its slots taken from the instance: handed out, or in a CPU's
- *	block not carved yet.
- * @usable: Its slots registered with the instance.
- * @order: The order of the runs the first block taken from it was for,
- *	%POTAD_SWAP_NO_ORDER while @used is 0.
- * @partial: On @ps->partial[@order].
- */
-struct potad_swap_cluster {
-	struct list_head list;
-	unsigned int used;
-	unsigned short usable;
-	u8 order;
-	bool partial;
-};
+/* The order of a cluster taken back whole from the instance to discard it. */
+#define POTAD_SWAP_HELD		(U8_MAX - 1)
 
 /**
  * struct potad_swap_block - A block of slots the front end carves runs from.
@@ -195,6 +188,43 @@ static void potad_swap_took(struct potad_swap *ps, unsigned long start,
 }
 
 /*
+ * On a device with page discards, take back @cl, free again and whole,
+ * until it is discarded: as mm/swapfile.c discards each cluster that is
+ * free again before it hands out its slots.  Not while the device is
+ * being swapped off (nor, as mm/swapfile.c, while it is not writable).
+ * A cluster not held for want of a descriptor stays free, undiscarded.
+ */
+static bool potad_swap_hold(struct potad_swap *ps, struct potad_swap_cluster *cl)
+{
+	const gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
+	struct potad_desc *desc;
+
+	if (!ps->discard || (ps->si && !(ps->si->flags & SWP_WRITEOK)))
+		return false;
+	desc = potad_desc_new(&potad_swap_type, gfp);
+	if (IS_ERR(desc)) {
+		ps->nomem++;
+		return false;
+	}
+	/* Every slot of it is free in the instance, so one free block. */
+	if (potad_alloc_into_in(&ps->pa, desc, &potad_swap_type,
+				POTAD_SWAP_BLOCK_ORDER, POTAD_SWAP_BLOCK_ORDER,
+				cluster_start(ps, cl), POTAD_SWAP_CLUSTER, ps,
+				gfp)) {
+		potad_desc_discard(&potad_swap_type, desc);
+		return false;
+	}
+	/* None of its slots is handed out (potad_swap_handed_out()). */
+	to_block(desc)->next = desc->start;
+	cl->used = POTAD_SWAP_CLUSTER;
+	cl->order = POTAD_SWAP_HELD;
+	list_move_tail(&cl->list, &ps->held);
+	if (ps->si)
+		schedule_work(&ps->discard_work);
+	return true;
+}
+
+/*
  * @nr slots from @start, inside one cluster, went back to the instance:
  * the cluster may have a free block for its order's runs again, or is
  * free as a whole and holds no order's runs any more.
@@ -210,7 +240,7 @@ static void potad_swap_gave(struct potad_swap *ps, unsigned long start,
 		cl->partial = false;
 		if (cl->usable < POTAD_SWAP_CLUSTER)
 			list_move_tail(&cl->list, &ps->spare);
-		else
+		else if (!potad_swap_hold(ps, cl))
 			list_del_init(&cl->list);
 	} else if (!cl->partial) {
 		cl->partial = true;
@@ -287,6 +317,7 @@ int potad_swap_setup(struct potad_swap *ps, const char *name,
 		INIT_LIST_HEAD(&ps->frag[i]);
 	}
 	INIT_LIST_HEAD(&ps->spare);
+	INIT_LIST_HEAD(&ps->held);
 	/* Each run of usable slots between the header and bad blocks. */
 	for (start = 0; start < max; start = end) {
 		while (start < max && map[start])
@@ -364,6 +395,7 @@ void potad_swap_flush(struct potad_swap *ps)
 		 * Checked when freed, of chunked blocks nobody takes a
 		 * reference on: cannot fail.
 		 */
+		cluster_of(ps, r->start)->queued -= r->nr;
 		if (i >= done &&
 		    WARN_ON_ONCE(potad_free_range(&ps->pa, r->desc, r->start,
 						  r->nr, GFP_NOWAIT)))
@@ -634,9 +666,10 @@ static bool potad_swap_handed_out(struct potad_swap *ps, unsigned long offset,
  *
  * The slots wait in @ps->pending, extending the last entry if they
  * follow it in the same block, and go back to the instance with the
- * next potad_swap_flush(), together.  A slot of the range that is not
- * handed out (never, or freed already) is a caller bug: warned about
- * once, and nothing is freed.
+ * next potad_swap_flush(), together; on a device with page discards,
+ * at once when they are the last of their cluster.  A slot of the range
+ * that is not handed out (never, or freed already) is a caller bug:
+ * warned about once, and nothing is freed.
  *
  * Context: Under the caller's serialisation of @ps (si->lock); does not
  * sleep.
@@ -644,6 +677,7 @@ static bool potad_swap_handed_out(struct potad_swap *ps, unsigned long offset,
 void potad_swap_put(struct potad_swap *ps, unsigned long offset,
 		    unsigned long nr)
 {
+	struct potad_swap_cluster *cl;
 	struct potad_desc *desc;
 	struct potad_part *r;
 	unsigned long n;
@@ -669,11 +703,85 @@ void potad_swap_put(struct potad_swap *ps, unsigned long offset,
 			};
 		}
 		ps->freed += n;
+		cl = cluster_of(ps, offset);
+		cl->queued += n;
+		/* A cluster free again is discarded at once, as it frees. */
+		if (ps->discard && cl->queued == cl->used &&
+		    cl->usable == POTAD_SWAP_CLUSTER)
+			potad_swap_flush(ps);
 		offset += n;
 		nr -= n;
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(potad_swap_put);
+
+static int potad_swap_cluster_cmp(void *priv, const struct list_head *a,
+				  const struct list_head *b)
+{
+	return list_entry(a, struct potad_swap_cluster, list) >
+	       list_entry(b, struct potad_swap_cluster, list);
+}
+
+/* Clusters one discard request takes at most. */
+#define POTAD_SWAP_DISCARD_MAX	64
+
+/**
+ * potad_swap_discard_begin() - Take adjacent clusters held to be discarded.
+ * @ps: The device's allocator.
+ * @batch: An empty list; gets the lowest cluster of @ps->held and those
+ *	adjacent to it, up to %POTAD_SWAP_DISCARD_MAX, by address.
+ *
+ * The caller discards the slots of @batch, one range, without the
+ * serialisation of @ps if it likes (nothing else touches those
+ * clusters), then ends with potad_swap_discard_end().  The rest stay on
+ * @ps->held, where an allocation that needs them finds them.
+ *
+ * Context: Under the caller's serialisation of @ps (si->lock).
+ */
+void potad_swap_discard_begin(struct potad_swap *ps, struct list_head *batch)
+{
+	struct potad_swap_cluster *cl;
+	unsigned int n = 1;
+
+	if (list_empty(&ps->held))
+		return;
+	list_sort(NULL, &ps->held, potad_swap_cluster_cmp);
+	cl = list_first_entry(&ps->held, struct potad_swap_cluster, list);
+	list_for_each_entry_continue(cl, &ps->held, list) {
+		if (n == POTAD_SWAP_DISCARD_MAX ||
+		    cl != list_prev_entry(cl, list) + 1)
+			break;
+		n++;
+	}
+	/* The run is the clusters before @cl (or all of them). */
+	list_cut_before(batch, &ps->held, &cl->list);
+}
+EXPORT_SYMBOL_IF_KUNIT(potad_swap_discard_begin);
+
+/**
+ * potad_swap_discard_end() - Give back clusters that were discarded.
+ * @ps: The device's allocator.
+ * @batch: From potad_swap_discard_begin(); empty on return.
+ *
+ * Each cluster goes back to the instance, free and whole.
+ *
+ * Context: Under the caller's serialisation of @ps (si->lock).
+ */
+void potad_swap_discard_end(struct potad_swap *ps, struct list_head *batch)
+{
+	struct potad_swap_cluster *cl, *tmp;
+	struct potad_desc *desc;
+
+	list_for_each_entry_safe(cl, tmp, batch, list) {
+		list_del_init(&cl->list);
+		desc = potad_unit_desc(&ps->pa, cluster_start(ps, cl));
+		cl->used = 0;
+		cl->order = POTAD_SWAP_NO_ORDER;
+		/* A whole block nobody takes a reference on: cannot fail. */
+		WARN_ON_ONCE(potad_free(&ps->pa, desc));
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(potad_swap_discard_end);
 
 /**
  * potad_swap_teardown() - Tear down the slot allocator of a swap device.
@@ -686,8 +794,15 @@ EXPORT_SYMBOL_IF_KUNIT(potad_swap_put);
 unsigned long potad_swap_teardown(struct potad_swap *ps)
 {
 	struct potad_stats st;
+	LIST_HEAD(batch);
 
+	/* None is held again; those held go back undiscarded. */
+	ps->discard = false;
 	potad_swap_drain(ps);
+	while (!list_empty(&ps->held)) {
+		potad_swap_discard_begin(ps, &batch);
+		potad_swap_discard_end(ps, &batch);
+	}
 	potad_get_stats(&ps->pa, &st);
 	WARN_ONCE(st.units_allocated, "potad: %s: %lu slots still allocated\n",
 		  ps->pa.name, st.units_allocated);
@@ -709,6 +824,120 @@ static struct potad_swap *potad_swap_of(struct swap_info_struct *si)
 	return READ_ONCE(potad_swaps[si->type]);
 }
 
+/*
+ * Discard the clusters held, adjacent ones in one request, and give them
+ * back, until none is held.  Drops @si->lock around
+ * the discards (which sleep), as mm/swapfile.c does around its own; the
+ * caller holds a reference on @si->users, so that swapoff waits for the
+ * discards before it destroys the extents they go through, and @ps.
+ */
+static void potad_swap_discard(struct swap_info_struct *si,
+			       struct potad_swap *ps)
+	__must_hold(&si->lock)
+{
+	struct potad_swap_cluster *cl;
+	unsigned long first, nr;
+	LIST_HEAD(batch);
+
+	lockdep_assert_held(&si->lock);
+	while (!list_empty(&ps->held)) {
+		potad_swap_discard_begin(ps, &batch);
+		cl = list_first_entry(&batch, struct potad_swap_cluster, list);
+		first = cluster_start(ps, cl);
+		cl = list_last_entry(&batch, struct potad_swap_cluster, list);
+		nr = cluster_start(ps, cl) + POTAD_SWAP_CLUSTER - first;
+		spin_unlock(&si->lock);
+		swap_discard_slots(si, first, nr);
+		spin_lock(&si->lock);
+		potad_swap_discard_end(ps, &batch);
+		ps->discards++;
+		ps->discarded += nr;
+	}
+}
+
+static void potad_swap_discard_work(struct work_struct *work)
+{
+	struct potad_swap *ps = container_of(work, struct potad_swap,
+					     discard_work);
+	struct swap_info_struct *si = ps->si;
+	bool live = percpu_ref_tryget_live(&si->users);
+	LIST_HEAD(batch);
+
+	spin_lock(&si->lock);
+	if (live) {
+		potad_swap_discard(si, ps);
+	} else {
+		/* Being swapped off: back undiscarded, for the teardown. */
+		while (!list_empty(&ps->held)) {
+			potad_swap_discard_begin(ps, &batch);
+			potad_swap_discard_end(ps, &batch);
+		}
+	}
+	spin_unlock(&si->lock);
+	if (live)
+		percpu_ref_put(&si->users);
+}
+
+/* Clusters an allocation looks at for a full one to reclaim the cache of. */
+#define POTAD_SWAP_RECLAIM_SCAN	64
+
+/**
+ * potad_swap_reclaim() - Free the slots of full clusters only the cache holds.
+ * @si: A device potad_swap_on() registered.
+ * @force: Every full cluster (the device is full), not only the next one.
+ *
+ * What swap_reclaim_full_clusters() does over mm/swapfile.c's list of full
+ * clusters, over POTAD's clusters none of whose slots is free: each slot
+ * whose only user is the swap cache is freed with its folio's others, as
+ * __try_to_reclaim_swap() does (TTRS_ANYWAY).  The clusters are looked at
+ * in turn from where the last reclaim stopped; without @force, at most
+ * %POTAD_SWAP_RECLAIM_SCAN of them, and the first full one is the last.
+ *
+ * Context: Under @si->lock (swap_reclaim_full_clusters()), which it drops
+ * around each cluster's reclaim, which sleeps; the caller keeps the
+ * device from being swapped off meanwhile (the reclaim work, which
+ * swapoff flushes, or a reference on @si->users).
+ */
+void potad_swap_reclaim(struct swap_info_struct *si, bool force)
+	__must_hold(&si->lock)
+{
+	struct potad_swap *ps = potad_swap_of(si);
+	unsigned long i, start, end, off, limit, freed;
+	struct potad_swap_cluster *cl;
+	int n;
+
+	lockdep_assert_held(&si->lock);
+	if (!ps)
+		return;
+	limit = force ? ps->nr_clusters : POTAD_SWAP_RECLAIM_SCAN;
+	for (i = 0; i < limit; i++) {
+		cl = &ps->clusters[ps->reclaim_next];
+		ps->reclaim_next = (ps->reclaim_next + 1) % ps->nr_clusters;
+		if (!cl->usable || cl->used < cl->usable ||
+		    cl->order == POTAD_SWAP_HELD)
+			continue;
+		start = cluster_start(ps, cl);
+		end = min(start + POTAD_SWAP_CLUSTER, si->max);
+		freed = 0;
+		spin_unlock(&si->lock);
+		for (off = start; off < end; off++) {
+			if (READ_ONCE(si->swap_map[off]) != SWAP_HAS_CACHE)
+				continue;
+			n = swap_reclaim_slot(si, off);
+			if (n > 0)
+				freed += n;
+			if (n)
+				off += abs(n) - 1;
+		}
+		cond_resched();
+		spin_lock(&si->lock);
+		ps->reclaims++;
+		ps->reclaimed += freed;
+		if (!force)
+			break;
+	}
+}
+
 /**
  * potad_swap_enabled() - Does POTAD hand out this device's slots?
  * @si: A swap device being used.
@@ -726,9 +955,10 @@ bool potad_swap_enabled(struct swap_info_struct *si)
  * @si: The device, in swapon, before enable_swap_info(): @si->max set.
  * @swap_map: Its swap map, with the header and bad blocks marked.
  *
- * A device with page discards (SWP_PAGE_DISCARD) is left to
- * mm/swapfile.c's cluster allocator, and so is every device while the
- * potad.swap parameter is 0.
+ * On a device with page discards (SWP_PAGE_DISCARD) each cluster that is
+ * free again is discarded before its slots are handed out again, as
+ * mm/swapfile.c does.  Every device swapped on while the potad.swap
+ * parameter is 0 is left to mm/swapfile.c's cluster allocator.
  *
  * Context: Process context, may sleep; sys_swapon().
  * Return: 0, or -ENOMEM (swapon then fails).
@@ -740,11 +970,6 @@ int potad_swap_on(struct swap_info_struct *si, unsigned char *swap_map)
 
 	if (!READ_ONCE(potad_swap_param))
 		return 0;
-	if (si->flags & SWP_PAGE_DISCARD) {
-		pr_info("potad: swap%u: page discards: slots left to the cluster allocator\n",
-			si->type);
-		return 0;
-	}
 	ps = kzalloc(sizeof(*ps), GFP_KERNEL);
 	if (!ps)
 		return -ENOMEM;
@@ -755,6 +980,8 @@ int potad_swap_on(struct swap_info_struct *si, unsigned char *swap_map)
 		return ret == -EINVAL ? 0 : ret;
 	}
 	ps->si = si;
+	ps->discard = si->flags & SWP_PAGE_DISCARD;
+	INIT_WORK(&ps->discard_work, potad_swap_discard_work);
 	mutex_lock(&potad_swaps_lock);
 	WRITE_ONCE(potad_swaps[si->type], ps);
 	mutex_unlock(&potad_swaps_lock);
@@ -774,6 +1001,8 @@ void potad_swap_off(struct swap_info_struct *si)
 
 	if (!ps)
 		return;
+	/* No cluster is held any more once SWP_WRITEOK is gone. */
+	flush_work(&ps->discard_work);
 	mutex_lock(&potad_swaps_lock);
 	spin_lock(&si->lock);
 	WRITE_ONCE(potad_swaps[si->type], NULL);
@@ -790,15 +1019,44 @@ void potad_swap_off(struct swap_info_struct *si)
  * @order: Below %SWAP_NR_ORDERS.
  * @offset: Set to the first slot of the naturally aligned run.
  *
- * Context: Under @si->lock (scan_swap_map_slots()).
+ * When the CPU's block of @order is used up and the instance has no
+ * free cluster, the clusters waiting to be discarded are discarded now,
+ * and while swap is more than half full a full cluster's cache-only
+ * slots are reclaimed, with @si->lock dropped, as mm/swapfile.c does
+ * when it has no free cluster left.
+ *
+ * Context: Under @si->lock (scan_swap_map_slots()); may drop it and
+ * sleep on a device with page discards.
  * Return: true with @offset set, false if the device has no such run.
  */
 bool potad_swap_alloc(struct swap_info_struct *si, unsigned int order,
 		      unsigned long *offset)
 {
 	struct potad_swap *ps = potad_swap_of(si);
+	bool held, full, no_free;
 
 	lockdep_assert_held(&si->lock);
+	/*
+	 * As cluster_alloc_swap_entry() when its CPU's cluster is used up
+	 * and no free cluster is left: a refill is due and would find no
+	 * free cluster.
+	 */
+	/* Without the instance's lock: a stale hint costs a needless look. */
+	no_free = !data_race(ps->pa.stats.nr_free[ps->pa.max_order]);
+	if (order < SWAP_NR_ORDERS && !raw_cpu_ptr(ps->cpu)->blk[order] &&
+	    no_free) {
+		held = !list_empty(&ps->held);
+		full = vm_swap_full();
+		if ((held || full) && percpu_ref_tryget_live(&si->users)) {
+			if (held)
+				potad_swap_discard(si, ps);
+			if (full)
+				potad_swap_reclaim(si, false);
+			percpu_ref_put(&si->users);
+			if (!(si->flags & SWP_WRITEOK))
+				return false;
+		}
+	}
 	if (!potad_swap_get(ps, order, offset))
 		return false;
 	/* mm/swapfile.c must have freed the slots POTAD had back. */
@@ -857,6 +1115,10 @@ static int potad_swap_show(struct seq_file *m, void *v)
 		seq_printf(m, "freed %lu\nflushes %lu\ndrains %lu\ndrained %lu\nnomem %lu\n",
 			   ps->freed, ps->flushes, ps->drains, ps->drained,
 			   ps->nomem);
+		seq_printf(m, "discard %d\ndiscards %lu\ndiscarded %lu\n",
+			   ps->discard, ps->discards, ps->discarded);
+		seq_printf(m, "reclaims %lu\nreclaimed %lu\n", ps->reclaims,
+			   ps->reclaimed);
 		spin_unlock(&ps->si->lock);
 	}
 	mutex_unlock(&potad_swaps_lock);

@@ -770,6 +770,11 @@ bool potad_swap_alloc(struct swap_info_struct *si, unsigned int order,
 		      unsigned long *offset);
 void potad_swap_free(struct swap_info_struct *si, unsigned long offset,
 		     unsigned int nr);
+void potad_swap_reclaim(struct swap_info_struct *si, bool force);
+/* mm/swapfile.c's, for mm/potad_swap.c: may sleep. */
+void swap_discard_slots(struct swap_info_struct *si, unsigned long start,
+			unsigned long nr);
+int swap_reclaim_slot(struct swap_info_struct *si, unsigned long offset);
 #else
 static inline bool potad_swap_enabled(struct swap_info_struct *si)
 {
@@ -794,6 +799,10 @@ static inline bool potad_swap_alloc(struct swap_info_struct *si,
 
 static inline void potad_swap_free(struct swap_info_struct *si,
 				   unsigned long offset, unsigned int nr)
+{
+}
+
+static inline void potad_swap_reclaim(struct swap_info_struct *si, bool force)
 {
 }
 #endif

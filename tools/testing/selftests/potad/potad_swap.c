@@ -12,7 +12,9 @@
  * slots of a large folio are one naturally aligned run of the device,
  * bad slots and the header are never used, every slot comes back (the
  * same pages swap out again, round after round), and swapoff with pages
- * still out brings them in intact.
+ * still out brings them in intact.  Two cases use other devices or
+ * limits: page discards on /dev/ram0 (CONFIG_BLK_DEV_RAM), and reclaim
+ * under a memory cgroup's limit (CONFIG_MEMCG) rather than MADV_PAGEOUT.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,7 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/swap.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
@@ -31,6 +36,10 @@
 
 #ifndef BIT_ULL
 #define BIT_ULL(n)	(1ULL << (n))
+#endif
+/* include/linux/swap.h; glibc's sys/swap.h has only SWAP_FLAG_DISCARD. */
+#ifndef SWAP_FLAG_DISCARD_PAGES
+#define SWAP_FLAG_DISCARD_PAGES	0x40000
 #endif
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT	21
@@ -55,6 +64,10 @@ static uint64_t pagemap(int fd, const void *addr)
 		return 0;
 	return e;
 }
+
+#define RAMDEV		"/dev/ram0"
+#define CG		"/sys/fs/cgroup"
+#define CG_TEST		CG "/potad_swap"
 
 #define PM_SWAP		BIT_ULL(62)
 #define PM_PRESENT	BIT_ULL(63)
@@ -119,6 +132,7 @@ FIXTURE_SETUP(swap)
 FIXTURE_TEARDOWN(swap)
 {
 	swapoff(ZDEV);
+	swapoff(RAMDEV);
 	write_str(POTAD_SWAP_PARAM, "1");
 	write_str(ZRAM "/reset", "1");
 	set_mthp(0);
@@ -311,6 +325,228 @@ TEST_F_TIMEOUT(swap, swapoff_with_pages_out, 120)
 	EXPECT_EQ(bad_tags(a, bytes, 11), 0);
 	munmap(a, bytes);
 	munmap(b, bytes);
+}
+
+/* The tag map_tagged() wrote at the start of page @i, seed @seed. */
+static uint64_t page_tag(size_t i, unsigned int seed)
+{
+	return i * 1000003ULL + i * PAGE + seed;
+}
+
+/* The first word of slot @off on the device @fd (O_DIRECT), or ~0. */
+static uint64_t slot_word(int fd, uint64_t off, void *buf)
+{
+	if (pread(fd, buf, PAGE, off * PAGE) != (ssize_t)PAGE)
+		return ~0ULL;
+	return *(uint64_t *)buf;
+}
+
+/* A number alone in a file (sysfs, cgroupfs), or -1. */
+static long long read_num(const char *path)
+{
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lli", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Page discards (SWAP_FLAG_DISCARD_PAGES, "swapon --discard=pages") on a
+ * RAM disk, which frees what it is told to discard and reads it as zeros
+ * since.  16 MB swapped out as 4 KB pages is on the disk, each page's tag
+ * in its slot; once the memory is unmapped, every one of those slots (each
+ * in a cluster now free again) reads as zeros; the same amount swaps out
+ * again over the discarded clusters, and comes back intact.
+ */
+TEST_F_TIMEOUT(swap, page_discards, 120)
+{
+	const size_t bytes = 16UL << 20, nr = bytes / PAGE;
+	long long sectors, tries;
+	uint64_t *slots, e;
+	unsigned int round;
+	unsigned char *p;
+	size_t i, left;
+	void *buf;
+	int fd;
+
+	sectors = read_num("/sys/block/ram0/size");
+	if (access(RAMDEV, W_OK) || sectors <= 0)
+		SKIP(return, "no %s (CONFIG_BLK_DEV_RAM)", RAMDEV);
+	if (access(POTAD_SWAP, R_OK))
+		SKIP(return, "no %s", POTAD_SWAP);
+	ASSERT_GE(sectors * 512, 2 * bytes);
+	ASSERT_EQ(write_header_to(RAMDEV, sectors * 512 / PAGE - 1, NULL, 0),
+		  0);
+	ASSERT_EQ(swapon(RAMDEV, SWAP_FLAG_DISCARD | SWAP_FLAG_DISCARD_PAGES),
+		  0);
+	ASSERT_EQ(read_key(POTAD_SWAP, "discard", ' '), 1);
+	fd = open(RAMDEV, O_RDONLY | O_DIRECT);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(posix_memalign(&buf, PAGE, PAGE), 0);
+	slots = calloc(nr, sizeof(*slots));
+	ASSERT_NE(slots, NULL);
+	for (round = 0; round < 2; round++) {
+		/* Each page table's swap entries one cluster, freed at once. */
+		p = map_tagged(bytes, 2UL << 20, 21 + round);
+		ASSERT_NE(p, NULL);
+		ASSERT_EQ(madvise(p, bytes, MADV_PAGEOUT), 0);
+		for (i = 0; i < nr; i++) {
+			e = pagemap(self->pm, p + i * PAGE);
+			ASSERT_TRUE(e & PM_SWAP) TH_LOG("round %u page %zu",
+							round, i);
+			slots[i] = swap_offset(e);
+			ASSERT_EQ(slot_word(fd, slots[i], buf),
+				  page_tag(i, 21 + round));
+		}
+		if (round)
+			break;
+		munmap(p, bytes);
+		/* The discards are a work item's: wait for them, 10 s at most. */
+		for (tries = 0; tries < 1000; tries++) {
+			if (read_key(POTAD_SWAP, "discarded", ' ') >= (long long)nr)
+				break;
+			usleep(10000);
+		}
+		EXPECT_GE(read_key(POTAD_SWAP, "discarded", ' '), (long long)nr);
+		for (i = left = 0; i < nr; i++)
+			left += slot_word(fd, slots[i], buf) != 0;
+		EXPECT_EQ(left, 0);
+	}
+	EXPECT_EQ(bad_tags(p, bytes, 22), 0);
+	munmap(p, bytes);
+	free(slots);
+	free(buf);
+	close(fd);
+	EXPECT_EQ(swapoff(RAMDEV), 0);
+}
+
+/*
+ * Reclaim under a memory cgroup's limit, not MADV_PAGEOUT: 32 MB of 64 KB
+ * folios written by a task limited to 8 MB swap out whole to POTAD's runs
+ * (the cgroup's swap usage grows, the mTHP counters and POTAD's order-4
+ * runs with it) and come back intact.
+ */
+TEST_F_TIMEOUT(swap, memcg_reclaim, 180)
+{
+	const size_t bytes = 32UL << 20;
+	long long out0, runs0, swapped;
+	char pid[16];
+	unsigned char *p;
+
+	if (access(CG "/cgroup.controllers", R_OK)) {
+		mkdir(CG, 0755);
+		mount("cgroup2", CG, "cgroup2", 0, NULL);
+	}
+	if (access(CG "/cgroup.controllers", R_OK))
+		SKIP(return, "no cgroup2 at %s", CG);
+	if (write_str(CG "/cgroup.subtree_control", "+memory"))
+		SKIP(return, "no memory controller (CONFIG_MEMCG)");
+	if (mthp_stat(64, "swpout") < 0)
+		SKIP(return, "no mTHP swap counters");
+	ASSERT_EQ(write_header(ZRAM_BYTES / PAGE - 1, NULL, 0), 0);
+	ASSERT_EQ(swapon(ZDEV, 0), 0);
+	set_mthp(64);
+	ASSERT_TRUE(!mkdir(CG_TEST, 0755) || errno == EEXIST);
+	ASSERT_EQ(write_str(CG_TEST "/memory.max", "8M"), 0);
+	out0 = mthp_stat(64, "swpout");
+	runs0 = potad_runs(4);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	ASSERT_EQ(write_str(CG_TEST "/cgroup.procs", pid), 0);
+	p = map_tagged(bytes, 2UL << 20, 31);
+	swapped = read_num(CG_TEST "/memory.swap.current");
+	EXPECT_EQ(write_str(CG "/cgroup.procs", pid), 0);
+	ASSERT_NE(p, NULL);
+	EXPECT_GE(swapped, (long long)(bytes / 2));
+	EXPECT_GT(mthp_stat(64, "swpout") - out0, 0);
+	EXPECT_TRUE(runs0 < 0 ||
+		    potad_runs(4) - runs0 >= mthp_stat(64, "swpout") - out0);
+	EXPECT_EQ(bad_tags(p, bytes, 31), 0);
+	munmap(p, bytes);
+	EXPECT_EQ(rmdir(CG_TEST), 0);
+}
+
+/*
+ * Slots only the swap cache holds are reclaimed as swap fills, by POTAD
+ * as by mm/swapfile.c (the same case with potad.swap=0).  7 MB swapped
+ * out to a 16 MB device (seven 2 MB clusters and the header's) and read
+ * back while a child still maps it goes through the swap cache; once the
+ * child is gone its slots are held by the cache only (SwapCached), swap
+ * being less than half full.  8 MB more swapped out use up the free
+ * clusters with swap more than half full: the next cluster needed is a
+ * full one whose cache-only slots are reclaimed, SwapCached falls by most
+ * of a cluster's 2 MB, and all of the memory is intact.
+ */
+static void reclaim_cache_only(struct __test_metadata *_metadata, int pm,
+			       bool potad)
+{
+	const size_t abytes = 7UL << 20, bbytes = 8UL << 20;
+	long long cached0, cached, reclaimed;
+	unsigned char *a, *b;
+	int go[2], status;
+	size_t i, out;
+	pid_t child;
+	char c = 0;
+
+	ASSERT_EQ(write_header((16UL << 20) / PAGE - 1, NULL, 0), 0);
+	ASSERT_EQ(swapon(ZDEV, 0), 0);
+	a = map_tagged(abytes, PAGE, 41);
+	b = map_tagged(bbytes, PAGE, 43);
+	ASSERT_NE(a, NULL);
+	ASSERT_NE(b, NULL);
+	ASSERT_EQ(madvise(a, abytes, MADV_PAGEOUT), 0);
+	ASSERT_EQ(pipe(go), 0);
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		/* Holds a second reference on each of a's slots until told. */
+		close(go[1]);
+		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(go[0]);
+	EXPECT_EQ(bad_tags(a, abytes, 41), 0);
+	ASSERT_EQ(write(go[1], &c, 1), 1);
+	ASSERT_EQ(waitpid(child, &status, 0), child);
+	close(go[1]);
+	cached0 = read_key("/proc/meminfo", "SwapCached:", ' ');
+	/* kB: most of a is in the cache, its slots held by it only. */
+	EXPECT_GE(cached0, (long long)(abytes / 1024 * 3 / 4));
+	ASSERT_EQ(madvise(b, bbytes, MADV_PAGEOUT), 0);
+	for (i = out = 0; i < bbytes; i += PAGE)
+		out += !!(pagemap(pm, b + i) & PM_SWAP);
+	EXPECT_EQ(out, bbytes / PAGE);
+	cached = read_key("/proc/meminfo", "SwapCached:", ' ');
+	/* kB: most of a cluster's 2 MB (some of a may not be cached). */
+	EXPECT_LE(cached, cached0 - 1536) TH_LOG("SwapCached %lld kB, was %lld kB",
+						 cached, cached0);
+	EXPECT_EQ(bad_tags(a, abytes, 41), 0);
+	EXPECT_EQ(bad_tags(b, bbytes, 43), 0);
+	/* POTAD did it, or mm/swapfile.c did: the device is not POTAD's. */
+	reclaimed = read_key(POTAD_SWAP, "reclaimed", ' ');
+	EXPECT_TRUE(potad ? reclaimed > 0 : reclaimed == -1)
+		TH_LOG("reclaimed %lld", reclaimed);
+	munmap(a, abytes);
+	munmap(b, bbytes);
+	EXPECT_EQ(swapoff(ZDEV), 0);
+}
+
+TEST_F_TIMEOUT(swap, reclaim_cache_only, 120)
+{
+	if (access(POTAD_SWAP, R_OK))
+		SKIP(return, "no %s", POTAD_SWAP);
+	reclaim_cache_only(_metadata, self->pm, true);
+}
+
+TEST_F_TIMEOUT(swap, reclaim_cache_only_stock, 120)
+{
+	if (access(POTAD_SWAP_PARAM, W_OK))
+		SKIP(return, "no %s", POTAD_SWAP_PARAM);
+	ASSERT_EQ(write_str(POTAD_SWAP_PARAM, "0"), 0);
+	reclaim_cache_only(_metadata, self->pm, false);
 }
 
 /*

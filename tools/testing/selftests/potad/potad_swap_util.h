@@ -31,9 +31,9 @@
 /* The mTHP sizes 6.12 offers on x86-64 with 4 KB pages. */
 static const unsigned int thp_kb[] = { 16, 32, 64, 128, 256, 512, 1024, 2048 };
 
-/* Write a swap header for slots [1, last] with @bad marked bad. */
-static inline int write_header(unsigned int last, const uint32_t *bad,
-			       unsigned int nr_bad)
+/* Write a swap header to @dev for slots [1, last] with @bad marked bad. */
+static inline int write_header_to(const char *dev, unsigned int last,
+				  const uint32_t *bad, unsigned int nr_bad)
 {
 	static unsigned char page[PAGE];
 	uint32_t *info = (uint32_t *)(page + 1024);
@@ -46,7 +46,7 @@ static inline int write_header(unsigned int last, const uint32_t *bad,
 	/* uuid, volume (8 words), padding (117): badpages at word 128. */
 	memcpy(info + 128, bad, nr_bad * sizeof(*bad));
 	memcpy(page + PAGE - 10, "SWAPSPACE2", 10);
-	fd = open(ZDEV, O_WRONLY);
+	fd = open(dev, O_WRONLY);
 	if (fd < 0)
 		return -errno;
 	if (pwrite(fd, page, PAGE, 0) != PAGE)
@@ -55,6 +55,12 @@ static inline int write_header(unsigned int last, const uint32_t *bad,
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+static inline int write_header(unsigned int last, const uint32_t *bad,
+			       unsigned int nr_bad)
+{
+	return write_header_to(ZDEV, last, bad, nr_bad);
 }
 
 /* mTHP: @kb always (0 for none), every other size never, PMD THP never. */
