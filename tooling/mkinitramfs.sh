@@ -28,6 +28,17 @@ for t in map_hugetlb hugepage-vmemmap gup_test gup_longterm \
 		-I"$sel/mm-include" -isystem "$build/uapi/usr/include" \
 		-o "$sel/mm/$t" "$t.c" vm_util.c -lpthread)
 done
+# The swap cases of cow and khugepaged; 6.12's khugepaged.c uses
+# KSFT_SKIP without including kselftest.h.
+for t in cow khugepaged; do
+	inc=
+	[ $t = khugepaged ] && inc="-include ../kselftest.h"
+	# shellcheck disable=SC2086
+	(cd "$ksrc/tools/testing/selftests/mm" &&
+	 gcc -static -O2 -I"$ksrc" -I"$ksrc/tools/testing/selftests" \
+		-I"$sel/mm-include" -isystem "$build/uapi/usr/include" $inc \
+		-o "$sel/mm/$t" "$t.c" vm_util.c thp_settings.c -lpthread)
+done
 
 # The kernel's swap allocator test (tools/mm), for make bench-swap.
 gcc -static -O2 -isystem "$build/uapi/usr/include" \
@@ -49,7 +60,8 @@ install -m 755 "$sel/potad_debugfs" "$sel/potad_memory_failure" \
 	"$sel/potad_swap_bench" "$root/kselftest/potad/"
 install -m 755 "$sel"/mm/* "$root/kselftest/mm/"
 install -m 755 "$here/guest/mm-hugetlb.sh" "$here/guest/mm-gup.sh" \
-	"$here/guest/bench-swap.sh" "$root/kselftest/mm/"
+	"$here/guest/mm-swap.sh" "$here/guest/bench-swap.sh" \
+	"$root/kselftest/mm/"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
 	gzip -9 > "$out.tmp"
 mv "$out.tmp" "$out"

@@ -13,6 +13,9 @@ Stages, each printing its own result:
   mm-gup     the kernel's own gup_test, gup_longterm and
              hugetlb-soft-offline (selftests/mm) with POTAD on, in the
              cmaoff guest (2 MB default huge pages), beside the test guest
+  mm-swap    the kernel's own cow and khugepaged (selftests/mm) over a
+             zram swap device through POTAD; mm-swap-stock the same in
+             the cmaoff guest, whose swap is mm/swapfile.c's
   guest      the console has no panic/oops/WARNING/KASAN/lockdep report
   params     bad potad= arguments: one line each, nothing reserved, the
              boot goes on
@@ -267,7 +270,7 @@ VARIANTS = {
                "CMA without POTAD did not work, see build/cmaoff.log", 1),
 }
 # TAP sections a variant's guest prints too: (marker, stage name).
-VARIANT_TAP = {"cmaoff": [("MM-GUP", "mm-gup")]}
+VARIANT_TAP = {"cmaoff": [("MM-GUP", "mm-gup"), ("MM-SWAP", "mm-swap-stock")]}
 
 
 def build_variant(mode, result):
@@ -372,6 +375,7 @@ def stage_guest(booting=None):
     # pages: TAP between the markers.
     tap_section(text, "KSELFTEST", "kselftest")
     tap_section(text, "MM-SELFTEST", "mm-hugetlb")
+    tap_section(text, "MM-SWAP", "mm-swap")
 
     problems = checklog.problems(text)
     report("guest", 0 if problems else 1, 1 if problems else 0, 0, t0,
