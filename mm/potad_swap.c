@@ -641,12 +641,17 @@ EXPORT_SYMBOL_IF_KUNIT(potad_swap_get);
 static bool potad_swap_handed_out(struct potad_swap *ps, unsigned long offset,
 				  unsigned long nr)
 {
+	unsigned long u, c, slots = ps->nr_clusters * POTAD_SWAP_CLUSTER;
 	struct potad_desc *desc;
 	struct potad_part *r;
-	unsigned long u;
+	bool queued = false;
 
-	/* Freed, not given back yet. */
-	for (r = ps->pending; r < ps->pending + ps->nr_pending; r++)
+	if (offset >= slots || nr > slots - offset)
+		return false;
+	/* Freed, not given back yet: only if their clusters have some so. */
+	for (c = offset; c < offset + nr; c = ALIGN(c + 1, POTAD_SWAP_CLUSTER))
+		queued |= cluster_of(ps, c)->queued;
+	for (r = ps->pending; queued && r < ps->pending + ps->nr_pending; r++)
 		if (r->start < offset + nr && offset < r->start + r->nr)
 			return false;
 	for (u = offset; u < offset + nr; u++) {
