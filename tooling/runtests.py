@@ -9,7 +9,8 @@ Stages, each printing its own result:
   kunit      lib/test_potad.c at boot in the guest, KTAP via kunit.py parse
   kselftest  tools/testing/selftests/potad in the guest, TAP
   mm-hugetlb the kernel's own map_hugetlb and hugepage-vmemmap
-             (selftests/mm) on 1 GB pages taken from POTAD
+             (selftests/mm) on 1 GB pages taken from the hugetlb_cma
+             area POTAD-CMA serves and from POTAD's zone instances
   mm-gup     the kernel's own gup_test, gup_longterm and
              hugetlb-soft-offline (selftests/mm) with POTAD on, in the
              cmaoff guest (2 MB default huge pages), beside the test guest

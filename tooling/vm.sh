@@ -29,6 +29,8 @@ mem=${POTAD_VM_MEM:-2G}
 # the top of memory: 6 GB leave [4 GB, 6 GB) free for potad=.
 [ "$mode" = test ] || [ "$mode" = run ] || [ "$mode" = cmaoff ] &&
 	mem=${POTAD_VM_MEM:-6G}
+# test: and another aligned gigabyte above it for hugetlb_cma=1G.
+[ "$mode" = test ] && mem=${POTAD_VM_MEM:-7G}
 
 # TCG: the TSC follows the host clock while the jiffies lag behind it, so
 # the clocksource watchdog would drop the TSC for jiffies, which stop with
@@ -44,6 +46,8 @@ esac
 # The kernel's hugetlb selftests use the default size: make it POTAD's 1 GB.
 # init_on_free=1: POTAD's own init_on_free paths run in the tests.
 [ "$mode" = test ] && append="$append default_hugepagesz=1G init_on_free=1"
+# test: a 1 GB hugetlb CMA area, which POTAD-CMA serves (mm-hugetlb.sh).
+[ "$mode" = test ] && append="$append hugetlb_cma=1G"
 # A default CMA area of 64 MB for the POTAD-CMA tests and the demo.
 [ "$mode" = test ] || [ "$mode" = run ] || [ "$mode" = cmaoff ] &&
 	append="$append cma=64M"

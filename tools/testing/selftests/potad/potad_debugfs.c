@@ -593,18 +593,30 @@ static long long virt_to_phys(void *addr)
 	       ((unsigned long)addr & 4095);
 }
 
+/* nr_hugepages of 1 GB pages: @base (pages held by the test) plus @n. */
+static int set_1g(int base, int n)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", base + n);
+	return write_str(HUGE_1G_DIR "/nr_hugepages", buf);
+}
+
 /*
  * With potad=1G: raising nr_hugepages of 1 GB pages takes the folio from
  * POTAD (PotadFree drops by 1 GB, and the folio's memory is a
  * potad_hugetlb block in the index); a mapping of it works; it is not
  * demoted to 2 MB pages; lowering nr_hugepages gives it back to POTAD.
+ * With hugetlb_cma= too, hugetlb takes its first page from its CMA
+ * area: that one is raised and mapped first, so that the next is POTAD's.
  */
 TEST(hugetlb_1g_from_potad)
 {
 	unsigned long long block, bytes;
 	long long used, phys;
 	char type[64] = "";
-	char *p;
+	char *p, *q = NULL;
+	int base = 0;
 
 	if (access(POTAD_TEST, W_OK) || access(HUGE_1G_DIR, W_OK))
 		SKIP(return, "no debugfs test file or no 1 GB huge pages");
@@ -612,8 +624,19 @@ TEST(hugetlb_1g_from_potad)
 		SKIP(return, "not booted with potad=1G");
 	ASSERT_EQ(0, read_long(HUGE_1G_DIR "/nr_hugepages"));
 	used = potad_used_kb();
-	ASSERT_EQ(0, write_str(HUGE_1G_DIR "/nr_hugepages", "1"));
-	ASSERT_EQ(1, read_long(HUGE_1G_DIR "/nr_hugepages"));
+	if (cmdline_has("hugetlb_cma=")) {
+		base = 1;
+		ASSERT_EQ(0, set_1g(0, base));
+		ASSERT_EQ(used, potad_used_kb());
+		q = mmap(NULL, SZ_1G, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+			 MAP_HUGE_1GB, -1, 0);
+		ASSERT_NE(MAP_FAILED, q);
+		q[0] = 3;
+		ASSERT_EQ(0, read_long(HUGE_1G_DIR "/free_hugepages"));
+	}
+	ASSERT_EQ(0, set_1g(base, 1));
+	ASSERT_EQ(base + 1, read_long(HUGE_1G_DIR "/nr_hugepages"));
 	ASSERT_EQ(1, read_long(HUGE_1G_DIR "/free_hugepages"));
 	ASSERT_EQ(used + (long long)(SZ_1G >> 10), potad_used_kb());
 
@@ -637,18 +660,24 @@ TEST(hugetlb_1g_from_potad)
 
 	/* Never demoted: 2 MB pieces could not go back to POTAD. */
 	write_str(HUGE_1G_DIR "/demote", "1");
-	ASSERT_EQ(1, read_long(HUGE_1G_DIR "/nr_hugepages"));
+	ASSERT_EQ(base + 1, read_long(HUGE_1G_DIR "/nr_hugepages"));
 	ASSERT_EQ(0, read_long("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"));
 
-	ASSERT_EQ(0, write_str(HUGE_1G_DIR "/nr_hugepages", "0"));
-	ASSERT_EQ(0, read_long(HUGE_1G_DIR "/nr_hugepages"));
+	ASSERT_EQ(0, set_1g(base, 0));
+	ASSERT_EQ(base, read_long(HUGE_1G_DIR "/nr_hugepages"));
 	ASSERT_EQ(used, potad_used_kb());
 	ASSERT_EQ(0, lookup_type(phys, type, &block, &bytes));
 	/* And again: the same block comes back from POTAD. */
-	ASSERT_EQ(0, write_str(HUGE_1G_DIR "/nr_hugepages", "1"));
+	ASSERT_EQ(0, set_1g(base, 1));
 	ASSERT_EQ(used + (long long)(SZ_1G >> 10), potad_used_kb());
-	ASSERT_EQ(0, write_str(HUGE_1G_DIR "/nr_hugepages", "0"));
+	ASSERT_EQ(0, set_1g(base, 0));
 	ASSERT_EQ(used, potad_used_kb());
+	if (q) {
+		ASSERT_EQ(3, q[0]);
+		ASSERT_EQ(0, munmap(q, SZ_1G));
+		ASSERT_EQ(0, set_1g(0, 0));
+		ASSERT_EQ(0, read_long(HUGE_1G_DIR "/nr_hugepages"));
+	}
 }
 
 #define MEMORY_DIR	"/sys/devices/system/memory"
