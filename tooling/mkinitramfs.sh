@@ -60,7 +60,8 @@ install -m 755 "$sel/potad_debugfs" "$sel/potad_memory_failure" \
 	"$sel/potad_swap_bench" "$root/kselftest/potad/"
 install -m 755 "$sel"/mm/* "$root/kselftest/mm/"
 install -m 755 "$here/guest/mm-hugetlb.sh" "$here/guest/mm-gup.sh" \
-	"$here/guest/mm-swap.sh" "$here/guest/bench-swap.sh" \
+	"$here/guest/mm-swap.sh" "$here/guest/mm-lib.sh" \
+	"$here/guest/bench-swap.sh" \
 	"$root/kselftest/mm/"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
 	gzip -9 > "$out.tmp"

@@ -37,19 +37,7 @@ if [ ! -d $hp ]; then
 	echo "1..0 # SKIP no 1 GB huge pages"
 	exit 0
 fi
-# Run the kernel's test @*: one TAP line, its output as comments.
-run() {
-	n=$((n + 1))
-	t0=$(date +%s)
-	if /kselftest/mm/$* > /tmp/mm.out 2>&1; then
-		echo "ok $n mm/$*"
-	else
-		echo "not ok $n mm/$*"
-		fail=1
-	fi
-	echo "# mm/$* took $(($(date +%s) - t0)) s"
-	sed 's/^/# /' /tmp/mm.out
-}
+. /kselftest/mm/mm-lib.sh
 
 used0=$(potad_used)
 pages=1
@@ -63,18 +51,18 @@ if [ -d $cdbg ]; then
 	check "$(potad_used)" "$used0" "not from POTAD's zone instances"
 	check "$(grep -c '^alloc .* pages 262144 rung 0 ' $cdbg/potad)" 1 \
 		"POTAD-CMA holds it as one allocation, rung 0"
-	run map_hugetlb 1024 30
-	run hugepage-vmemmap
+	run "map_hugetlb 1024 30" map_hugetlb 1024 30
+	run hugepage-vmemmap hugepage-vmemmap
 	pages=2
 fi
 echo $pages > $hp/nr_hugepages
 check "$(cat $hp/nr_hugepages)" $pages "nr_hugepages of 1 GB raised to $pages"
 check "$(potad_used)" $((used0 + 1048576)) "a 1 GB page came from POTAD"
 if [ $pages = 1 ]; then
-	run map_hugetlb 1024 30
-	run hugepage-vmemmap
+	run "map_hugetlb 1024 30" map_hugetlb 1024 30
+	run hugepage-vmemmap hugepage-vmemmap
 else
-	run map_hugetlb 2048 30
+	run "map_hugetlb 2048 30" map_hugetlb 2048 30
 fi
 echo 0 > $hp/nr_hugepages
 check "$(cat $hp/nr_hugepages)" 0 "nr_hugepages of 1 GB lowered to 0"

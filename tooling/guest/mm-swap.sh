@@ -11,21 +11,7 @@ z=/sys/block/zram0
 dbg=/sys/kernel/debug/potad/swap
 n=0 fail=0
 
-run() {
-	name=$1
-	shift
-	n=$((n + 1))
-	t0=$(date +%s)
-	/kselftest/mm/"$@" > /tmp/mm.out 2>&1
-	rc=$?
-	case $rc in
-	0) echo "ok $n mm/$name" ;;
-	4) echo "ok $n mm/$name # SKIP" ;;
-	*) echo "not ok $n mm/$name (exit $rc)"; fail=1 ;;
-	esac
-	echo "# mm/$name took $(($(date +%s) - t0)) s"
-	sed 's/^/# /' /tmp/mm.out
-}
+. /kselftest/mm/mm-lib.sh
 
 echo "TAP version 13"
 swapoff /dev/zram0 2>/dev/null

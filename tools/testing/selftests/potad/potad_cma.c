@@ -50,15 +50,7 @@ static const char *file(const char *name)
 
 static long long read_ll(const char *name)
 {
-	FILE *f = fopen(file(name), "r");
-	long long v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lli", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return read_num(file(name));
 }
 
 /* A "key value" line of the "potad" file, or -1. */

@@ -341,20 +341,6 @@ static uint64_t slot_word(int fd, uint64_t off, void *buf)
 	return *(uint64_t *)buf;
 }
 
-/* A number alone in a file (sysfs, cgroupfs), or -1. */
-static long long read_num(const char *path)
-{
-	long long v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lli", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /*
  * Page discards (SWAP_FLAG_DISCARD_PAGES, "swapon --discard=pages") on a
  * RAM disk, which frees what it is told to discard and reads it as zeros

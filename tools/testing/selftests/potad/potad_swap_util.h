@@ -80,17 +80,9 @@ static inline void set_mthp(unsigned int kb)
 static inline long long mthp_stat(unsigned int kb, const char *name)
 {
 	char path[160];
-	long long v = -1;
-	FILE *f;
 
 	snprintf(path, sizeof(path), THP "/hugepages-%ukB/stats/%s", kb, name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lli", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return read_num(path);
 }
 
 /* An anonymous mapping of @bytes aligned to @align (a power of two). */

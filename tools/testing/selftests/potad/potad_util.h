@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the POTAD kselftests share: writing a command to a debugfs file,
- * reading a keyed number and summing a counter of
+ * reading a number alone or keyed, and summing a counter of
  * /sys/kernel/debug/potad/instances.
  */
 #ifndef _POTAD_SELFTEST_UTIL_H
@@ -25,6 +25,20 @@ static inline int write_str(const char *path, const char *s)
 		ret = errno;
 	close(fd);
 	return ret;
+}
+
+/* A number alone in a file (sysfs, debugfs, cgroupfs), or -1. */
+static inline long long read_num(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lli", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
 }
 
 /*
