@@ -788,6 +788,17 @@ void potad_swap_discard_end(struct potad_swap *ps, struct list_head *batch)
 }
 EXPORT_SYMBOL_IF_KUNIT(potad_swap_discard_end);
 
+/* Give back every cluster held, undiscarded (the device goes away). */
+static void potad_swap_release_held(struct potad_swap *ps)
+{
+	LIST_HEAD(batch);
+
+	while (!list_empty(&ps->held)) {
+		potad_swap_discard_begin(ps, &batch);
+		potad_swap_discard_end(ps, &batch);
+	}
+}
+
 /**
  * potad_swap_teardown() - Tear down the slot allocator of a swap device.
  * @ps: Set up by potad_swap_setup(); every run handed out freed.
@@ -799,15 +810,11 @@ EXPORT_SYMBOL_IF_KUNIT(potad_swap_discard_end);
 unsigned long potad_swap_teardown(struct potad_swap *ps)
 {
 	struct potad_stats st;
-	LIST_HEAD(batch);
 
 	/* None is held again; those held go back undiscarded. */
 	ps->discard = false;
 	potad_swap_drain(ps);
-	while (!list_empty(&ps->held)) {
-		potad_swap_discard_begin(ps, &batch);
-		potad_swap_discard_end(ps, &batch);
-	}
+	potad_swap_release_held(ps);
 	potad_get_stats(&ps->pa, &st);
 	WARN_ONCE(st.units_allocated, "potad: %s: %lu slots still allocated\n",
 		  ps->pa.name, st.units_allocated);
@@ -866,17 +873,13 @@ static void potad_swap_discard_work(struct work_struct *work)
 					     discard_work);
 	struct swap_info_struct *si = ps->si;
 	bool live = percpu_ref_tryget_live(&si->users);
-	LIST_HEAD(batch);
 
 	spin_lock(&si->lock);
 	if (live) {
 		potad_swap_discard(si, ps);
 	} else {
 		/* Being swapped off: back undiscarded, for the teardown. */
-		while (!list_empty(&ps->held)) {
-			potad_swap_discard_begin(ps, &batch);
-			potad_swap_discard_end(ps, &batch);
-		}
+		potad_swap_release_held(ps);
 	}
 	spin_unlock(&si->lock);
 	if (live)
