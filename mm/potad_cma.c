@@ -40,10 +40,11 @@
  * are refused quietly, because dma_free_contiguous() and hugetlb ask
  * every area in turn.  A hugetlb folio that is a CMA allocation is not
  * demoted (potad_cma_folio()): its pieces would not be allocations.
- * A memory failure inside an allocation reaches its owner's record
- * (counted, logged with the caller, shown in debugfs) and the poisoned
- * unit is retired: when the allocation is released the rest goes back
- * and the unit never again.
+ * A memory failure inside an allocation, a hugetlb_cma folio's too
+ * (memory_failure() asks before its hugetlb handling), reaches its
+ * owner's record (counted, logged with the caller, shown in debugfs) and
+ * the poisoned unit is retired: when the allocation is released the rest
+ * goes back and the unit never again.
  *
  * Locking: the instance lock (a spinlock_t, interrupts off) covers each
  * rung's search and take, and each free; alloc_contig_range() runs under
@@ -529,33 +530,41 @@ bool potad_cma_release(struct cma *cma, const struct page *pages,
 	return true;
 }
 
-/* The owner of a CMA allocation is told: recorded, counted, logged. */
-static int potad_cma_mf(struct potad_desc *desc, unsigned long unit,
-			int flags)
+/* The owner of a CMA allocation is told of @pfn: recorded, counted, logged. */
+static void potad_cma_told(struct potad_desc *desc, unsigned long pfn)
 {
 	struct potad_cma_alloc *ca = to_alloc(desc);
 	struct potad_cma *pc = to_pcma(desc->potad);
-	unsigned int opb = pc->cma->order_per_bit;
+	unsigned long first = desc->start << pc->cma->order_per_bit;
 
-	cmpxchg(&ca->poisoned, 0, unit << opb);
+	cmpxchg(&ca->poisoned, 0, pfn);
 	atomic_long_inc(&pc->poisoned);
 	pr_err("cma: %s: memory failure at pfn %#lx, page %lu of %lu allocated at pfn %#lx by %pS\n",
-	       pc->cma->name, unit << opb, (unit - desc->start) << opb,
-	       ca->count, desc->start << opb, (void *)ca->caller);
+	       pc->cma->name, pfn, pfn - first, ca->count, first,
+	       (void *)ca->caller);
+}
+
+/* The type's op: told of a unit, its first page. */
+static int potad_cma_mf(struct potad_desc *desc, unsigned long unit,
+			int flags)
+{
+	potad_cma_told(desc, unit << to_pcma(desc->potad)->cma->order_per_bit);
 	return 0;
 }
 
 /**
  * potad_cma_memory_failure() - A poisoned page inside a CMA allocation.
- * @pfn: The page, already marked PageHWPoison.
+ * @pfn: The page.
  * @flags: The MF_* flags of memory_failure().
  *
- * Called by potad_memory_failure() for pages no zone instance holds.  If
- * an allocation holds @pfn, its unit is retired (it stays with the owner
- * and never goes back) and the owner's record is told; the stock
+ * Called by memory_failure() for every page it is given, before the
+ * hugetlb and POTAD zone handling, so that a gigantic hugetlb folio of a
+ * hugetlb_cma area is seen too.  If an allocation holds @pfn, its unit is
+ * retired (it stays with the owner and never goes back) and the owner's
+ * record is told, once however often the page is reported; the stock
  * handling of the page then goes on, since the pages are the caller's
- * (a driver's, or hugetlb's, though memory_failure() sees hugetlb pages
- * before).
+ * (a driver's, or hugetlb's, which poisons the folio and dissolves it
+ * once free; its release then leaves the unit out).
  *
  * Context: Process context, may sleep; under memory-failure's mf_mutex.
  * Return: -ENOENT: the stock path always goes on.
@@ -578,7 +587,7 @@ int potad_cma_memory_failure(unsigned long pfn, int flags)
 			       ret);
 		/* Told once, however often the page is reported. */
 		if (!ret)
-			potad_cma_mf(desc, unit, flags);
+			potad_cma_told(desc, pfn);
 	}
 	potad_desc_put(desc);
 	return -ENOENT;
@@ -591,15 +600,25 @@ int potad_cma_memory_failure(unsigned long pfn, int flags)
  * A page potad_cma_memory_failure() retired the unit of: while an
  * allocation holds it, -EBUSY (the stock path would free a page the
  * allocation still owns).  Once released, the page is where the release
- * left it: out of the buddy allocator, with no reference
- * (free_contig_range() keeps poisoned pages out).  It loses PageHWPoison,
- * is zeroed under init_on_free, goes back to the buddy allocator as a
- * free MIGRATE_CMA page, and its unit back into the area's free space,
- * unless another page of the unit is still poisoned.
+ * and memory_failure() left it, and its unit goes back into the area's
+ * free space (unless another page of the unit is still poisoned):
+ *
+ * - out of the buddy allocator with no reference (free_contig_range()
+ *   keeps a poisoned page out): it loses PageHWPoison, is zeroed under
+ *   init_on_free and goes back to the buddy allocator as a free
+ *   MIGRATE_CMA page, here;
+ * - in a free buddy block (a hugetlb folio is freed whole): it loses
+ *   PageHWPoison, here, as the stock path would do;
+ * - with a reference (memory_failure() took it off the buddy allocator
+ *   after hugetlb dissolved the free folio, or someone holds it): the
+ *   stock path goes on and puts it back, or fails; then the page stays
+ *   poisoned in the area's free space, where alloc_contig_range() refuses
+ *   it, as with the stock allocator.
  *
  * Context: Process context; for unpoison_memory(), under mf_mutex.
- * Return: -ENOENT if @pfn is not in a unit a CMA area retired (the stock
- * path goes on); -EBUSY with nothing changed; 0 once given back.
+ * Return: -ENOENT if @pfn is not in a unit a CMA area retired, or is a
+ * page with a reference (the stock path goes on); -EBUSY with nothing
+ * changed; 0 once given back.
  */
 int potad_cma_unpoison_memory(unsigned long pfn)
 {
@@ -608,7 +627,7 @@ int potad_cma_unpoison_memory(unsigned long pfn)
 	struct cma *cma = NULL;
 	struct potad_cma *pc;
 	bool in_block;
-	int j;
+	int j, ret = 0;
 
 	for (j = 0; j < cma_area_count; j++)
 		if (pfn >= cma_areas[j].base_pfn &&
@@ -620,21 +639,27 @@ int potad_cma_unpoison_memory(unsigned long pfn)
 	unit = pfn >> cma->order_per_bit;
 	if (!potad_is_retired(&pc->pa, unit, &in_block))
 		return -ENOENT;
-	if (in_block || page_count(page))
+	if (in_block)
 		return -EBUSY;
-	ClearPageHWPoison(page);
-	if (want_init_on_free())
-		clear_highpage(page);
-	set_page_refcounted(page);
-	__free_page(page);
+	if (page_count(page)) {
+		ret = -ENOENT;
+	} else if (is_free_buddy_page(page)) {
+		ClearPageHWPoison(page);
+	} else {
+		ClearPageHWPoison(page);
+		if (want_init_on_free())
+			clear_highpage(page);
+		set_page_refcounted(page);
+		__free_page(page);
+	}
 	first = unit << cma->order_per_bit;
 	for (i = 0; i < BIT(cma->order_per_bit); i++)
-		if (PageHWPoison(pfn_to_page(first + i)))
-			return 0;
+		if (first + i != pfn && PageHWPoison(pfn_to_page(first + i)))
+			return ret;
 	if (potad_unretire(&pc->pa, unit, 1, false) < 0)
 		pr_err("cma: %s: pfn %#lx: unit not put back into service\n",
 		       cma->name, pfn);
-	return 0;
+	return ret;
 }
 
 /**

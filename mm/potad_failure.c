@@ -165,9 +165,9 @@ static int potad_mf_subpage(struct potad *sub, unsigned long pfn, int flags)
  *
  * Context: Process context, may sleep; for memory_failure(), under its
  * mf_mutex, with no other lock held.
- * A pfn no zone instance holds may be inside a CMA allocation
- * (potad_cma_memory_failure(), which tells its owner and lets the stock
- * path go on).
+ * A pfn no zone instance holds may be inside a CMA allocation:
+ * memory_failure() has given it to potad_cma_memory_failure() before,
+ * which tells its owner and lets the stock path go on.
  *
  * Return: -ENOENT if no zone instance holds @pfn (the stock path goes
  * on); otherwise the enum mf_result for action_result().
@@ -180,7 +180,7 @@ int potad_memory_failure(unsigned long pfn, int flags)
 
 	/* Without draining any cache for memory POTAD does not hold. */
 	if (!pa)
-		return potad_cma_memory_failure(pfn, flags);
+		return -ENOENT;
 	ret = potad_zone_retire(pa, pfn, &desc);
 	if (ret == -ENOENT)
 		return -ENOENT;	/* given back to the buddy allocator */

@@ -10,10 +10,12 @@
  * instance.  The tests check the seed's ladder rung by rung on a
  * fragmented area, churn over sizes and alignments with the counters kept
  * consistent, and poison a page inside an allocation through
- * hwpoison-inject.
+ * hwpoison-inject, of the default area and of a gigantic hugetlb folio of
+ * the hugetlb_cma area (hugetlb0).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,7 +333,7 @@ TEST_F(cma, memory_failure)
 	 */
 	snprintf(s, sizeof(s), "%#lx\n", pfn + 5);
 	write_str(HWPOISON "/corrupt-pfn", s);
-	/* Twice: -EHWPOISON before POTAD is asked, no one told again. */
+	/* Twice: the unit is retired already, no one told; -EHWPOISON. */
 	EXPECT_NE(write_str(HWPOISON "/corrupt-pfn", s), 0);
 	EXPECT_EQ(stat_ll("memory_failures"), mf + 1);
 	/* Still the owner's: it leaves the space when released. */
@@ -351,6 +353,126 @@ TEST_F(cma, memory_failure)
 	ASSERT_EQ(ladder("%lu %lu\n", 16, 4), 0);
 	ASSERT_EQ(held(self->a, MAX_ALLOCS), 1);
 	EXPECT_EQ(self->a[0].pfn, pfn);
+}
+
+#define HUGE_1G		"/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
+#define HCMA_SYS	"/sys/kernel/mm/cma/hugetlb0"
+#define PAGES_1G	262144LL
+
+/* The first allocation the "potad" file lists: its pfn and pages. */
+static int first_alloc(unsigned long *pfn, unsigned long *pages,
+		       unsigned long *poisoned)
+{
+	FILE *f = fopen(file("potad"), "r");
+	char line[512];
+	int r, found = -1;
+
+	if (!f)
+		return -1;
+	while (found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "alloc pfn %lx pages %lu rung %d poisoned %lx",
+			   pfn, pages, &r, poisoned) == 4)
+			found = 0;
+	fclose(f);
+	return found;
+}
+
+/* Does a kernel log record written after @fd was opened contain @s? */
+static int kmsg_has(int fd, const char *s)
+{
+	char rec[1024];
+	ssize_t n;
+	int found = 0;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* records overwritten meanwhile */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		if (strstr(rec, s))
+			found = 1;
+	}
+	return found;
+}
+
+/*
+ * A page poisoned inside a gigantic hugetlb folio of the hugetlb_cma area
+ * (hugetlb_cma=1G), free in the pool: memory_failure() tells the area's
+ * record of the allocation first (counted once, logged with the pfn, the
+ * page's place in the allocation and the caller), then hugetlb's handling
+ * dissolves the folio and releases it.  The poisoned 2 MB unit stays out
+ * of the area until unpoison-pfn puts the page back, and the area then
+ * serves a 1 GB page again.
+ */
+TEST(hugetlb_cma_memory_failure)
+{
+	long long nr, success, release, mf, retired, unit_pages;
+	unsigned long pfn, pages, poisoned;
+	char s[160];
+	int kmsg;
+
+	snprintf(area, sizeof(area), CMA_DIR "/hugetlb0");
+	if (access(file("potad"), R_OK) || access(HUGE_1G, W_OK) ||
+	    access(HWPOISON "/corrupt-pfn", W_OK))
+		SKIP(return, "no hugetlb0 (hugetlb_cma=1G), 1 GB pages or hwpoison-inject");
+	if (read_ll("used"))
+		SKIP(return, "hugetlb0 is in use");
+	nr = read_num(HUGE_1G);
+	success = read_num(HCMA_SYS "/alloc_pages_success");
+	release = read_num(HCMA_SYS "/release_pages_success");
+	mf = stat_ll("memory_failures");
+	retired = stat_ll("retired_units");
+	unit_pages = stat_ll("unit_pages");
+	ASSERT_GE(nr, 0);
+	ASSERT_GE(mf, 0);
+	ASSERT_GT(unit_pages, 0);
+
+	/* hugetlb takes a gigantic folio from its CMA area first. */
+	snprintf(s, sizeof(s), "%lld", nr + 1);
+	ASSERT_EQ(write_str(HUGE_1G, s), 0);
+	ASSERT_EQ(read_num(HUGE_1G), nr + 1);
+	ASSERT_EQ(read_num(HCMA_SYS "/alloc_pages_success"), success + PAGES_1G);
+	ASSERT_EQ(first_alloc(&pfn, &pages, &poisoned), 0);
+	EXPECT_EQ(pages, PAGES_1G);
+	EXPECT_EQ(poisoned, 0);
+
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ASSERT_GE(kmsg, 0);
+	lseek(kmsg, 0, SEEK_END);
+	snprintf(s, sizeof(s), "%#lx\n", pfn + 1000);
+	/* The result is hugetlb's: the free folio is dissolved. */
+	EXPECT_EQ(write_str(HWPOISON "/corrupt-pfn", s), 0);
+	EXPECT_EQ(stat_ll("memory_failures"), mf + 1);
+	snprintf(s, sizeof(s),
+		 "cma: hugetlb0: memory failure at pfn %#lx, page 1000 of %lld allocated at pfn %#lx by ",
+		 pfn + 1000, PAGES_1G, pfn);
+	EXPECT_TRUE(kmsg_has(kmsg, s)) TH_LOG("no \"%s\" in the log", s);
+	close(kmsg);
+	EXPECT_EQ(read_num(HUGE_1G), nr);
+	EXPECT_EQ(read_num(HCMA_SYS "/release_pages_success"),
+		  release + PAGES_1G);
+	/* Released: all but the poisoned unit back in the area. */
+	EXPECT_EQ(read_ll("used"), unit_pages);
+	EXPECT_EQ(stat_ll("retired_units"), retired + 1);
+
+	/* Twice: hugetlb's -EHWPOISON; the record is not told again. */
+	snprintf(s, sizeof(s), "%#lx\n", pfn + 1000);
+	EXPECT_NE(write_str(HWPOISON "/corrupt-pfn", s), 0);
+	EXPECT_EQ(stat_ll("memory_failures"), mf + 1);
+
+	ASSERT_EQ(write_str(HWPOISON "/unpoison-pfn", s), 0);
+	EXPECT_EQ(stat_ll("retired_units"), retired);
+	EXPECT_EQ(read_ll("used"), 0);
+	/* The whole area serves the gigantic folio again. */
+	snprintf(s, sizeof(s), "%lld", nr + 1);
+	ASSERT_EQ(write_str(HUGE_1G, s), 0);
+	EXPECT_EQ(read_num(HCMA_SYS "/alloc_pages_success"),
+		  success + 2 * PAGES_1G);
+	snprintf(s, sizeof(s), "%lld", nr);
+	ASSERT_EQ(write_str(HUGE_1G, s), 0);
+	EXPECT_EQ(read_ll("used"), 0);
 }
 
 TEST_HARNESS_MAIN
