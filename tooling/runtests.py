@@ -11,22 +11,26 @@ Stages, each printing its own result:
   mm-hugetlb the kernel's own map_hugetlb and hugepage-vmemmap
              (selftests/mm) on 1 GB pages taken from the hugetlb_cma
              area POTAD-CMA serves and from POTAD's zone instances
-  mm-gup     the kernel's own gup_test, gup_longterm and
-             hugetlb-soft-offline (selftests/mm) with POTAD on, in the
-             cmaoff guest (2 MB default huge pages), beside the test guest
-  mm-swap    the kernel's own cow and khugepaged (selftests/mm) over a
-             zram swap device through POTAD; mm-swap-stock the same in
-             the cmaoff guest, whose swap is mm/swapfile.c's
   guest      the console has no panic/oops/WARNING/KASAN/lockdep report
-  params     bad potad= arguments: one line each, nothing reserved, the
-             boot goes on
+  mm-swap    the kernel's own cow and khugepaged (selftests/mm) over a
+             zram swap device through POTAD, in the test guest
+  params     the leak guest (the test kernel, booted beside the test
+             guest) gets bad potad= arguments: one line each, nothing
+             reserved, the boot goes on
+  kselftest-leak  in that guest, booted with kmemleak=on: the swap
+             kselftest's swapon/swapoff cycles leak nothing
   off        a CONFIG_POTAD=n kernel (the same config otherwise) builds
              and boots: every hunk compiles away
+  cmaoff     a CONFIG_POTAD_CMA=n CONFIG_POTAD_SWAP=n kernel builds and
+             its stock CMA area works
+  mm-gup     the kernel's own gup_test, gup_longterm and
+             hugetlb-soft-offline (selftests/mm) with POTAD on, in the
+             cmaoff guest (2 MB default huge pages)
 
 The build has both CPUs; then the test guest boots, and the harness,
-checkpatch, the CONFIG_POTAD=n build and the params and off boots run
-beside it on the other CPU (the guest keeps about one busy); the guest's
-results are printed when it is done.
+checkpatch, the option-off builds and the short boots run beside it on
+the other CPU (the guest keeps about one busy); the guest's results are
+printed when it is done, with how long its parts took.
 
 The last line is "N passed, M failed" over individual test cases; the exit
 status is non-zero if anything failed.  Usage: runtests.py REPO BUILD
@@ -160,10 +164,25 @@ def stage_checkpatch():
     t0 = time.time()
     p = f = 0
     bad = []
-    items = [("-f", x) for x in overlay_sources()]
+    # The new files in one run (a perl start per file costs a third of
+    # the stage); a file passes when no message names it.
+    files = overlay_sources()
+    ok, msgs = checkpatch(["-f"] + files)
+    for x in files:
+        mine = [m for m in msgs if m.startswith(x + ":")]
+        if mine:
+            f += 1
+            bad += mine[:10]
+        else:
+            p += 1
+    stray = [m for m in msgs if not any(m.startswith(x + ":")
+                                        for x in files)]
+    if stray or (not ok and not msgs):
+        f += 1
+        bad += stray[:10] or ["checkpatch failed without a message"]
     # EMBEDDED_FILENAME is a false positive on patches: mm/Kconfig must
     # say 'source "mm/Kconfig.potad"', which contains its own file name.
-    items += [("--ignore=EMBEDDED_FILENAME",
+    items = [("--ignore=EMBEDDED_FILENAME",
                os.path.join(REPO, "patches", x.strip()))
               for x in open(os.path.join(REPO, "patches", "series"))
               if x.strip() and not x.startswith("#")]
@@ -237,14 +256,18 @@ def tap_section(text, marker, name):
     report(name, p, f, s, None, bad)
 
 
-def stage_params():
-    """Garbage, an unknown node, more than memory: the boot goes on."""
+def stage_leak():
+    """The leak guest, booted with the bad potad= arguments.
+
+    Garbage, an unknown node, more than memory: each gets its message,
+    nothing is reserved, and the boot goes on, with kmemleak=on, to the
+    swap kselftest's leak check of swapon/swapoff cycles."""
     t0 = time.time()
-    log = os.path.join(BUILD, "params.log")
+    log = os.path.join(BUILD, "leak.log")
     bz = os.path.join(BUILD, "kbuild/arch/x86/boot/bzImage")
     env = dict(os.environ,
                POTAD_VM_APPEND=" ".join(a for a, _ in BAD_PARAMS))
-    sh([os.path.join(REPO, "tooling/vm.sh"), "run", bz,
+    sh([os.path.join(REPO, "tooling/vm.sh"), "leak", bz,
         os.path.join(BUILD, "initramfs.cpio.gz"), log], env=env)
     text = open(log, errors="replace").read()
     p, bad = 0, []
@@ -257,6 +280,7 @@ def stage_params():
         bad.append("bad potad= arguments reserved memory")
     bad += checklog.problems(text)
     report("params", p, len(bad), 0, t0, bad[:20])
+    tap_section(text, "KSELFTEST", "kselftest-leak")
 
 
 # The option-off kernels: (mode, object tree, config lines dropped, line
@@ -271,7 +295,7 @@ VARIANTS = {
                "CMA without POTAD did not work, see build/cmaoff.log", 1),
 }
 # TAP sections a variant's guest prints too: (marker, stage name).
-VARIANT_TAP = {"cmaoff": [("MM-GUP", "mm-gup"), ("MM-SWAP", "mm-swap-stock")]}
+VARIANT_TAP = {"cmaoff": [("MM-GUP", "mm-gup")]}
 
 
 def build_variant(mode, result):
@@ -308,6 +332,15 @@ def stage_variant(mode, built):
     report(mode, 0 if bad else passes, 1 if bad else 0, 0, t0, bad[:20])
     for marker, name in VARIANT_TAP.get(mode, []):
         tap_section(text, marker, name)
+
+
+def phases(text):
+    """How long each part of a guest took: its init's POTAD-TIME stamps."""
+    last, out = 0.0, []
+    for name, t in re.findall(r"POTAD-TIME (\S+) ([0-9.]+)", text):
+        out.append("%s %.0fs" % (name, float(t) - last))
+        last = float(t)
+    return "guest time: " + (", ".join(out) or "no stamps")
 
 
 def stage_guest(booting=None):
@@ -381,6 +414,7 @@ def stage_guest(booting=None):
     problems = checklog.problems(text)
     report("guest", 0 if problems else 1, 1 if problems else 0, 0, t0,
            problems[:20])
+    say("  " + phases(text))
 
 
 def buffered(lines, fn, *args):
@@ -412,8 +446,8 @@ def main():
         return 1
     # The build has both CPUs to itself.  Then the test guest, which
     # keeps about one CPU busy, boots while the other CPU runs the
-    # harness, checkpatch, the CONFIG_POTAD=n build (the only kernel
-    # build then) and the two short boots.
+    # harness, checkpatch, the option-off builds (one kernel build at a
+    # time) and the short boots.
     print("== build", flush=True)
     built = stage_build()
     guest_out = []
@@ -430,9 +464,9 @@ def main():
         build_variant("off", off)
         # The short boots need the initramfs the guest thread builds.
         initramfs_done.wait()
-        print("== params (bad potad= arguments, beside the guest)",
-              flush=True)
-        stage_params()
+        print("== params, kselftest-leak (bad potad= arguments, kmemleak=on; "
+              "beside the guest)", flush=True)
+        stage_leak()
         print("== off (CONFIG_POTAD=n: built and booted beside the guest)",
               flush=True)
         stage_variant("off", off)

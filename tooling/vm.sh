@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Boot the POTAD kernel under QEMU (TCG, 2 CPUs) and check the console.
-# Usage: vm.sh run|test|bench|benchcma|benchswap|off|cmaoff BZIMAGE INITRAMFS LOG
+# Usage: vm.sh run|test|leak|bench|benchcma|benchswap|off|cmaoff BZIMAGE INITRAMFS LOG
 # run:  the demo only (KUnit disabled); test: KUnit at boot, demo,
-# kselftests (both with 6 GB and potad=1G);
+# kselftests (both with 6 GB and potad=1G); leak: the swap kselftest's
+# leak check of swapon/swapoff cycles, 2 GB, kmemleak=on;
 # bench: POTAD against its peers, mm/potad_bench_peers.c, its lookup rows
 # for POTAD_BENCH_SIZES live blocks (KUnit disabled, 6 GB and potad=1G);
 # off: a CONFIG_POTAD=n kernel boots and shows no trace of POTAD (booted
@@ -57,6 +58,9 @@ esac
 	append="$append potad.bench_cma=${POTAD_BENCH_CMA:-20000,1}"
 [ "$mode" = benchswap ] &&
 	append="$append potad.bench_swap=${POTAD_BENCH_SWAP:-30,100}"
+# leak: kmemleak (CONFIG_DEBUG_KMEMLEAK_DEFAULT_OFF), which the other
+# guests leave off: it slows every allocation.
+[ "$mode" = leak ] && append="$append kmemleak=on"
 append="$append ${POTAD_VM_APPEND:-}"
 
 # test: 512 MB of hotpluggable memory (a pc-dimm, offline at boot) that

@@ -3,8 +3,7 @@
 # The kernel's own cow and khugepaged selftests (tools/testing/selftests/mm),
 # as run_vmtests.sh runs them, with a 256 MB zram swap device: their swap
 # cases (MADV_PAGEOUT of small and large folios, swap-in, collapse of
-# swapped-out ranges) go through POTAD's slot allocator in the test guest
-# and through mm/swapfile.c's in the cmaoff guest (CONFIG_POTAD_SWAP=n).
+# swapped-out ranges) go through POTAD's slot allocator in the test guest.
 # One TAP line per run (exit 4 is a skip), the test's output as comments;
 # then whether POTAD handed out the device's slots, where it is on.
 z=/sys/block/zram0
