@@ -7,7 +7,8 @@
 #   make test     harness, KUnit, kselftest, checkpatch, W=1 and sparse
 #   make bench    the harness benchmarks (native), then make bench-guest
 #   make bench-cma    the CMA range search: mm/cma.c's bitmap against
-#                 POTAD's ladder, one boot: build/bench-cma.txt
+#                 POTAD's ladder, models in one boot, then real areas on
+#                 two kernels: build/bench-cma.txt
 #   make bench-swap   swap slots: POTAD against mm/swapfile.c's clusters,
 #                 same guest, two kernels: build/bench-swap.txt
 #   make bench-guest  POTAD against the buddy allocator, genalloc and
@@ -36,7 +37,8 @@ KMAKE = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=x86_64 CC="ccache gcc" \
 	HOSTCC="ccache gcc" -j$(JOBS)
 
 .PHONY: all tree config kernel initramfs run test harness bench bench-guest \
-	bench-kernel bench-kernel-swapoff bench-cma bench-swap clean distclean
+	bench-kernel bench-kernel-swapoff bench-kernel-cmaoff bench-cma \
+	bench-swap clean distclean
 
 all: run
 
@@ -95,19 +97,30 @@ bench-kernel: tree
 	@echo "kernel: building the benchmark bzImage"
 	@$(subst O=$(KOBJ),O=$(BENCH_KOBJ),$(KMAKE)) bzImage
 
-# The same benchmark kernel with CONFIG_POTAD_SWAP=n, for make bench-swap.
-BENCH_STOCK_KOBJ := $(BUILD)/kbuild-bench-swapoff
-bench-kernel-swapoff: tree
-	@mkdir -p $(BENCH_STOCK_KOBJ)
-	@{ sed '/^# Tests/,$$d' tooling/potad.config | grep -v '^CONFIG_POTAD_SWAP='; \
-	   echo CONFIG_POTAD_SWAP=n; \
+# The same benchmark kernel with one option off: $(1) its object tree,
+# $(2) the option (CONFIG_ omitted).
+define bench_kernel_off
+	@mkdir -p $(1)
+	@{ sed '/^# Tests/,$$d' tooling/potad.config | grep -v '^CONFIG_$(2)='; \
+	   echo CONFIG_$(2)=n; \
 	   echo CONFIG_DEBUG_KERNEL=y; echo CONFIG_DEBUG_INFO_NONE=y; } \
-		>$(BENCH_STOCK_KOBJ)/potad-bench.config
-	@$(subst O=$(KOBJ),O=$(BENCH_STOCK_KOBJ),$(KMAKE)) \
-		KCONFIG_ALLCONFIG=$(BENCH_STOCK_KOBJ)/potad-bench.config allnoconfig >/dev/null
-	@tooling/kconfig-check.sh $(BENCH_STOCK_KOBJ)/potad-bench.config $(BENCH_STOCK_KOBJ)/.config
-	@echo "kernel: building the CONFIG_POTAD_SWAP=n benchmark bzImage"
-	@$(subst O=$(KOBJ),O=$(BENCH_STOCK_KOBJ),$(KMAKE)) bzImage
+		>$(1)/potad-bench.config
+	@$(subst O=$(KOBJ),O=$(1),$(KMAKE)) \
+		KCONFIG_ALLCONFIG=$(1)/potad-bench.config allnoconfig >/dev/null
+	@tooling/kconfig-check.sh $(1)/potad-bench.config $(1)/.config
+	@echo "kernel: building the CONFIG_$(2)=n benchmark bzImage"
+	@$(subst O=$(KOBJ),O=$(1),$(KMAKE)) bzImage
+endef
+
+# CONFIG_POTAD_SWAP=n for make bench-swap, CONFIG_POTAD_CMA=n for make
+# bench-cma.
+BENCH_STOCK_KOBJ := $(BUILD)/kbuild-bench-swapoff
+BENCH_CMAOFF_KOBJ := $(BUILD)/kbuild-bench-cmaoff
+bench-kernel-swapoff: tree
+	$(call bench_kernel_off,$(BENCH_STOCK_KOBJ),POTAD_SWAP)
+
+bench-kernel-cmaoff: tree
+	$(call bench_kernel_off,$(BENCH_CMAOFF_KOBJ),POTAD_CMA)
 
 bench-guest: bench-kernel initramfs
 	@tooling/vm.sh bench $(BENCH_KOBJ)/arch/x86/boot/bzImage $(INITRAMFS) \
@@ -118,13 +131,19 @@ bench-guest: bench-kernel initramfs
 
 # The CMA range search (mm/potad_bench_cma.c): the bitmap of mm/cma.c
 # and POTAD's ladder on the same workload in one boot of the benchmark
-# kernel; POTAD_BENCH_CMA="OPS,SEED".  The table in build/bench-cma.txt.
-bench-cma: bench-kernel initramfs
+# kernel, then the real 1 GB area holding movable memory (cma_alloc() with
+# migration); the same on the CONFIG_POTAD_CMA=n kernel, whose area is the
+# stock bitmap's; POTAD_BENCH_CMA="OPS,SEED".  The tables of both boots
+# in build/bench-cma.txt.
+bench-cma: bench-kernel bench-kernel-cmaoff initramfs
 	@tooling/vm.sh benchcma $(BENCH_KOBJ)/arch/x86/boot/bzImage $(INITRAMFS) \
 		$(BUILD)/bench-cma.log
-	@sed -n '/POTAD-BENCH-BEGIN/,/POTAD-BENCH-END/p' $(BUILD)/bench-cma.log \
-		| tr -d '\r' >$(BUILD)/bench-cma.txt
-	@grep -q 'POTAD-BENCH-END rc=0' $(BUILD)/bench-cma.txt
+	@tooling/vm.sh benchcma $(BENCH_CMAOFF_KOBJ)/arch/x86/boot/bzImage \
+		$(INITRAMFS) $(BUILD)/bench-cma-stock.log
+	@for f in bench-cma bench-cma-stock; do \
+		sed -n '/POTAD-BENCH-BEGIN/,/POTAD-BENCH-END/p' $(BUILD)/$$f.log \
+			| tr -d '\r'; done >$(BUILD)/bench-cma.txt
+	@[ "$$(grep -c 'POTAD-BENCH-END rc=0' $(BUILD)/bench-cma.txt)" = 2 ]
 
 # The swap allocator (tooling/guest/bench-swap.sh): the kernel's
 # thp_swap_allocator_test, a fragmenting mix of 16/32/64 KB folios and a

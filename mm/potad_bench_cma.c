@@ -22,6 +22,14 @@
  * set still held: "8 MB at 1 MB" style requests of 2 MB .. 1 GB at 1 MB
  * alignment, each freed again, and the longest free run.
  *
+ * "OPS SEED AREA" also runs it on the real CMA area AREA, which must be
+ * 1 GB: cma_alloc() and cma_release(), migration included, whichever
+ * allocator the kernel has (POTAD-CMA, or mm/cma.c's bitmap with
+ * CONFIG_POTAD_CMA=n), after the two models, in the same boot: its times
+ * are also given relative to the bitmap model's, which compares runs on
+ * the two kernels (make bench-cma).  Movable memory in the area (what
+ * the caller put there) is migrated by alloc_contig_range().
+ *
  * A benchmark, not a test: it asserts nothing, and under TCG its times
  * only compare with each other within one run.
  *
@@ -31,9 +39,11 @@
  */
 
 #include <linux/bitmap.h>
+#include <linux/cma.h>
 #include <linux/debugfs.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/potad.h>
 #include <linux/prandom.h>
@@ -63,15 +73,17 @@ static const char *const bcma_phase_name[BCMA_PHASES] = {
 static DEFINE_MUTEX(potad_bench_cma_lock);
 static char *potad_bench_cma_out;
 
-/* A live allocation of a model. */
+/* A live allocation of a model, or of the real area (@page). */
 struct bcma_live {
 	unsigned long start, count;
 	struct potad_desc *desc;
+	struct page *page;
 };
 
-/* One model's state and results. */
+/* One model's (or the real area's) state and results. */
 struct bcma_model {
 	const char *name;
+	struct cma *cma;		/* the real area */
 	unsigned long *bitmap;		/* the bitmap model */
 	spinlock_t lock;		/* as cma->lock */
 	struct potad *pa;		/* the POTAD model */
@@ -105,10 +117,12 @@ static bool bcma_bitmap_alloc(struct bcma_model *m, unsigned long count,
 	return no < BCMA_PAGES;
 }
 
+#ifdef CONFIG_POTAD_CMA
 static int bcma_claim(struct potad_desc *desc, void *arg)
 {
 	return 0;
 }
+#endif
 
 /* One request on @m; the time of the search (and take) is added. */
 static bool bcma_alloc(struct bcma_model *m, unsigned long count,
@@ -118,7 +132,12 @@ static bool bcma_alloc(struct bcma_model *m, unsigned long count,
 	bool ok = false;
 
 	l->desc = NULL;
-	if (m->bitmap) {
+	if (m->cma) {
+		l->page = cma_alloc(m->cma, count, align, true);
+		ok = l->page;
+		if (ok)
+			l->start = page_to_pfn(l->page);
+	} else if (m->bitmap) {
 		ok = bcma_bitmap_alloc(m, count, align, &l->start);
 	} else {
 #ifdef CONFIG_POTAD_CMA
@@ -142,7 +161,9 @@ static bool bcma_alloc(struct bcma_model *m, unsigned long count,
 
 static void bcma_free(struct bcma_model *m, struct bcma_live *l)
 {
-	if (m->bitmap) {
+	if (m->cma) {
+		cma_release(m->cma, l->page, l->count);
+	} else if (m->bitmap) {
 		spin_lock_irq(&m->lock);
 		bitmap_clear(m->bitmap, l->start, l->count);
 		spin_unlock_irq(&m->lock);
@@ -211,13 +232,18 @@ static void bcma_run(struct bcma_model *m, unsigned long ops, u64 seed)
 }
 
 static int bcma_model_init(struct bcma_model *m, bool bitmap,
-			   unsigned long ops)
+			   struct cma *cma, unsigned long ops)
 {
 	memset(m, 0, sizeof(*m));
 	spin_lock_init(&m->lock);
 	m->live = vcalloc(ops + 1, sizeof(*m->live));
 	if (!m->live)
 		return -ENOMEM;
+	if (cma) {
+		m->name = "area";
+		m->cma = cma;
+		return 0;
+	}
 	if (bitmap) {
 		m->name = "bitmap";
 		m->bitmap = bitmap_zalloc(BCMA_PAGES, GFP_KERNEL);
@@ -248,14 +274,29 @@ static void bcma_model_exit(struct bcma_model *m)
 	vfree(m->live);
 }
 
+/* 100 times @a's time per request over @b's in phase @ph, or 0. */
+static u64 bcma_ratio(struct bcma_model *a, struct bcma_model *b,
+		      unsigned int ph)
+{
+	return b->ns[ph] && a->calls[ph] ?
+		div64_u64(a->ns[ph] * b->calls[ph] * 100,
+			  b->ns[ph] * a->calls[ph]) : 0;
+}
+
 static void bcma_print(struct seq_buf *s, struct bcma_model *m, int n,
 		       unsigned long ops, u64 seed)
 {
+	bool area = m[n - 1].cma, ladder = n - area == 2;
 	unsigned int k, ph;
 
 	seq_buf_printf(s, "CMA range search, 1 GB area of 4 KB pages, %lu ops, seed %llu, ",
 		       ops, seed);
 	seq_buf_puts(s, "50% target\n");
+	if (area)
+		seq_buf_printf(s, "area: %s, cma_alloc() with migration, %s\n",
+			       cma_get_name(m[n - 1].cma),
+			       IS_ENABLED(CONFIG_POTAD_CMA) ? "POTAD-CMA" :
+			       "mm/cma.c bitmap (CONFIG_POTAD_CMA=n)");
 	seq_buf_puts(s, "request pages   ");
 	for (k = 0; k < n; k++)
 		seq_buf_printf(s, "  %-8s ok/tries", m[k].name);
@@ -294,24 +335,29 @@ static void bcma_print(struct seq_buf *s, struct bcma_model *m, int n,
 		seq_buf_puts(s, "\n");
 	}
 	/* Per request: the bisections may take different steps. */
-	for (ph = 0; n == 2 && ph < BCMA_PHASES; ph++) {
-		u64 r = m[1].ns[ph] && m[0].calls[ph] ?
-			div64_u64(m[0].ns[ph] * m[1].calls[ph] * 100,
-				  m[1].ns[ph] * m[0].calls[ph]) : 0;
+	for (ph = 0; ladder && ph < BCMA_PHASES; ph++) {
+		u64 r = bcma_ratio(&m[0], &m[1], ph);
 
 		seq_buf_printf(s, "search time bitmap/potad, %s: %llu.%02llu\n",
 			       bcma_phase_name[ph], r / 100, r % 100);
 	}
+	for (ph = 0; area && ph < BCMA_PHASES; ph++) {
+		u64 r = bcma_ratio(&m[n - 1], &m[0], ph);
+
+		seq_buf_printf(s, "time area/bitmap model, %s: %llu.%02llu\n",
+			       bcma_phase_name[ph], r / 100, r % 100);
+	}
 }
 
-static int bcma_run_all(unsigned long ops, u64 seed)
+static int bcma_run_all(unsigned long ops, u64 seed, struct cma *cma)
 {
+	int models = IS_ENABLED(CONFIG_POTAD_CMA) ? 2 : 1, n, i, ret = 0;
 	struct bcma_model *m;
 	struct seq_buf s;
 	char *out;
-	int n = IS_ENABLED(CONFIG_POTAD_CMA) ? 2 : 1, i, ret = 0;
 
-	m = kcalloc(2, sizeof(*m), GFP_KERNEL);
+	n = models + !!cma;
+	m = kcalloc(3, sizeof(*m), GFP_KERNEL);
 	out = kzalloc(BCMA_OUT, GFP_KERNEL);
 	if (!m || !out) {
 		ret = -ENOMEM;
@@ -323,7 +369,8 @@ static int bcma_run_all(unsigned long ops, u64 seed)
 			goto out;
 	}
 	for (i = 0; i < n && !ret; i++) {
-		ret = bcma_model_init(&m[i], i == 0, ops);
+		ret = bcma_model_init(&m[i], i == 0, i == models ? cma : NULL,
+				      ops);
 		if (!ret)
 			bcma_run(&m[i], ops, seed);
 		bcma_model_exit(&m[i]);
@@ -341,11 +388,26 @@ out:
 	return ret;
 }
 
+struct bcma_find {
+	const char *name;
+	struct cma *cma;
+};
+
+static int bcma_find_area(struct cma *cma, void *data)
+{
+	struct bcma_find *f = data;
+
+	if (!strcmp(cma_get_name(cma), f->name))
+		f->cma = cma;
+	return 0;
+}
+
 static ssize_t bench_cma_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
 {
+	struct bcma_find f = { };
+	char buf[96], name[64];
 	unsigned long ops;
-	char buf[64];
 	u64 seed;
 	int ret;
 
@@ -354,11 +416,17 @@ static ssize_t bench_cma_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = '\0';
-	if (sscanf(buf, "%lu %llu", &ops, &seed) != 2 || !ops ||
-	    ops > 10000000)
+	ret = sscanf(buf, "%lu %llu %63s", &ops, &seed, name);
+	if (ret < 2 || !ops || ops > 10000000)
 		return -EINVAL;
+	if (ret == 3) {
+		f.name = name;
+		cma_for_each_area(bcma_find_area, &f);
+		if (!f.cma || cma_get_size(f.cma) != BCMA_PAGES << PAGE_SHIFT)
+			return -EINVAL;
+	}
 	mutex_lock(&potad_bench_cma_lock);
-	ret = bcma_run_all(ops, seed);
+	ret = bcma_run_all(ops, seed, f.cma);
 	mutex_unlock(&potad_bench_cma_lock);
 	return ret ? ret : len;
 }

@@ -11,7 +11,8 @@
 # with potad=1G, which it must ignore); cmaoff: a CONFIG_POTAD_CMA=n
 # kernel's CMA area (cma=64M) is the stock bitmap allocator and works;
 # benchcma: the CMA range search, mm/potad_bench_cma.c, with
-# POTAD_BENCH_CMA="OPS,SEED" (default 20000,1); benchswap: the swap
+# POTAD_BENCH_CMA="OPS,SEED" (default 20000,1), on its models and on a
+# real 1 GB area (cma=1G) holding movable memory; benchswap: the swap
 # allocator on zram, tooling/guest/bench-swap.sh, with
 # POTAD_BENCH_SWAP="FRAG_ROUNDS,TPUT_ROUNDS" (default 30,100).
 # Fails on a panic, oops, WARNING, KASAN/lockdep/UBSAN report, or a guest
@@ -55,7 +56,7 @@ esac
 [ "$mode" = bench ] &&
 	append="$append potad.bench=${POTAD_BENCH_SIZES:-1000,1000000,10000000}"
 [ "$mode" = benchcma ] &&
-	append="$append potad.bench_cma=${POTAD_BENCH_CMA:-20000,1}"
+	append="$append potad.bench_cma=${POTAD_BENCH_CMA:-20000,1} cma=1G"
 [ "$mode" = benchswap ] &&
 	append="$append potad.bench_swap=${POTAD_BENCH_SWAP:-30,100}"
 # leak: kmemleak (CONFIG_DEBUG_KMEMLEAK_DEFAULT_OFF), which the other
