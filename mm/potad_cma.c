@@ -44,7 +44,9 @@
  * (memory_failure() asks before its hugetlb handling), reaches its
  * owner's record (counted, logged with the caller, shown in debugfs) and
  * the poisoned unit is retired: when the allocation is released the rest
- * goes back and the unit never again.
+ * goes back, and the unit too if free_contig_range() did not keep one of
+ * its pages out (a folio freed whole leaves its poisoned pages to the
+ * buddy allocator and memory_failure(), as with the stock allocator).
  *
  * Locking: the instance lock (a spinlock_t, interrupts off) covers each
  * rung's search and take, and each free; alloc_contig_range() runs under
@@ -460,6 +462,33 @@ bool potad_cma_pages_valid(struct cma *cma, const struct page *pages,
 	return ok;
 }
 
+/*
+ * After the release of an allocation a memory failure reached, which of
+ * its retired units go back.  A folio freed whole (hugetlb's) left its
+ * poisoned pages to the buddy allocator and memory_failure(), as the
+ * stock allocator does, so each of its units goes back; so does a unit
+ * none of whose pages is poisoned any more (hwpoison_filter() let it be,
+ * or the stock path unpoisoned it meanwhile).  A unit with a page
+ * free_contig_range() kept out stays retired, until unpoison-pfn.
+ */
+static void potad_cma_released_poisoned(struct potad_cma *pc,
+					unsigned long pfn, unsigned long count,
+					bool folio)
+{
+	unsigned int opb = pc->cma->order_per_bit;
+	unsigned long unit, last = (pfn + count - 1) >> opb, i;
+
+	for (unit = pfn >> opb; unit <= last; unit++) {
+		if (!potad_is_retired(&pc->pa, unit, NULL))
+			continue;
+		for (i = 0; !folio && i < BIT(opb); i++)
+			if (PageHWPoison(pfn_to_page((unit << opb) + i)))
+				break;
+		if (folio || i == BIT(opb))
+			potad_unretire(&pc->pa, unit, 1, false);
+	}
+}
+
 /**
  * potad_cma_release() - cma_release() over POTAD.
  * @cma: The area.
@@ -481,10 +510,10 @@ bool potad_cma_pages_valid(struct cma *cma, const struct page *pages,
 bool potad_cma_release(struct cma *cma, const struct page *pages,
 		       unsigned long count)
 {
+	unsigned long pfn, flags, poisoned;
 	struct potad_cma_alloc *ca;
 	struct potad_cma *pc;
-	unsigned long pfn, flags;
-	bool ok;
+	bool ok, folio;
 
 	if (!cma || !cma->potad || !pages)
 		return false;
@@ -520,11 +549,15 @@ bool potad_cma_release(struct cma *cma, const struct page *pages,
 		      cma->name, count, pfn))
 		return false;
 	pr_debug("%s(page %p, count %lu)\n", __func__, (void *)pages, count);
+	folio = folio_test_large(pfn_folio(pfn));
+	poisoned = READ_ONCE(ca->poisoned);
 	free_contig_range(pfn, count);
 	spin_lock_irqsave(&pc->lock, flags);
 	list_del(&ca->node);
 	spin_unlock_irqrestore(&pc->lock, flags);
 	potad_free(&pc->pa, &ca->desc);
+	if (poisoned)
+		potad_cma_released_poisoned(pc, pfn, count, folio);
 	cma_sysfs_account_release_pages(cma, count);
 	trace_cma_release(cma->name, pfn, pages, count);
 	return true;
@@ -560,11 +593,11 @@ static int potad_cma_mf(struct potad_desc *desc, unsigned long unit,
  * Called by memory_failure() for every page it is given, before the
  * hugetlb and POTAD zone handling, so that a gigantic hugetlb folio of a
  * hugetlb_cma area is seen too.  If an allocation holds @pfn, its unit is
- * retired (it stays with the owner and never goes back) and the owner's
- * record is told, once however often the page is reported; the stock
- * handling of the page then goes on, since the pages are the caller's
- * (a driver's, or hugetlb's, which poisons the folio and dissolves it
- * once free; its release then leaves the unit out).
+ * retired (it stays with the owner) and the owner's record is told, once
+ * however often the page is reported; the stock handling of the page then
+ * goes on, since the pages are the caller's (a driver's, or hugetlb's,
+ * which poisons the folio and dissolves it once free).  The release
+ * decides whether the unit goes back (potad_cma_released_poisoned()).
  *
  * Context: Process context, may sleep; under memory-failure's mf_mutex.
  * Return: -ENOENT: the stock path always goes on.
@@ -599,26 +632,20 @@ int potad_cma_memory_failure(unsigned long pfn, int flags)
  *
  * A page potad_cma_memory_failure() retired the unit of: while an
  * allocation holds it, -EBUSY (the stock path would free a page the
- * allocation still owns).  Once released, the page is where the release
- * and memory_failure() left it, and its unit goes back into the area's
- * free space (unless another page of the unit is still poisoned):
- *
- * - out of the buddy allocator with no reference (free_contig_range()
- *   keeps a poisoned page out): it loses PageHWPoison, is zeroed under
- *   init_on_free and goes back to the buddy allocator as a free
- *   MIGRATE_CMA page, here;
- * - in a free buddy block (a hugetlb folio is freed whole): it loses
- *   PageHWPoison, here, as the stock path would do;
- * - with a reference (memory_failure() took it off the buddy allocator
- *   after hugetlb dissolved the free folio, or someone holds it): the
- *   stock path goes on and puts it back, or fails; then the page stays
- *   poisoned in the area's free space, where alloc_contig_range() refuses
- *   it, as with the stock allocator.
+ * allocation still owns), unless the allocation is a live folio
+ * (hugetlb's, which has its own unpoison; the unit goes back at the
+ * release).  Once released, only a unit with a page free_contig_range()
+ * kept out of the buddy allocator is still retired (see
+ * potad_cma_released_poisoned()): that page, with no reference, loses
+ * PageHWPoison, is zeroed under init_on_free and goes back to the buddy
+ * allocator as a free MIGRATE_CMA page, and its unit back into the area's
+ * free space, unless another page of the unit is still poisoned.  A page
+ * found in any other state (a race with the release) is left to the
+ * stock path, and its unit stays retired.
  *
  * Context: Process context; for unpoison_memory(), under mf_mutex.
- * Return: -ENOENT if @pfn is not in a unit a CMA area retired, or is a
- * page with a reference (the stock path goes on); -EBUSY with nothing
- * changed; 0 once given back.
+ * Return: -ENOENT if @pfn is not in a unit a CMA area retired, or is left
+ * to the stock path; -EBUSY with nothing changed; 0 once given back.
  */
 int potad_cma_unpoison_memory(unsigned long pfn)
 {
@@ -627,7 +654,7 @@ int potad_cma_unpoison_memory(unsigned long pfn)
 	struct cma *cma = NULL;
 	struct potad_cma *pc;
 	bool in_block;
-	int j, ret = 0;
+	int j;
 
 	for (j = 0; j < cma_area_count; j++)
 		if (pfn >= cma_areas[j].base_pfn &&
@@ -640,26 +667,22 @@ int potad_cma_unpoison_memory(unsigned long pfn)
 	if (!potad_is_retired(&pc->pa, unit, &in_block))
 		return -ENOENT;
 	if (in_block)
-		return -EBUSY;
-	if (page_count(page)) {
-		ret = -ENOENT;
-	} else if (is_free_buddy_page(page)) {
-		ClearPageHWPoison(page);
-	} else {
-		ClearPageHWPoison(page);
-		if (want_init_on_free())
-			clear_highpage(page);
-		set_page_refcounted(page);
-		__free_page(page);
-	}
+		return PageCompound(page) ? -ENOENT : -EBUSY;
+	if (page_count(page) || is_free_buddy_page(page))
+		return -ENOENT;
+	ClearPageHWPoison(page);
+	if (want_init_on_free())
+		clear_highpage(page);
+	set_page_refcounted(page);
+	__free_page(page);
 	first = unit << cma->order_per_bit;
 	for (i = 0; i < BIT(cma->order_per_bit); i++)
-		if (first + i != pfn && PageHWPoison(pfn_to_page(first + i)))
-			return ret;
+		if (PageHWPoison(pfn_to_page(first + i)))
+			return 0;
 	if (potad_unretire(&pc->pa, unit, 1, false) < 0)
 		pr_err("cma: %s: pfn %#lx: unit not put back into service\n",
 		       cma->name, pfn);
-	return ret;
+	return 0;
 }
 
 /**
