@@ -23,12 +23,16 @@
  * alignment, each freed again, and the longest free run.
  *
  * "OPS SEED AREA" also runs it on the real CMA area AREA, which must be
- * 1 GB: cma_alloc() and cma_release(), migration included, whichever
+ * 1 GB of single-page units (order_per_bit 0): cma_alloc() (timed,
+ * migration included) and cma_release() (not timed), whichever
  * allocator the kernel has (POTAD-CMA, or mm/cma.c's bitmap with
- * CONFIG_POTAD_CMA=n), after the two models, in the same boot: its times
- * are also given relative to the bitmap model's, which compares runs on
- * the two kernels (make bench-cma).  Movable memory in the area (what
- * the caller put there) is migrated by alloc_contig_range().
+ * CONFIG_POTAD_CMA=n), after the two models, in the same boot.  Its
+ * times are also given over the bitmap model's, a rough way to set runs
+ * on the two kernels side by side (make bench-cma): the area's times are
+ * mostly the migration by alloc_contig_range() of the movable memory the
+ * caller put in the area, which depends on where each request lands.  Its
+ * "longest free run" is the largest request served after the bisection's
+ * earlier probes, which moved memory about.
  *
  * A benchmark, not a test: it asserts nothing, and under TCG its times
  * only compare with each other within one run.
@@ -55,6 +59,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include "cma.h"
 #include "potad_internal.h"
 
 #define BCMA_PAGES	BIT(18)		/* 1 GB of 4 KB pages */
@@ -422,7 +427,8 @@ static ssize_t bench_cma_write(struct file *file, const char __user *ubuf,
 	if (ret == 3) {
 		f.name = name;
 		cma_for_each_area(bcma_find_area, &f);
-		if (!f.cma || cma_get_size(f.cma) != BCMA_PAGES << PAGE_SHIFT)
+		if (!f.cma || cma_get_size(f.cma) != BCMA_PAGES << PAGE_SHIFT ||
+		    f.cma->order_per_bit)
 			return -EINVAL;
 	}
 	mutex_lock(&potad_bench_cma_lock);
