@@ -105,7 +105,7 @@ struct potad_cma {
 	struct cma *cma;
 	unsigned long first;
 	unsigned long nr;
-	spinlock_t lock;	/* protects allocs */
+	spinlock_t lock;	/* allocs; retires vs. the release */
 	struct list_head allocs;
 	atomic_long_t rungs[POTAD_CMA_RUNGS];
 	atomic_long_t busy;
@@ -122,7 +122,8 @@ struct potad_cma {
  * @rung: The rung of the ladder that served it.
  * @state: %POTAD_CMA_PENDING while being evacuated, %POTAD_CMA_READY once
  *	handed out, %POTAD_CMA_RELEASING once cma_release() claimed it.
- * @poisoned: First poisoned pfn, or 0.
+ * @poisoned: First poisoned pfn, or 0; set with the retire of its unit,
+ *	under the area's lock.
  */
 struct potad_cma_alloc {
 	struct potad_desc desc;
@@ -463,30 +464,40 @@ bool potad_cma_pages_valid(struct cma *cma, const struct page *pages,
 }
 
 /*
- * After the release of an allocation a memory failure reached, which of
- * its retired units go back.  A folio freed whole (hugetlb's) left its
- * poisoned pages to the buddy allocator and memory_failure(), as the
- * stock allocator does, so each of its units goes back; so does a unit
- * none of whose pages is poisoned any more (hwpoison_filter() let it be,
- * or the stock path unpoisoned it meanwhile).  A unit with a page
- * free_contig_range() kept out stays retired, until unpoison-pfn.
+ * At the release of an allocation a memory failure reached, before its
+ * pages are freed: which of its retired units go back with it.  A folio
+ * freed whole (hugetlb's) leaves its poisoned pages to the buddy
+ * allocator and memory_failure(), as the stock allocator does, so all of
+ * its units go back; so does a unit none of whose pages is poisoned (now
+ * or any more: hwpoison_filter() let it be, or the stock path unpoisoned
+ * it).  A unit with a poisoned page stays retired: free_contig_range()
+ * frees it page by page, and free_pages_prepare() keeps a poisoned page
+ * out of the buddy allocator, with no reference, for unpoison-pfn.
+ * Forgotten while still in the block (@in_block), the units go back with
+ * it.  Cost: a lookup per unit, only after a memory failure.
  */
-static void potad_cma_released_poisoned(struct potad_cma *pc,
-					unsigned long pfn, unsigned long count,
-					bool folio)
+static void potad_cma_release_poisoned(struct potad_cma *pc,
+				       unsigned long pfn, unsigned long count,
+				       bool folio)
 {
 	unsigned int opb = pc->cma->order_per_bit;
-	unsigned long unit, last = (pfn + count - 1) >> opb, i;
+	unsigned long unit = pfn >> opb, last = (pfn + count - 1) >> opb, i;
+	int ret = 0;
 
-	for (unit = pfn >> opb; unit <= last; unit++) {
+	if (folio)
+		ret = potad_unretire(&pc->pa, unit, last - unit + 1, true);
+	for (; !folio && unit <= last; unit++) {
 		if (!potad_is_retired(&pc->pa, unit, NULL))
 			continue;
-		for (i = 0; !folio && i < BIT(opb); i++)
+		for (i = 0; i < BIT(opb); i++)
 			if (PageHWPoison(pfn_to_page((unit << opb) + i)))
 				break;
-		if (folio || i == BIT(opb))
-			potad_unretire(&pc->pa, unit, 1, false);
+		if (i == BIT(opb))
+			ret = min(ret, potad_unretire(&pc->pa, unit, 1, true));
 	}
+	if (ret < 0)
+		pr_err("cma: %s: pfn %#lx: retired units not put back: %d\n",
+		       pc->cma->name, pfn, ret);
 }
 
 /**
@@ -510,10 +521,10 @@ static void potad_cma_released_poisoned(struct potad_cma *pc,
 bool potad_cma_release(struct cma *cma, const struct page *pages,
 		       unsigned long count)
 {
-	unsigned long pfn, flags, poisoned;
+	unsigned long pfn, flags, poisoned = 0;
 	struct potad_cma_alloc *ca;
 	struct potad_cma *pc;
-	bool ok, folio;
+	bool ok;
 
 	if (!cma || !cma->potad || !pages)
 		return false;
@@ -540,24 +551,30 @@ bool potad_cma_release(struct cma *cma, const struct page *pages,
 			  cma->name, count, pfn);
 		return false;
 	}
-	/* Claimed by one release only: the descriptor is ours after that. */
+	/*
+	 * Claimed by one release only: the descriptor is ours after that.
+	 * Under the lock, so that no memory failure retires a unit of it
+	 * once @poisoned is read.
+	 */
+	spin_lock_irqsave(&pc->lock, flags);
 	ok = potad_cma_is(ca, pfn, count) &&
 	     atomic_cmpxchg(&ca->state, POTAD_CMA_READY,
 			    POTAD_CMA_RELEASING) == POTAD_CMA_READY;
+	if (ok) {
+		poisoned = ca->poisoned;
+		list_del(&ca->node);
+	}
+	spin_unlock_irqrestore(&pc->lock, flags);
 	rcu_read_unlock();
 	if (WARN_ONCE(!ok, "cma: %s: release of %lu pages at pfn %#lx: not an allocation\n",
 		      cma->name, count, pfn))
 		return false;
 	pr_debug("%s(page %p, count %lu)\n", __func__, (void *)pages, count);
-	folio = folio_test_large(pfn_folio(pfn));
-	poisoned = READ_ONCE(ca->poisoned);
-	free_contig_range(pfn, count);
-	spin_lock_irqsave(&pc->lock, flags);
-	list_del(&ca->node);
-	spin_unlock_irqrestore(&pc->lock, flags);
-	potad_free(&pc->pa, &ca->desc);
 	if (poisoned)
-		potad_cma_released_poisoned(pc, pfn, count, folio);
+		potad_cma_release_poisoned(pc, pfn, count,
+					   folio_test_large(pfn_folio(pfn)));
+	free_contig_range(pfn, count);
+	potad_free(&pc->pa, &ca->desc);
 	cma_sysfs_account_release_pages(cma, count);
 	trace_cma_release(cma->name, pfn, pages, count);
 	return true;
@@ -570,7 +587,8 @@ static void potad_cma_told(struct potad_desc *desc, unsigned long pfn)
 	struct potad_cma *pc = to_pcma(desc->potad);
 	unsigned long first = desc->start << pc->cma->order_per_bit;
 
-	cmpxchg(&ca->poisoned, 0, pfn);
+	if (!READ_ONCE(ca->poisoned))
+		WRITE_ONCE(ca->poisoned, pfn);
 	atomic_long_inc(&pc->poisoned);
 	pr_err("cma: %s: memory failure at pfn %#lx, page %lu of %lu allocated at pfn %#lx by %pS\n",
 	       pc->cma->name, pfn, pfn - first, ca->count, first,
@@ -597,7 +615,7 @@ static int potad_cma_mf(struct potad_desc *desc, unsigned long unit,
  * however often the page is reported; the stock handling of the page then
  * goes on, since the pages are the caller's (a driver's, or hugetlb's,
  * which poisons the folio and dissolves it once free).  The release
- * decides whether the unit goes back (potad_cma_released_poisoned()).
+ * decides whether the unit goes back (potad_cma_release_poisoned()).
  *
  * Context: Process context, may sleep; under memory-failure's mf_mutex.
  * Return: -ENOENT: the stock path always goes on.
@@ -605,17 +623,31 @@ static int potad_cma_mf(struct potad_desc *desc, unsigned long unit,
 int potad_cma_memory_failure(unsigned long pfn, int flags)
 {
 	struct potad_desc *desc = potad_lookup_get(PFN_PHYS(pfn));
-	unsigned long unit;
-	int ret;
+	struct potad_cma_alloc *ca;
+	unsigned long irqflags;
+	struct potad_cma *pc;
+	int ret = -ENOENT;
 
 	if (!desc)
 		return -ENOENT;
-	/* Not while evacuated, nor once a release has begun freeing it. */
+	ca = to_alloc(desc);
+	pc = to_pcma(desc->potad);
+	/*
+	 * Not while evacuated, nor once a release has claimed it (under
+	 * pc->lock: potad_cma_release() then sees the retired unit), nor for
+	 * the free tail of a unit beyond the allocation.
+	 */
 	if (desc->type == &potad_cma_type &&
-	    atomic_read_acquire(&to_alloc(desc)->state) == POTAD_CMA_READY) {
-		unit = pfn >> to_pcma(desc->potad)->cma->order_per_bit;
-		ret = potad_retire(desc->potad, unit, GFP_KERNEL, NULL);
-		if (ret && ret != -EALREADY)
+	    pfn - (desc->start << pc->cma->order_per_bit) < ca->count) {
+		spin_lock_irqsave(&pc->lock, irqflags);
+		if (atomic_read(&ca->state) == POTAD_CMA_READY)
+			ret = potad_retire(desc->potad,
+					   pfn >> pc->cma->order_per_bit,
+					   GFP_ATOMIC, NULL);
+		if (!ret && !ca->poisoned)
+			WRITE_ONCE(ca->poisoned, pfn);
+		spin_unlock_irqrestore(&pc->lock, irqflags);
+		if (ret && ret != -EALREADY && ret != -ENOENT)
 			pr_err("cma: pfn %#lx: cannot retire it: %d\n", pfn,
 			       ret);
 		/* Told once, however often the page is reported. */
@@ -636,7 +668,7 @@ int potad_cma_memory_failure(unsigned long pfn, int flags)
  * (hugetlb's, which has its own unpoison; the unit goes back at the
  * release).  Once released, only a unit with a page free_contig_range()
  * kept out of the buddy allocator is still retired (see
- * potad_cma_released_poisoned()): that page, with no reference, loses
+ * potad_cma_release_poisoned()): that page, with no reference, loses
  * PageHWPoison, is zeroed under init_on_free and goes back to the buddy
  * allocator as a free MIGRATE_CMA page, and its unit back into the area's
  * free space, unless another page of the unit is still poisoned.  A page

@@ -406,6 +406,7 @@ static int kmsg_has(int fd, const char *s)
 TEST(hugetlb_cma_memory_failure)
 {
 	long long nr, success, release, mf, retired, hwc;
+	long long kb = sysconf(_SC_PAGESIZE) / 1024;
 	unsigned long pfn = 0, pages, poisoned;
 	char s[160];
 	int kmsg, rung;
@@ -444,7 +445,7 @@ TEST(hugetlb_cma_memory_failure)
 	EXPECT_EQ(write_str(HWPOISON "/corrupt-pfn", s), 0);
 	EXPECT_EQ(stat_ll("memory_failures"), mf + 1);
 	/* One page counted poisoned, by memory_failure(), once. */
-	EXPECT_EQ(read_key("/proc/meminfo", "HardwareCorrupted", ':'), hwc + 4);
+	EXPECT_EQ(read_key("/proc/meminfo", "HardwareCorrupted", ':'), hwc + kb);
 	snprintf(s, sizeof(s),
 		 "cma: hugetlb0: memory failure at pfn %#lx, page 1000 of %lld allocated at pfn %#lx by ",
 		 pfn + 1000, PAGES_1G, pfn);
@@ -462,7 +463,7 @@ TEST(hugetlb_cma_memory_failure)
 	EXPECT_NE(write_str(HWPOISON "/corrupt-pfn", s), 0);
 	EXPECT_EQ(stat_ll("memory_failures"), mf + 1);
 
-	EXPECT_EQ(read_key("/proc/meminfo", "HardwareCorrupted", ':'), hwc + 4);
+	EXPECT_EQ(read_key("/proc/meminfo", "HardwareCorrupted", ':'), hwc + kb);
 	ASSERT_EQ(write_str(HWPOISON "/unpoison-pfn", s), 0);
 	EXPECT_EQ(read_key("/proc/meminfo", "HardwareCorrupted", ':'), hwc);
 	/* The whole area serves the gigantic folio again. */
