@@ -53,6 +53,7 @@ TAP = re.compile(r"^\s*(not ok|ok) \d+ (?:- )?(.*?)(\s+#\s*(SKIP|skip).*)?$")
 POTAD_OBJS = ["mm/potad.o", "mm/potad_lookup.o", "mm/potad_zone.o",
               "mm/potad_hugetlb.o", "mm/potad_failure.o",
               "mm/potad_gup.o", "mm/potad_cma.o", "mm/cma.o", "mm/cma_debug.o",
+              "mm/potad_swap.o",
               "samples/potad/potad_buf.o",
               "mm/potad_debug.o", "mm/potad_bench.o", "mm/potad_bench_peers.o",
               "mm/potad_bench_cma.o",
