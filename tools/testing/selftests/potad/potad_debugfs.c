@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 
 #include "../kselftest_harness.h"
+#include "potad_util.h"
 
 #define POTAD_DIR	"/sys/kernel/debug/potad"
 #define POTAD_TEST	POTAD_DIR "/test"
@@ -550,31 +551,6 @@ static int lookup_type(unsigned long long phys, char *type,
 #define MAP_HUGE_1GB	(30 << 26)
 #endif
 
-static long long read_long(const char *path)
-{
-	long long v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		ret = errno;
-	close(fd);
-	return ret;
-}
-
 /* Physical address behind @addr, from /proc/self/pagemap (root). */
 static long long virt_to_phys(void *addr)
 {
@@ -622,7 +598,7 @@ TEST(hugetlb_1g_from_potad)
 		SKIP(return, "no debugfs test file or no 1 GB huge pages");
 	if (!cmdline_has("potad=1G"))
 		SKIP(return, "not booted with potad=1G");
-	ASSERT_EQ(0, read_long(HUGE_1G_DIR "/nr_hugepages"));
+	ASSERT_EQ(0, read_num(HUGE_1G_DIR "/nr_hugepages"));
 	used = potad_used_kb();
 	if (cmdline_has("hugetlb_cma=")) {
 		base = 1;
@@ -633,11 +609,11 @@ TEST(hugetlb_1g_from_potad)
 			 MAP_HUGE_1GB, -1, 0);
 		ASSERT_NE(MAP_FAILED, q);
 		q[0] = 3;
-		ASSERT_EQ(0, read_long(HUGE_1G_DIR "/free_hugepages"));
+		ASSERT_EQ(0, read_num(HUGE_1G_DIR "/free_hugepages"));
 	}
 	ASSERT_EQ(0, set_1g(base, 1));
-	ASSERT_EQ(base + 1, read_long(HUGE_1G_DIR "/nr_hugepages"));
-	ASSERT_EQ(1, read_long(HUGE_1G_DIR "/free_hugepages"));
+	ASSERT_EQ(base + 1, read_num(HUGE_1G_DIR "/nr_hugepages"));
+	ASSERT_EQ(1, read_num(HUGE_1G_DIR "/free_hugepages"));
 	ASSERT_EQ(used + (long long)(SZ_1G >> 10), potad_used_kb());
 
 	p = mmap(NULL, SZ_1G, PROT_READ | PROT_WRITE,
@@ -645,7 +621,7 @@ TEST(hugetlb_1g_from_potad)
 	ASSERT_NE(MAP_FAILED, p);
 	p[0] = 1;
 	p[SZ_1G - 1] = 2;
-	ASSERT_EQ(0, read_long(HUGE_1G_DIR "/free_hugepages"));
+	ASSERT_EQ(0, read_num(HUGE_1G_DIR "/free_hugepages"));
 	phys = virt_to_phys(p);
 	ASSERT_LT(0, phys);
 	ASSERT_EQ(0, phys & (SZ_1G - 1));
@@ -660,11 +636,11 @@ TEST(hugetlb_1g_from_potad)
 
 	/* Never demoted: 2 MB pieces could not go back to POTAD. */
 	write_str(HUGE_1G_DIR "/demote", "1");
-	ASSERT_EQ(base + 1, read_long(HUGE_1G_DIR "/nr_hugepages"));
-	ASSERT_EQ(0, read_long("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"));
+	ASSERT_EQ(base + 1, read_num(HUGE_1G_DIR "/nr_hugepages"));
+	ASSERT_EQ(0, read_num("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"));
 
 	ASSERT_EQ(0, set_1g(base, 0));
-	ASSERT_EQ(base, read_long(HUGE_1G_DIR "/nr_hugepages"));
+	ASSERT_EQ(base, read_num(HUGE_1G_DIR "/nr_hugepages"));
 	ASSERT_EQ(used, potad_used_kb());
 	ASSERT_EQ(0, lookup_type(phys, type, &block, &bytes));
 	/* And again: the same block comes back from POTAD. */
@@ -676,7 +652,7 @@ TEST(hugetlb_1g_from_potad)
 		ASSERT_EQ(3, q[0]);
 		ASSERT_EQ(0, munmap(q, SZ_1G));
 		ASSERT_EQ(0, set_1g(0, 0));
-		ASSERT_EQ(0, read_long(HUGE_1G_DIR "/nr_hugepages"));
+		ASSERT_EQ(0, read_num(HUGE_1G_DIR "/nr_hugepages"));
 	}
 }
 
@@ -864,7 +840,7 @@ TEST(zone_memory_pressure)
 
 	if (access(POTAD_TEST, W_OK) || access(HUGE_2M_DIR, W_OK))
 		SKIP(return, "no debugfs test file or no 2 MB huge pages");
-	ASSERT_EQ(0, read_long(HUGE_2M_DIR "/nr_hugepages"));
+	ASSERT_EQ(0, read_num(HUGE_2M_DIR "/nr_hugepages"));
 	ASSERT_EQ(0, run_shrinkers());
 	reserved = proc_value("/proc/meminfo", "PotadReserved:");
 	ASSERT_EQ(reserved, proc_value("/proc/meminfo", "PotadTotal:"));
@@ -889,7 +865,7 @@ TEST(zone_memory_pressure)
 		snprintf(want, sizeof(want), "%lld", pages);
 		if (write_str(HUGE_2M_DIR "/nr_hugepages", want))
 			break;
-		got = read_long(HUGE_2M_DIR "/nr_hugepages");
+		got = read_num(HUGE_2M_DIR "/nr_hugepages");
 		/* kswapd works asynchronously: give it up to 30 s at the end. */
 		tries = got < pages ? 300 : 1;
 		for (i = 0; i < tries && event("potad_return") < returns + kept; i++)
@@ -901,7 +877,7 @@ TEST(zone_memory_pressure)
 	gave = event("potad_return") - returns;
 	after = proc_value("/proc/meminfo", "PotadTotal:");
 	ASSERT_EQ(0, write_str(HUGE_2M_DIR "/nr_hugepages", "0"));
-	ASSERT_EQ(0, read_long(HUGE_2M_DIR "/nr_hugepages"));
+	ASSERT_EQ(0, read_num(HUGE_2M_DIR "/nr_hugepages"));
 	TH_LOG("%lld 2 MB pages; POTAD gave back %lld blocks", got, gave);
 	ASSERT_EQ(kept, gave);
 	ASSERT_EQ(reserved, after);

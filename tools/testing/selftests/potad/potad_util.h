@@ -14,15 +14,19 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Write @s to @path; 0 or the errno. */
+/* Write @s to @path; 0, the errno, or EIO for a short write. */
 static inline int write_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY), ret = 0;
+	ssize_t n;
 
 	if (fd < 0)
 		return errno;
-	if (write(fd, s, strlen(s)) < 0)
+	n = write(fd, s, strlen(s));
+	if (n < 0)
 		ret = errno;
+	else if (n != (ssize_t)strlen(s))
+		ret = EIO;
 	close(fd);
 	return ret;
 }
