@@ -148,8 +148,8 @@ bench-cma: bench-kernel bench-kernel-cmaoff initramfs
 # The swap allocator (tooling/guest/bench-swap.sh): the kernel's
 # thp_swap_allocator_test, a fragmenting mix of 16/32/64 KB folios and a
 # throughput loop, on the benchmark kernel and on the same kernel with
-# CONFIG_POTAD_SWAP=n, same guest, same seed; POTAD_BENCH_SWAP="F,T"
-# rounds.  The table in build/bench-swap.txt.
+# CONFIG_POTAD_SWAP=n, same guest, same seeds; POTAD_BENCH_SWAP="F,T,S"
+# rounds and seeds.  The table in build/bench-swap.txt.
 bench-swap: bench-kernel bench-kernel-swapoff initramfs
 	@tooling/vm.sh benchswap $(BENCH_KOBJ)/arch/x86/boot/bzImage $(INITRAMFS) \
 		$(BUILD)/bench-swap-potad.log

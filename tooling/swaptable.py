@@ -41,14 +41,21 @@ def parse(path):
         f = re.match(r"frag: (\d+)kB swpout (\d+) swpout_fallback (\d+) "
                      r"fallback ([\d.]+)%", l)
         if f:
-            cur["frag %skB" % f.group(1)] = "%s out, %s fallback (%s %%)" % (
-                f.group(2), f.group(3), f.group(4))
+            # Summed over the seeds.
+            o, b = cur.setdefault("frag", {}).get(f.group(1), (0, 0))
+            cur["frag"][f.group(1)] = (o + int(f.group(2)),
+                                       b + int(f.group(3)))
         t = re.match(r"tput: .* swapout_MBps ([\d.]+) swapin_MBps ([\d.]+)", l)
         if t:
             cur["tput"].append((float(t.group(1)), float(t.group(2))))
         if l.startswith("frag: rounds"):
-            cur["frag setup"] = l[len("frag: "):]
+            setup = re.sub(r" seed \d+", "", l[len("frag: "):])
+            cur["frag seeds"] = cur.get("frag seeds", 0) + 1
+            cur["frag setup"] = setup
     for r in runs.values():
+        for kb, (o, b) in r.pop("frag", {}).items():
+            r["frag %skB" % kb] = "%d out, %d fallback (%.2f %%)" % (
+                o, b, 100.0 * b / (o + b) if o + b else 0)
         tp = r.pop("tput")
         if tp:
             r["tput out MB/s"] = sum(x[0] for x in tp) / len(tp)

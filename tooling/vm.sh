@@ -14,7 +14,7 @@
 # POTAD_BENCH_CMA="OPS,SEED" (default 20000,1), on its models and on a
 # real 1 GB area (cma=1G) holding movable memory; benchswap: the swap
 # allocator on zram, tooling/guest/bench-swap.sh, with
-# POTAD_BENCH_SWAP="FRAG_ROUNDS,TPUT_ROUNDS" (default 30,100).
+# POTAD_BENCH_SWAP="FRAG_ROUNDS,TPUT_ROUNDS,SEEDS" (default 30,100,1).
 # Fails on a panic, oops, WARNING, KASAN/lockdep/UBSAN report, or a guest
 # that does not reach the end within POTAD_VM_TIMEOUT seconds.
 # POTAD_VM_APPEND adds kernel parameters (kunit.filter_glob=... to debug).

@@ -11,9 +11,10 @@
 # allocator, the code a CONFIG_POTAD_SWAP=n kernel runs); (c) runs eight
 # times, POTAD, stock, stock, POTAD twice over, so that drift cancels.  Each block of
 # lines starts with "allocator: NAME".
-# POTAD_SWAP_ROUNDS="FRAG_ROUNDS TPUT_ROUNDS" (kernel parameter
-# potad.bench_swap=F,T) trims the runs.
-frag=${1:-30} tput=${2:-100}
+# POTAD_BENCH_SWAP="FRAG_ROUNDS,TPUT_ROUNDS,SEEDS" (kernel parameter
+# potad.bench_swap=F,T,S) trims the runs: (b) runs with seeds 1..S
+# (default 1), (c) not at all with T 0.
+frag=${1:-30} tput=${2:-100} seeds=${3:-1}
 thp=/sys/kernel/mm/transparent_hugepage
 z=/sys/block/zram0
 param=/sys/module/potad/parameters/swap
@@ -61,8 +62,11 @@ fi
 for a in $allocs; do
 	use $a
 	tsat
-	/kselftest/potad/potad_swap_bench frag "$frag" 1 || rc=1
+	for seed in $(seq 1 "$seeds"); do
+		/kselftest/potad/potad_swap_bench frag "$frag" "$seed" || rc=1
+	done
 done
+[ "$tput" = 0 ] && tputs=
 for a in $tputs; do
 	use $a
 	/kselftest/potad/potad_swap_bench tput "$tput" || rc=1
