@@ -21,7 +21,10 @@
 set -uo pipefail
 mode=$1 kernel=$2 initrd=$3 log=$4
 here=$(cd "$(dirname "$0")" && pwd)
+# The test guest took 736 s once, beside a kernel build with a cold
+# ccache (a new machine): give it room.
 timeout=${POTAD_VM_TIMEOUT:-900}
+[ "$mode" = test ] && timeout=${POTAD_VM_TIMEOUT:-1500}
 mem=${POTAD_VM_MEM:-2G}
 [ "$mode" = bench ] || [ "$mode" = benchcma ] || [ "$mode" = benchswap ] &&
 	mem=${POTAD_VM_MEM:-6G}
@@ -38,6 +41,10 @@ mem=${POTAD_VM_MEM:-2G}
 # the clocksource watchdog would drop the TSC for jiffies, which stop with
 # the tick in idle and leave sleepers waiting for ever.
 append="console=ttyS0 panic=-1 tsc=reliable potad.mode=$mode"
+# The host may not run a vCPU for many seconds while the other builds
+# (two vCPUs and a kernel build on two cores): report a soft lockup
+# after 60 s, not 20, so that only a CPU really stuck is one.
+append="$append watchdog_thresh=30"
 [ "$mode" != test ] && append="$append kunit.enable=0"
 # potad=1G, unless POTAD_VM_APPEND brings its own potad= (the
 # bad-argument test).

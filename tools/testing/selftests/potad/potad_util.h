@@ -14,6 +14,16 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * The harness gives each test 30 s: too short for the 1 GB hugetlb and
+ * memory-pressure cases in a TCG guest with KASAN and lockdep whose host
+ * is also building a kernel (seen).  A test that hangs is still caught.
+ */
+#ifdef TEST_TIMEOUT_DEFAULT
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 120
+#endif
+
 /* Write @s to @path; 0, the errno, or EIO for a short write. */
 static inline int write_str(const char *path, const char *s)
 {
