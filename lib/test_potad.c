@@ -534,22 +534,45 @@ static void potad_test_memory_512(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nr_free(pa, span_order), 1UL);
 }
 
-/* Allocate into a new plain descriptor inside a range; -errno or 0. */
-static int alloc_in(struct kunit *test, struct potad *pa, unsigned int order,
-		    unsigned int top, unsigned long start, unsigned long nr,
-		    struct potad_desc **d)
+/*
+ * Allocate into a new plain descriptor inside a range, split to @order
+ * (potad_alloc_into_in()) or, @whole, the free block found whole
+ * (potad_alloc_whole_in()); -errno or 0.
+ */
+static int range_alloc(struct kunit *test, struct potad *pa,
+		       unsigned int order, unsigned int top,
+		       unsigned long start, unsigned long nr, bool whole,
+		       struct potad_desc **d)
 {
 	int ret;
 
 	*d = potad_desc_new(&test_plain_type, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(*d));
-	ret = potad_alloc_into_in(pa, *d, &test_plain_type, order, top, start,
-				  nr, NULL, GFP_KERNEL);
+	if (whole)
+		ret = potad_alloc_whole_in(pa, *d, &test_plain_type, order,
+					   top, start, nr, NULL, GFP_KERNEL);
+	else
+		ret = potad_alloc_into_in(pa, *d, &test_plain_type, order,
+					  top, start, nr, NULL, GFP_KERNEL);
 	if (ret) {
 		potad_desc_discard(&test_plain_type, *d);
 		*d = NULL;
 	}
 	return ret;
+}
+
+static int alloc_in(struct kunit *test, struct potad *pa, unsigned int order,
+		    unsigned int top, unsigned long start, unsigned long nr,
+		    struct potad_desc **d)
+{
+	return range_alloc(test, pa, order, top, start, nr, false, d);
+}
+
+static int whole_in(struct kunit *test, struct potad *pa, unsigned int order,
+		    unsigned int top, unsigned long start, unsigned long nr,
+		    struct potad_desc **d)
+{
+	return range_alloc(test, pa, order, top, start, nr, true, d);
 }
 
 /*
@@ -584,6 +607,57 @@ static void potad_test_alloc_in(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, alloc_in(test, pa, 0, 2, 4, 4, &d[3]), 0);
 	KUNIT_EXPECT_EQ(test, d[3]->start, 4);
 	KUNIT_EXPECT_EQ(test, potad_free(pa, d0), 0);
+	for (i = 0; i < ARRAY_SIZE(d); i++)
+		KUNIT_EXPECT_EQ(test, potad_free(pa, d[i]), 0);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 10), 1UL);
+}
+
+/*
+ * potad_alloc_whole_in(): the smallest free block of an order from @order
+ * to @top that lies wholly inside the range, taken whole (no smaller free
+ * block appears), the smallest before the lowest; a block above @top or
+ * only overlapping the range is not taken, and a failure changes nothing.
+ */
+static void potad_test_alloc_whole_in(struct kunit *test)
+{
+	struct potad *pa = new_space(test, 1024);
+	struct potad_desc *d0 = alloc_ok(test, pa, 0), *split, *d[5];
+	unsigned long free;
+	unsigned int i;
+
+	/* Free: 1, [2, 4), [4, 8), ... [256, 512), [512, 1024). */
+	KUNIT_ASSERT_EQ(test, whole_in(test, pa, 1, 9, 0, 1024, &d[0]), 0);
+	KUNIT_EXPECT_EQ(test, d[0]->start, 2);
+	KUNIT_EXPECT_EQ(test, d[0]->order, 1);
+	/* [16, 48) holds [16, 32) whole; [32, 64) only overlaps it. */
+	KUNIT_ASSERT_EQ(test, whole_in(test, pa, 0, 9, 16, 32, &d[1]), 0);
+	KUNIT_EXPECT_EQ(test, d[1]->start, 16);
+	KUNIT_EXPECT_EQ(test, d[1]->order, 4);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 0), 1UL);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 2), 1UL);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 3), 1UL);
+	/* Only [32, 64) in [32, 64), above @top 4; nothing in [32, 48). */
+	free = potad_units_free(pa);
+	KUNIT_EXPECT_EQ(test, whole_in(test, pa, 0, 4, 32, 32, &d[2]), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, whole_in(test, pa, 0, 9, 32, 16, &d[2]), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, potad_units_free(pa), free);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 5), 1UL);
+	/* Split [512, 1024) at 512: 513 is the smallest above 256. */
+	KUNIT_ASSERT_EQ(test, alloc_in(test, pa, 0, 9, 512, 512, &split), 0);
+	KUNIT_ASSERT_EQ(test, whole_in(test, pa, 0, 9, 256, 768, &d[2]), 0);
+	KUNIT_EXPECT_EQ(test, d[2]->start, 513);
+	KUNIT_EXPECT_EQ(test, d[2]->order, 0);
+	/* Order 8 up, in [0, 1024): [256, 512), whole. */
+	KUNIT_ASSERT_EQ(test, whole_in(test, pa, 8, 9, 0, 1024, &d[3]), 0);
+	KUNIT_EXPECT_EQ(test, d[3]->start, 256);
+	KUNIT_EXPECT_EQ(test, d[3]->order, 8);
+	/* Order 0 up, in [0, 16): 1. */
+	KUNIT_ASSERT_EQ(test, whole_in(test, pa, 0, 9, 0, 16, &d[4]), 0);
+	KUNIT_EXPECT_EQ(test, d[4]->start, 1);
+	KUNIT_EXPECT_EQ(test, d[4]->order, 0);
+	KUNIT_EXPECT_EQ(test, potad_units_free(pa), free - 1 - 1 - 256 - 1);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, d0), 0);
+	KUNIT_EXPECT_EQ(test, potad_free(pa, split), 0);
 	for (i = 0; i < ARRAY_SIZE(d); i++)
 		KUNIT_EXPECT_EQ(test, potad_free(pa, d[i]), 0);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 10), 1UL);
@@ -641,6 +715,7 @@ static struct kunit_case potad_core_cases[] = {
 	KUNIT_CASE(potad_test_fill_and_coalesce),
 	KUNIT_CASE(potad_test_alloc_at),
 	KUNIT_CASE(potad_test_alloc_in),
+	KUNIT_CASE(potad_test_alloc_whole_in),
 	KUNIT_CASE(potad_test_partial_free),
 	KUNIT_CASE(potad_test_free_parts),
 	KUNIT_CASE(potad_test_retire),
@@ -757,7 +832,7 @@ static void potad_test_bad_alloc(struct kunit *test)
 	expect_unchanged(test, pa, &before);
 }
 
-/* A range outside the space, or empty: -EINVAL, nothing taken. */
+/* A range outside the space, or empty: -EINVAL, nothing taken (both). */
 static void potad_test_bad_alloc_in(struct kunit *test)
 {
 	struct potad *pa = new_space(test, 256);
@@ -769,6 +844,8 @@ static void potad_test_bad_alloc_in(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, alloc_in(test, pa, 0, 8, 200, 57, &d), -EINVAL);
 	KUNIT_EXPECT_EQ(test, alloc_in(test, pa, 0, 8, 256, 1, &d), -EINVAL);
 	KUNIT_EXPECT_EQ(test, alloc_in(test, pa, 9, 9, 0, 256, &d), -EINVAL);
+	KUNIT_EXPECT_EQ(test, whole_in(test, pa, 0, 8, 200, 57, &d), -EINVAL);
+	KUNIT_EXPECT_EQ(test, whole_in(test, pa, 9, 9, 0, 256, &d), -EINVAL);
 	expect_unchanged(test, pa, &before);
 }
 

@@ -396,11 +396,13 @@ static unsigned long __potad_take_any(struct potad *pa, unsigned int order,
 
 /*
  * As __potad_take_any(), among the free blocks that lie inside [@lo, @hi)
- * only: one map_find_next() per order.
+ * only: one map_find_next() per order.  With @whole the block found is
+ * taken whole, not split; *@got is the order taken.
  */
 static unsigned long __potad_take_in(struct potad *pa, unsigned int order,
 				     unsigned int top, unsigned long lo,
-				     unsigned long hi)
+				     unsigned long hi, bool whole,
+				     unsigned int *got)
 {
 	unsigned int k;
 
@@ -412,7 +414,8 @@ static unsigned long __potad_take_in(struct potad *pa, unsigned int order,
 		i = map_find_next(&pa->maps[k], DIV_ROUND_UP(lo, BIT(k)));
 		if (i == NOT_FOUND || (i << k) + BIT(k) > hi)
 			continue;
-		__potad_take(pa, i << k, k, i << k, order);
+		*got = whole ? k : order;
+		__potad_take(pa, i << k, k, i << k, *got);
 		return i << k;
 	}
 	return NOT_FOUND;
@@ -1664,7 +1667,8 @@ static int potad_check_alloc(struct potad *pa, const struct potad_type *type,
  * Allocate a block for @desc; arguments already checked.  With %POTAD_ANY
  * the block comes from the smallest free block of an order from @order to
  * @top that lies inside [@lo, @hi) (offsets; the whole span: anywhere,
- * this CPU's cache first).  The index entry of a memory space is stored
+ * this CPU's cache first), and is that whole free block with @whole.  The
+ * index entry of a memory space is stored
  * in the same critical section; if that needs a maple-tree node or a
  * chunk array that GFP_NOWAIT cannot get, the block goes back, and they
  * are allocated with @gfp without the lock before trying again.
@@ -1672,28 +1676,30 @@ static int potad_check_alloc(struct potad *pa, const struct potad_type *type,
 static int __potad_alloc_in(struct potad *pa, struct potad_desc *desc,
 			    const struct potad_type *type, unsigned long start,
 			    unsigned int order, unsigned int top,
-			    unsigned long lo, unsigned long hi, void *owner,
-			    gfp_t gfp)
+			    unsigned long lo, unsigned long hi, bool whole,
+			    void *owner, gfp_t gfp)
 {
 	bool anywhere = !lo && hi == pa->span;
 	struct potad_index_op op;
 	unsigned long off, boff, flags;
-	unsigned int k, tries = 0;
+	unsigned int k, got, tries = 0;
 	int ret;
 
 	/* Small blocks from this CPU's cache, if the instance has one. */
-	if (start == POTAD_ANY && anywhere &&
+	if (start == POTAD_ANY && anywhere && !whole &&
 	    !potad_pcp_alloc(pa, desc, type, order, top, owner))
 		return 0;
 	potad_index_op_init(&op, pa);
 retry:
 	ret = 0;
+	got = order;
 	spin_lock_irqsave(&pa->lock, flags);
 	if (start == POTAD_ANY) {
-		if (anywhere)
+		if (anywhere && !whole)
 			off = __potad_take_any(pa, order, top);
 		else
-			off = __potad_take_in(pa, order, top, lo, hi);
+			off = __potad_take_in(pa, order, top, lo, hi, whole,
+					      &got);
 		if (off == NOT_FOUND)
 			ret = -ENOSPC;
 	} else {
@@ -1712,17 +1718,17 @@ retry:
 	}
 	if (ret)
 		goto unlock;
-	potad_desc_fill(pa, desc, type, off, order, owner,
+	potad_desc_fill(pa, desc, type, off, got, owner,
 			potad_indexed(pa) ? POTAD_DESC_INDEXED : 0);
 	ret = __potad_index_store(pa, &op, desc);
 	if (ret) {
 		/* Never visible: the block goes back, @desc reusable. */
 		desc->state = POTAD_DESC_FREE;
-		__potad_free_span(pa, off, off + BIT(order));
+		__potad_free_span(pa, off, off + BIT(got));
 		goto unlock;
 	}
-	pa->stats.units_free -= BIT(order);
-	pa->stats.units_allocated += BIT(order);
+	pa->stats.units_free -= BIT(got);
+	pa->stats.units_allocated += BIT(got);
 	pa->stats.nr_allocs++;
 unlock:
 	spin_unlock_irqrestore(&pa->lock, flags);
@@ -1738,7 +1744,7 @@ static int __potad_alloc(struct potad *pa, struct potad_desc *desc,
 			 gfp_t gfp)
 {
 	return __potad_alloc_in(pa, desc, type, start, order, top, 0, pa->span,
-				owner, gfp);
+				false, owner, gfp);
 }
 
 /**
@@ -1802,6 +1808,25 @@ int potad_alloc_into(struct potad *pa, struct potad_desc *desc,
 				    owner, gfp);
 }
 
+static int potad_alloc_range(struct potad *pa, struct potad_desc *desc,
+			     const struct potad_type *type, unsigned int order,
+			     unsigned int top, unsigned long start,
+			     unsigned long nr, bool whole, void *owner,
+			     gfp_t gfp)
+{
+	int ret = potad_check_alloc(pa, type, POTAD_ANY, order, false);
+	unsigned long lo;
+
+	if (ret)
+		return ret;
+	if (WARN_ONCE(!potad_in_space(pa, start, nr, &lo),
+		      "potad: %s: range %lx+%lx is not inside the space\n",
+		      pa->name, start, nr))
+		return -EINVAL;
+	return __potad_alloc_in(pa, desc, type, POTAD_ANY, order, top, lo,
+				lo + nr, whole, owner, gfp);
+}
+
 /**
  * potad_alloc_into_in() - Allocate a block inside a range of units.
  * @pa: The instance.
@@ -1828,17 +1853,39 @@ int potad_alloc_into_in(struct potad *pa, struct potad_desc *desc,
 			unsigned int top, unsigned long start, unsigned long nr,
 			void *owner, gfp_t gfp)
 {
-	int ret = potad_check_alloc(pa, type, POTAD_ANY, order, false);
-	unsigned long lo;
+	return potad_alloc_range(pa, desc, type, order, top, start, nr, false,
+				 owner, gfp);
+}
 
-	if (ret)
-		return ret;
-	if (WARN_ONCE(!potad_in_space(pa, start, nr, &lo),
-		      "potad: %s: range %lx+%lx is not inside the space\n",
-		      pa->name, start, nr))
-		return -EINVAL;
-	return __potad_alloc_in(pa, desc, type, POTAD_ANY, order, top, lo,
-				lo + nr, owner, gfp);
+/**
+ * potad_alloc_whole_in() - Take a whole free block inside a range of units.
+ * @pa: The instance.
+ * @desc: A descriptor from potad_desc_new(), unused.
+ * @type: Its type.
+ * @order: The smallest order taken.
+ * @top: The largest order taken.
+ * @start: Absolute number of the range's first unit.
+ * @nr: Units in the range.
+ * @owner: As for potad_alloc().
+ * @gfp: For the index.
+ *
+ * As potad_alloc_into_in(), but the free block found (the smallest of an
+ * order from @order to @top that lies entirely inside the range, the
+ * lowest of its order) is taken whole, not split: @desc->order says which
+ * order it has.  One lock hold, for an owner that carves a free block
+ * into runs itself (mm/potad_swap.c) and would otherwise ask once per
+ * order.
+ *
+ * Context: As potad_alloc().
+ * Return: As potad_alloc_into_in().
+ */
+int potad_alloc_whole_in(struct potad *pa, struct potad_desc *desc,
+			 const struct potad_type *type, unsigned int order,
+			 unsigned int top, unsigned long start,
+			 unsigned long nr, void *owner, gfp_t gfp)
+{
+	return potad_alloc_range(pa, desc, type, order, top, start, nr, true,
+				 owner, gfp);
 }
 
 static struct potad_desc *potad_alloc_slab(struct potad *pa,

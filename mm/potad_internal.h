@@ -39,6 +39,10 @@ int potad_alloc_into_in(struct potad *pa, struct potad_desc *desc,
 			const struct potad_type *type, unsigned int order,
 			unsigned int top, unsigned long start, unsigned long nr,
 			void *owner, gfp_t gfp);
+int potad_alloc_whole_in(struct potad *pa, struct potad_desc *desc,
+			 const struct potad_type *type, unsigned int order,
+			 unsigned int top, unsigned long start,
+			 unsigned long nr, void *owner, gfp_t gfp);
 bool potad_overlaps(struct potad *pa, unsigned long start, unsigned long nr);
 bool potad_desc_put_locked(struct potad_desc *desc);
 unsigned long potad_pcp_units(struct potad *pa);

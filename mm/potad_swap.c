@@ -24,16 +24,17 @@
  * 2^%POTAD_SWAP_BLOCK_ORDER slots is tagged with the order of the runs
  * its first block was taken for, until it is free again.  A refill takes
  * the smallest free block in a cluster of its order that had slots back
- * (potad_alloc_into_in()); else a free cluster, whole, which a CPU's
+ * (potad_alloc_whole_in()); else a free cluster, whole, which a CPU's
  * swap-out then fills with adjacent runs; else a steal from another
- * order's clusters (potad_swap_steal()): order 0 splits a hole where that
- * order's runs fit only when there is no other, a larger order never.  The block has one
- * descriptor (struct potad_swap_block); the runs carved from it have
- * none of their own.  When the instance has no block at all from the
- * run's order up, the uncarved tails of every CPU's blocks go back and
- * the allocation is tried once more.  Slots freed wait in a small queue
- * that goes back to the instance with one potad_free_parts() (one lock
- * hold) when it is full and before any refill.
+ * order's clusters (potad_swap_steal()): order 0 splits a hole where
+ * that order's runs fit only when there is no other, a larger order
+ * never.  The block has one descriptor (struct potad_swap_block); the
+ * runs carved from it have none of their own.  When the instance has no
+ * block at all from the run's order up, the uncarved tails of every
+ * CPU's blocks go back and the allocation is tried once more.  Slots
+ * freed wait in a small queue that goes back to the instance with one
+ * potad_free_parts() (one lock hold) when it is full and before any
+ * refill.
  *
  * Locking: everything here runs under the device's si->lock, which
  * mm/swapfile.c holds around every slot allocation (scan_swap_map_slots())
@@ -49,9 +50,10 @@
  *
  * Cost: a run carved from a block is taken without the POTAD lock; a
  * refill takes it once per cluster looked at (each leaves the list until
- * it has slots back, or a steal looks at a bounded number per list) and
- * once per order tried.  A free is a look at each slot's index entry and
- * at the queue, and an entry of the queue per block it touches; the
+ * it has slots back, or a steal looks at a bounded number per list),
+ * each hold looking at every order the block may have
+ * (potad_alloc_whole_in()).  A free is a look at each slot's index entry
+ * and at the queue, and an entry of the queue per block it touches; the
  * queue goes back in one lock hold (no allocation: blocks below
  * %POTAD_CHUNK_SHIFT have chunk-array index entries).  Memory: a 72-byte
  * descriptor per block handed to the front end (per run, when the block
@@ -258,15 +260,10 @@ static int potad_swap_take_in(struct potad_swap *ps, struct potad_desc *desc,
 {
 	unsigned long start = cluster_start(ps, cl);
 	unsigned long nr = min(POTAD_SWAP_CLUSTER, ps->pa.span - start);
-	unsigned int k;
-	int ret = -ENOSPC;
 
-	/* Exactly order k: split no larger block. */
-	for (k = order; ret == -ENOSPC && k <= top; k++)
-		ret = potad_alloc_into_in(&ps->pa, desc, &potad_swap_type, k,
-					  k, start, nr, ps,
-					  GFP_NOWAIT | __GFP_NOWARN);
-	return ret;
+	return potad_alloc_whole_in(&ps->pa, desc, &potad_swap_type, order,
+				    top, start, nr, ps,
+				    GFP_NOWAIT | __GFP_NOWARN);
 }
 
 /**
