@@ -42,8 +42,9 @@
  * demoted (potad_cma_folio()): its pieces would not be allocations.
  * A memory failure inside an allocation, a hugetlb_cma folio's too
  * (memory_failure() asks before its hugetlb handling), reaches its
- * owner's record (counted, logged with the caller, shown in debugfs) and
- * the poisoned unit is retired: when the allocation is released the rest
+ * owner's record (each page once, counted, logged with the caller, shown
+ * in debugfs; the area keeps the pfns until the release) and the
+ * poisoned unit is retired: when the allocation is released the rest
  * goes back, and the unit too if free_contig_range() did not keep one of
  * its pages out (a folio freed whole leaves its poisoned pages to the
  * buddy allocator and memory_failure(), as with the stock allocator).
@@ -54,11 +55,14 @@
  * mm/cma.c's cma_mutex does, with no spinlock held.  cma_alloc() sleeps
  * as without POTAD; cma_release() does not (hugetlb calls it from atomic
  * context).  Each area's list of
- * allocations (for debugfs) is under its own spinlock_t.
+ * allocations (for debugfs) is under its own spinlock_t, and so are the
+ * stores into its record of poisoned pfns (an xarray, whose own lock
+ * nests inside).
  *
  * Cost: a rung's search is linear in the free blocks it passes over
  * (one bit test or one map look-up per order each), not in the pages;
- * memory is two bits per unit plus a descriptor per allocation.
+ * memory is two bits per unit plus a descriptor per allocation, and an
+ * xarray entry per poisoned page of a live allocation.
  */
 
 #include <kunit/visibility.h>
@@ -76,6 +80,7 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/vmstat.h>
+#include <linux/xarray.h>
 #include <trace/events/cma.h>
 
 #include "cma.h"
@@ -98,7 +103,10 @@
  * @rungs: Requests served by each rung of the ladder: [0] one chunk,
  *	[1] two, [2] four, ...
  * @busy: Candidate runs alloc_contig_range() found busy.
- * @poisoned: Memory failures inside allocations.
+ * @poisoned: Memory failures inside allocations: pages, each once.
+ * @hwpoison: The pfns of the poisoned pages of the live allocations,
+ *	each stored by the first memory failure of its page (under @lock),
+ *	erased by the release of its allocation.
  */
 struct potad_cma {
 	struct potad pa;
@@ -110,6 +118,7 @@ struct potad_cma {
 	atomic_long_t rungs[POTAD_CMA_RUNGS];
 	atomic_long_t busy;
 	atomic_long_t poisoned;
+	struct xarray hwpoison;
 };
 
 /**
@@ -124,6 +133,9 @@ struct potad_cma {
  *	handed out, %POTAD_CMA_RELEASING once cma_release() claimed it.
  * @poisoned: First poisoned pfn, or 0; set with the retire of its unit,
  *	under the area's lock.
+ * @nr_poisoned: Its pages a memory failure reached, each once.
+ * @hwp_lost: A poisoned page of it may be missing from the area's
+ *	@hwpoison (no memory to store it): the release looks at every unit.
  */
 struct potad_cma_alloc {
 	struct potad_desc desc;
@@ -133,6 +145,8 @@ struct potad_cma_alloc {
 	unsigned int rung;
 	atomic_t state;
 	unsigned long poisoned;
+	unsigned long nr_poisoned;
+	bool hwp_lost;
 };
 
 enum { POTAD_CMA_PENDING, POTAD_CMA_READY, POTAD_CMA_RELEASING };
@@ -464,9 +478,26 @@ bool potad_cma_pages_valid(struct cma *cma, const struct page *pages,
 }
 
 /*
- * At the release of an allocation a memory failure reached, before its
- * pages are freed: which of its retired units go back with it.  A folio
- * freed whole (hugetlb's) leaves its poisoned pages to the buddy
+ * Put @unit, retired by a memory failure in an allocation being released,
+ * back unless one of its pages is poisoned; 0 or -errno.
+ */
+static int potad_cma_unit_back(struct potad_cma *pc, unsigned long unit)
+{
+	unsigned int opb = pc->cma->order_per_bit;
+	unsigned long i;
+
+	if (!potad_is_retired(&pc->pa, unit, NULL))
+		return 0;
+	for (i = 0; i < BIT(opb); i++)
+		if (PageHWPoison(pfn_to_page((unit << opb) + i)))
+			return 0;
+	return potad_unretire(&pc->pa, unit, 1, true);
+}
+
+/*
+ * At the release of @ca, an allocation a memory failure reached, before
+ * its pages are freed: which of its retired units go back with it.  A
+ * folio freed whole (hugetlb's) leaves its poisoned pages to the buddy
  * allocator and memory_failure(), as the stock allocator does, so all of
  * its units go back; so does a unit none of whose pages is poisoned (now
  * or any more: hwpoison_filter() let it be, or the stock path unpoisoned
@@ -474,30 +505,41 @@ bool potad_cma_pages_valid(struct cma *cma, const struct page *pages,
  * frees it page by page, and free_pages_prepare() keeps a poisoned page
  * out of the buddy allocator, with no reference, for unpoison-pfn.
  * Forgotten while still in the block (@in_block), the units go back with
- * it.  Cost: a lookup per unit, only after a memory failure.
+ * it.  The allocation's pfns leave the area's record of poisoned pages.
+ * Cost: a look at each page of each unit a memory failure reached (at
+ * each unit of the allocation if one was not recorded), only after a
+ * memory failure.
  */
 static void potad_cma_release_poisoned(struct potad_cma *pc,
-				       unsigned long pfn, unsigned long count,
-				       bool folio)
+				       struct potad_cma_alloc *ca,
+				       unsigned long pfn, unsigned long count)
 {
 	unsigned int opb = pc->cma->order_per_bit;
-	unsigned long unit = pfn >> opb, last = (pfn + count - 1) >> opb, i;
+	unsigned long unit = pfn >> opb, last = (pfn + count - 1) >> opb;
+	unsigned long p, seen = ULONG_MAX;
+	void *entry;
 	int ret = 0;
 
-	if (folio)
+	if (folio_test_large(pfn_folio(pfn))) {
 		ret = potad_unretire(&pc->pa, unit, last - unit + 1, true);
-	for (; !folio && unit <= last; unit++) {
-		if (!potad_is_retired(&pc->pa, unit, NULL))
-			continue;
-		for (i = 0; i < BIT(opb); i++)
-			if (PageHWPoison(pfn_to_page((unit << opb) + i)))
-				break;
-		if (i == BIT(opb))
-			ret = min(ret, potad_unretire(&pc->pa, unit, 1, true));
+	} else if (ca->hwp_lost) {
+		for (; unit <= last; unit++)
+			ret = min(ret, potad_cma_unit_back(pc, unit));
+	} else {
+		/* In pfn order: each unit once. */
+		xa_for_each_range(&pc->hwpoison, p, entry, pfn,
+				  pfn + count - 1) {
+			if (p >> opb == seen)
+				continue;
+			seen = p >> opb;
+			ret = min(ret, potad_cma_unit_back(pc, seen));
+		}
 	}
 	if (ret < 0)
 		pr_err("cma: %s: pfn %#lx: retired units not put back: %d\n",
 		       pc->cma->name, pfn, ret);
+	xa_for_each_range(&pc->hwpoison, p, entry, pfn, pfn + count - 1)
+		xa_erase(&pc->hwpoison, p);
 }
 
 /**
@@ -571,8 +613,7 @@ bool potad_cma_release(struct cma *cma, const struct page *pages,
 		return false;
 	pr_debug("%s(page %p, count %lu)\n", __func__, (void *)pages, count);
 	if (poisoned)
-		potad_cma_release_poisoned(pc, pfn, count,
-					   folio_test_large(pfn_folio(pfn)));
+		potad_cma_release_poisoned(pc, ca, pfn, count);
 	free_contig_range(pfn, count);
 	potad_free(&pc->pa, &ca->desc);
 	cma_sysfs_account_release_pages(cma, count);
@@ -589,6 +630,7 @@ static void potad_cma_told(struct potad_desc *desc, unsigned long pfn)
 
 	if (!READ_ONCE(ca->poisoned))
 		WRITE_ONCE(ca->poisoned, pfn);
+	WRITE_ONCE(ca->nr_poisoned, ca->nr_poisoned + 1);
 	atomic_long_inc(&pc->poisoned);
 	pr_err("cma: %s: memory failure at pfn %#lx, page %lu of %lu allocated at pfn %#lx by %pS\n",
 	       pc->cma->name, pfn, pfn - first, ca->count, first,
@@ -612,7 +654,8 @@ static int potad_cma_mf(struct potad_desc *desc, unsigned long unit,
  * hugetlb and POTAD zone handling, so that a gigantic hugetlb folio of a
  * hugetlb_cma area is seen too.  If an allocation holds @pfn, its unit is
  * retired (it stays with the owner) and the owner's record is told, once
- * however often the page is reported; the stock handling of the page then
+ * per page however often the page is reported (a second page of a unit
+ * retired already too: the area records the pfns); the stock handling of the page then
  * goes on, since the pages are the caller's (a driver's, or hugetlb's,
  * which poisons the folio and dissolves it once free).  The release
  * decides whether the unit goes back (potad_cma_release_poisoned()).
@@ -626,7 +669,8 @@ int potad_cma_memory_failure(unsigned long pfn, int flags)
 	struct potad_cma_alloc *ca;
 	unsigned long irqflags;
 	struct potad_cma *pc;
-	int ret = -ENOENT;
+	int ret = -ENOENT, err;
+	bool told = false;
 
 	if (!desc)
 		return -ENOENT;
@@ -644,14 +688,25 @@ int potad_cma_memory_failure(unsigned long pfn, int flags)
 			ret = potad_retire(desc->potad,
 					   pfn >> pc->cma->order_per_bit,
 					   GFP_ATOMIC, NULL);
-		if (!ret && !ca->poisoned)
+		/*
+		 * The unit is retired (now, or by another page of it): the
+		 * page is new to the owner unless it is recorded already.
+		 */
+		if (!ret || ret == -EALREADY) {
+			err = xa_insert(&pc->hwpoison, pfn, xa_mk_value(0),
+					GFP_ATOMIC);
+			if (err == -ENOMEM)
+				ca->hwp_lost = true;
+			told = !ret || err != -EBUSY;
+		}
+		if (told && !ca->poisoned)
 			WRITE_ONCE(ca->poisoned, pfn);
 		spin_unlock_irqrestore(&pc->lock, irqflags);
 		if (ret && ret != -EALREADY && ret != -ENOENT)
 			pr_err("cma: pfn %#lx: cannot retire it: %d\n", pfn,
 			       ret);
-		/* Told once, however often the page is reported. */
-		if (!ret)
+		/* Each page once, however often it is reported. */
+		if (told)
 			potad_cma_told(desc, pfn);
 	}
 	potad_desc_put(desc);
@@ -785,6 +840,7 @@ int potad_cma_activate(struct cma *cma)
 	pc->nr = nr;
 	spin_lock_init(&pc->lock);
 	INIT_LIST_HEAD(&pc->allocs);
+	xa_init(&pc->hwpoison);
 	for (i = 0; i < POTAD_CMA_RUNGS; i++)
 		atomic_long_set(&pc->rungs[i], 0);
 	cma->potad = pc;
@@ -809,6 +865,7 @@ void potad_cma_deactivate(struct cma *cma)
 	cma->potad = NULL;
 	potad_withdraw_range(&pc->pa, pc->first, pc->nr);
 	potad_destroy(&pc->pa);
+	xa_destroy(&pc->hwpoison);
 	kfree(pc);
 }
 
@@ -915,9 +972,9 @@ static int potad_cma_stats_show(struct seq_file *m, void *v)
 	kfree(st);
 	spin_lock_irqsave(&pc->lock, flags);
 	list_for_each_entry(ca, &pc->allocs, node)
-		seq_printf(m, "alloc pfn %#lx pages %lu rung %u poisoned %#lx caller %pS\n",
+		seq_printf(m, "alloc pfn %#lx pages %lu rung %u poisoned %#lx poisoned_pages %lu caller %pS\n",
 			   ca->desc.start << opb, ca->count, ca->rung,
-			   ca->poisoned, (void *)ca->caller);
+			   ca->poisoned, ca->nr_poisoned, (void *)ca->caller);
 	spin_unlock_irqrestore(&pc->lock, flags);
 	return 0;
 }

@@ -11,15 +11,19 @@
  * fragmented area, churn over sizes and alignments with the counters kept
  * consistent, and poison a page inside an allocation through
  * hwpoison-inject, of the default area and of a gigantic hugetlb folio of
- * the hugetlb_cma area (hugetlb0).
+ * the hugetlb_cma area (hugetlb0), free in the pool or in use.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
+#include <linux/memfd.h>
 
 #include "../kselftest_harness.h"
 #include "potad_util.h"
@@ -105,6 +109,24 @@ static int alloc_info_of(unsigned long *pfn, unsigned long *pages, int *rung,
 		}
 	fclose(f);
 	return found;
+}
+
+/* The pages of the alloc at @pfn a memory failure reached, or -1. */
+static long long nr_poisoned(unsigned long pfn)
+{
+	FILE *f = fopen(file("potad"), "r");
+	unsigned long p, n;
+	long long v = -1;
+	char line[512];
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "alloc pfn %lx pages %*u rung %*d poisoned %*x poisoned_pages %lu",
+			   &p, &n) == 2 && p == pfn)
+			v = n;
+	fclose(f);
+	return v;
 }
 
 /* The rung and poisoned pfn the "potad" file shows for the alloc at @pfn. */
@@ -354,6 +376,7 @@ TEST_F(cma, memory_failure)
 	EXPECT_EQ(stat_ll("retired_units"), retired);
 	ASSERT_EQ(alloc_info(pfn, &rung, &poisoned), 0);
 	EXPECT_EQ(poisoned, pfn + 5);
+	EXPECT_EQ(nr_poisoned(pfn), 1);
 	/* Not while the allocation holds it. */
 	EXPECT_EQ(write_str(HWPOISON "/unpoison-pfn", s), EBUSY);
 	/* Released: 15 pages back, the poisoned one never. */
@@ -467,6 +490,124 @@ TEST(hugetlb_cma_memory_failure)
 	ASSERT_EQ(write_str(HWPOISON "/unpoison-pfn", s), 0);
 	EXPECT_EQ(read_key("/proc/meminfo", "HardwareCorrupted", ':'), hwc);
 	/* The whole area serves the gigantic folio again. */
+	snprintf(s, sizeof(s), "%lld", nr + 1);
+	ASSERT_EQ(write_str(HUGE_1G, s), 0);
+	EXPECT_EQ(read_num(HCMA_SYS "/alloc_pages_success"),
+		  success + 2 * PAGES_1G);
+	snprintf(s, sizeof(s), "%lld", nr);
+	ASSERT_EQ(write_str(HUGE_1G, s), 0);
+	EXPECT_EQ(read_ll("used"), 0);
+}
+
+/* The pfn of the page mapped at @p, from /proc/self/pagemap, or 0. */
+static unsigned long pfn_of(const void *p)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (unsigned long)p / psz * sizeof(e)) !=
+	    sizeof(e))
+		e = 0;
+	close(fd);
+	/* Bit 63: present; bits 0-54: the pfn. */
+	return e >> 63 ? e & ((1ULL << 55) - 1) : 0;
+}
+
+/*
+ * A gigantic hugetlb_cma folio in use, in a hugetlbfs file (memfd), so
+ * that it stays in the file when poisoned: two pages of its one unit
+ * poisoned, the first twice.  The area's record of the allocation is
+ * told of each page once (two log lines, two pages in the record,
+ * HardwareCorrupted two pages up).  memory_failure() keeps its reference
+ * on the folio after the file is gone, as with the stock allocator, so
+ * the allocation stays until unpoison-pfn of the folio's head drops it;
+ * the pool then shrinks, the folio is released whole, the area is free,
+ * and it serves a 1 GB page again.
+ */
+TEST(hugetlb_cma_memory_failure_in_use)
+{
+	long long nr, success, release, mf, hwc;
+	long long kb = sysconf(_SC_PAGESIZE) / 1024;
+	unsigned long pfn = 0, pages, poisoned;
+	const size_t size = 1UL << 30;
+	const unsigned long at[] = { 1000, 1000, 2000 };
+	int fd, kmsg[2], rung, i;
+	char s[160], *p;
+
+	snprintf(area, sizeof(area), CMA_DIR "/hugetlb0");
+	if (access(file("potad"), R_OK) || access(HUGE_1G, W_OK) ||
+	    access(HWPOISON "/corrupt-pfn", W_OK))
+		SKIP(return, "no hugetlb0 (hugetlb_cma=1G), 1 GB pages or hwpoison-inject");
+	if (read_ll("used"))
+		SKIP(return, "hugetlb0 is in use");
+	nr = read_num(HUGE_1G);
+	success = read_num(HCMA_SYS "/alloc_pages_success");
+	release = read_num(HCMA_SYS "/release_pages_success");
+	mf = stat_ll("memory_failures");
+	hwc = read_key("/proc/meminfo", "HardwareCorrupted", ':');
+	ASSERT_GE(nr, 0);
+	ASSERT_GE(hwc, 0);
+	ASSERT_GE(mf, 0);
+	snprintf(s, sizeof(s), "%lld", nr + 1);
+	ASSERT_EQ(write_str(HUGE_1G, s), 0);
+	ASSERT_EQ(read_num(HCMA_SYS "/alloc_pages_success"), success + PAGES_1G);
+	ASSERT_EQ(alloc_info_of(&pfn, &pages, &rung, &poisoned), 0);
+
+	fd = memfd_create("potad_cma", MFD_HUGETLB | MFD_HUGE_1GB);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(ftruncate(fd, size), 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(p, MAP_FAILED);
+	p[0] = 1;
+	/* The pool's one free 1 GB folio: the area's allocation. */
+	ASSERT_EQ(pfn_of(p), pfn);
+	ASSERT_EQ(pfn_of(p + 1000 * sysconf(_SC_PAGESIZE)), pfn + 1000);
+
+	/* One reader per line looked for: kmsg_has() reads to the end. */
+	for (i = 0; i < 2; i++) {
+		kmsg[i] = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+		ASSERT_GE(kmsg[i], 0);
+		lseek(kmsg[i], 0, SEEK_END);
+	}
+	/* The results are hugetlb's: "already poisoned" after the first. */
+	for (i = 0; i < 3; i++) {
+		snprintf(s, sizeof(s), "%#lx\n", pfn + at[i]);
+		write_str(HWPOISON "/corrupt-pfn", s);
+	}
+	EXPECT_EQ(stat_ll("memory_failures"), mf + 2);
+	EXPECT_EQ(nr_poisoned(pfn), 2);
+	ASSERT_EQ(alloc_info(pfn, &rung, &poisoned), 0);
+	EXPECT_EQ(poisoned, pfn + 1000);
+	EXPECT_EQ(read_key("/proc/meminfo", "HardwareCorrupted", ':'),
+		  hwc + 2 * kb);
+	for (i = 0; i < 2; i++) {
+		snprintf(s, sizeof(s),
+			 "cma: hugetlb0: memory failure at pfn %#lx, page %lu of %lld allocated at pfn %#lx by ",
+			 pfn + at[i + 1], at[i + 1], PAGES_1G, pfn);
+		EXPECT_TRUE(kmsg_has(kmsg[i], s)) TH_LOG("no \"%s\" in the log", s);
+		close(kmsg[i]);
+	}
+
+	/* memory_failure() holds the folio: still the area's allocation. */
+	munmap(p, size);
+	close(fd);
+	EXPECT_EQ(read_ll("used"), PAGES_1G);
+	EXPECT_EQ(nr_poisoned(pfn), 2);
+	/* Unpoisoned at its head: hugetlb forgets both pages, frees it. */
+	snprintf(s, sizeof(s), "%#lx\n", pfn);
+	ASSERT_EQ(write_str(HWPOISON "/unpoison-pfn", s), 0);
+	EXPECT_EQ(read_key("/proc/meminfo", "HardwareCorrupted", ':'), hwc);
+	snprintf(s, sizeof(s), "%lld", nr);
+	ASSERT_EQ(write_str(HUGE_1G, s), 0);
+	EXPECT_EQ(read_num(HUGE_1G), nr);
+	EXPECT_EQ(read_num(HCMA_SYS "/release_pages_success"),
+		  release + PAGES_1G);
+	/* Released whole: every unit back, the record gone with it. */
+	EXPECT_EQ(read_ll("used"), 0);
+	EXPECT_EQ(nr_poisoned(pfn), -1);
 	snprintf(s, sizeof(s), "%lld", nr + 1);
 	ASSERT_EQ(write_str(HUGE_1G, s), 0);
 	EXPECT_EQ(read_num(HCMA_SYS "/alloc_pages_success"),
