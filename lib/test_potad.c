@@ -536,7 +536,7 @@ static void potad_test_memory_512(struct kunit *test)
 
 /*
  * Allocate into a new plain descriptor inside a range, split to @order
- * (potad_alloc_into_in()) or, @whole, the free block found whole
+ * (potad_alloc_into_in()) or with @whole the free block found whole
  * (potad_alloc_whole_in()); -errno or 0.
  */
 static int range_alloc(struct kunit *test, struct potad *pa,
@@ -620,21 +620,34 @@ static void potad_test_alloc_in(struct kunit *test)
  */
 static void potad_test_alloc_whole_in(struct kunit *test)
 {
-	struct potad *pa = new_space(test, 1024);
-	struct potad_desc *d0 = alloc_ok(test, pa, 0), *split, *d[5];
+	struct potad *pa = test_instance(test, "kunit",
+					 POTAD_ABSTRACT | POTAD_INDEX, 0, 0,
+					 1024);
+	struct potad_desc *d0, *split, *d[6];
 	unsigned long free;
 	unsigned int i;
 
+	KUNIT_ASSERT_EQ(test, potad_add_range(pa, 0, 1024), 0);
+	d0 = alloc_ok(test, pa, 0);
 	/* Free: 1, [2, 4), [4, 8), ... [256, 512), [512, 1024). */
+	KUNIT_EXPECT_EQ(test, d0->start, 0);
 	KUNIT_ASSERT_EQ(test, whole_in(test, pa, 1, 9, 0, 1024, &d[0]), 0);
 	KUNIT_EXPECT_EQ(test, d[0]->start, 2);
 	KUNIT_EXPECT_EQ(test, d[0]->order, 1);
+	/* Order 1 up, the whole span: [4, 8) whole, not [4, 6). */
+	KUNIT_ASSERT_EQ(test, whole_in(test, pa, 1, 9, 0, 1024, &d[5]), 0);
+	KUNIT_EXPECT_EQ(test, d[5]->start, 4);
+	KUNIT_EXPECT_EQ(test, d[5]->order, 2);
 	/* [16, 48) holds [16, 32) whole; [32, 64) only overlaps it. */
 	KUNIT_ASSERT_EQ(test, whole_in(test, pa, 0, 9, 16, 32, &d[1]), 0);
 	KUNIT_EXPECT_EQ(test, d[1]->start, 16);
 	KUNIT_EXPECT_EQ(test, d[1]->order, 4);
+	/* Counted at the order taken; indexed to its last unit. */
+	KUNIT_EXPECT_EQ(test, potad_units_free(pa), 1024 - 1 - 2 - 4 - 16);
+	KUNIT_EXPECT_PTR_EQ(test, potad_unit_desc(pa, 31), d[1]);
+	KUNIT_EXPECT_PTR_EQ(test, potad_unit_desc(pa, 7), d[5]);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 0), 1UL);
-	KUNIT_EXPECT_EQ(test, nr_free(pa, 2), 1UL);
+	KUNIT_EXPECT_EQ(test, nr_free(pa, 2), 0UL);
 	KUNIT_EXPECT_EQ(test, nr_free(pa, 3), 1UL);
 	/* Only [32, 64) in [32, 64), above @top 4; nothing in [32, 48). */
 	free = potad_units_free(pa);
@@ -651,6 +664,7 @@ static void potad_test_alloc_whole_in(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, whole_in(test, pa, 8, 9, 0, 1024, &d[3]), 0);
 	KUNIT_EXPECT_EQ(test, d[3]->start, 256);
 	KUNIT_EXPECT_EQ(test, d[3]->order, 8);
+	KUNIT_EXPECT_PTR_EQ(test, potad_unit_desc(pa, 511), d[3]);
 	/* Order 0 up, in [0, 16): 1. */
 	KUNIT_ASSERT_EQ(test, whole_in(test, pa, 0, 9, 0, 16, &d[4]), 0);
 	KUNIT_EXPECT_EQ(test, d[4]->start, 1);

@@ -397,7 +397,7 @@ static unsigned long __potad_take_any(struct potad *pa, unsigned int order,
 /*
  * As __potad_take_any(), among the free blocks that lie inside [@lo, @hi)
  * only: one map_find_next() per order.  With @whole the block found is
- * taken whole, not split; *@got is the order taken.
+ * taken whole, not split; *@got is the order taken, when one is found.
  */
 static unsigned long __potad_take_in(struct potad *pa, unsigned int order,
 				     unsigned int top, unsigned long lo,
@@ -1666,12 +1666,12 @@ static int potad_check_alloc(struct potad *pa, const struct potad_type *type,
 /*
  * Allocate a block for @desc; arguments already checked.  With %POTAD_ANY
  * the block comes from the smallest free block of an order from @order to
- * @top that lies inside [@lo, @hi) (offsets; the whole span: anywhere,
- * this CPU's cache first), and is that whole free block with @whole.  The
- * index entry of a memory space is stored
- * in the same critical section; if that needs a maple-tree node or a
- * chunk array that GFP_NOWAIT cannot get, the block goes back, and they
- * are allocated with @gfp without the lock before trying again.
+ * @top that lies inside [@lo, @hi) (offsets; the whole span and not
+ * @whole: anywhere, this CPU's cache first), and with @whole it is that
+ * free block, whole.  The index entry of a memory space is stored in
+ * the same critical section; if that needs a maple-tree node or a chunk
+ * array that GFP_NOWAIT cannot get, the block goes back, and they are
+ * allocated with @gfp without the lock before trying again.
  */
 static int __potad_alloc_in(struct potad *pa, struct potad_desc *desc,
 			    const struct potad_type *type, unsigned long start,
@@ -1712,7 +1712,7 @@ retry:
 	}
 	if (ret == -ENOSPC) {
 		/* A look inside a range is not a failed allocation. */
-		if (anywhere)
+		if (anywhere && !whole)
 			pa->stats.alloc_failures++;
 		goto unlock;
 	}
@@ -1872,12 +1872,18 @@ int potad_alloc_into_in(struct potad *pa, struct potad_desc *desc,
  * As potad_alloc_into_in(), but the free block found (the smallest of an
  * order from @order to @top that lies entirely inside the range, the
  * lowest of its order) is taken whole, not split: @desc->order says which
- * order it has.  One lock hold, for an owner that carves a free block
- * into runs itself (mm/potad_swap.c) and would otherwise ask once per
- * order.
+ * order it has.  One lock hold (more only if the index needs memory), for
+ * an owner that carves a free block into runs itself (mm/potad_swap.c)
+ * and would otherwise ask once per order.  @top is clamped to the
+ * instance's largest order.
  *
  * Context: As potad_alloc().
- * Return: As potad_alloc_into_in().
+ * Return: 0; -ENOSPC if no free block of an order from @order to @top
+ * lies entirely inside the range (never counted in alloc_failures: a
+ * look, not a failed allocation); -ENOMEM if the index could not get
+ * memory; -EINVAL for a bad @type, an @order beyond the space or a range
+ * not inside the span (caller bugs, warned about once).  On error @desc
+ * is still unused and nothing changed.
  */
 int potad_alloc_whole_in(struct potad *pa, struct potad_desc *desc,
 			 const struct potad_type *type, unsigned int order,

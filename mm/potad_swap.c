@@ -49,12 +49,13 @@
  * waits for them before it destroys the swap extents they go through.
  *
  * Cost: a run carved from a block is taken without the POTAD lock; a
- * refill takes it once per cluster looked at (each leaves the list until
- * it has slots back, or a steal looks at a bounded number per list),
- * each hold looking at every order the block may have
- * (potad_alloc_whole_in()).  A free is a look at each slot's index entry
- * and at the queue, and an entry of the queue per block it touches; the
- * queue goes back in one lock hold (no allocation: blocks below
+ * refill takes it once to flush the queue, once for a free cluster, and
+ * once per cluster looked at (each leaves the list until it has slots
+ * back, or a steal looks at a bounded number per list; the few spare
+ * clusters, with unusable slots, are all looked at), each hold looking
+ * at every order the block may have (potad_alloc_whole_in()).  A free is
+ * a look at each slot's index entry and at the queue, and an entry of
+ * the queue per block it touches; the queue goes back in one lock hold (no allocation: blocks below
  * %POTAD_CHUNK_SHIFT have chunk-array index entries).  Memory: a 72-byte
  * descriptor per block handed to the front end (per run, when the block
  * is a hole of the run's size), a struct potad_swap_cluster per cluster,
