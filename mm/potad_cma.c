@@ -56,8 +56,9 @@
  * as without POTAD; cma_release() does not (hugetlb calls it from atomic
  * context).  Each area's list of
  * allocations (for debugfs) is under its own spinlock_t, and so are the
- * stores into its record of poisoned pfns (an xarray, whose own lock
- * nests inside).
+ * memory failure's record in the descriptor and the claim of a release;
+ * the xarray of poisoned pfns has its own lock, taken with interrupts
+ * off, inside the area's for its erases.
  *
  * Cost: a rung's search is linear in the free blocks it passes over
  * (one bit test or one map look-up per order each), not in the pages;
@@ -98,15 +99,18 @@
  * @cma: The area.
  * @first: The area's first unit.
  * @nr: The area's units.
- * @lock: Protects @allocs.
+ * @lock: Protects @allocs, each allocation's @state against a
+ *	memory failure's record (@poisoned, @nr_poisoned, @hwp_lost), and
+ *	the erases from @hwpoison.
  * @allocs: Live allocations (struct potad_cma_alloc.node), for debugfs.
  * @rungs: Requests served by each rung of the ladder: [0] one chunk,
  *	[1] two, [2] four, ...
  * @busy: Candidate runs alloc_contig_range() found busy.
  * @poisoned: Memory failures inside allocations: pages, each once.
  * @hwpoison: The pfns of the poisoned pages of the live allocations,
- *	each stored by the first memory failure of its page (under @lock),
- *	erased by the release of its allocation.
+ *	each stored by the first memory failure of its page (under
+ *	mf_mutex), erased by the release of its allocation or by the
+ *	memory failure itself if its allocation is not live.
  */
 struct potad_cma {
 	struct potad pa;
@@ -131,9 +135,9 @@ struct potad_cma {
  * @rung: The rung of the ladder that served it.
  * @state: %POTAD_CMA_PENDING while being evacuated, %POTAD_CMA_READY once
  *	handed out, %POTAD_CMA_RELEASING once cma_release() claimed it.
- * @poisoned: First poisoned pfn, or 0; set with the retire of its unit,
- *	under the area's lock.
- * @nr_poisoned: Its pages a memory failure reached, each once.
+ * @poisoned: First poisoned pfn (if @nr_poisoned); under the area's lock.
+ * @nr_poisoned: Its pages a memory failure reached, each once (twice
+ *	if @hwp_lost); under the area's lock.
  * @hwp_lost: A poisoned page of it may be missing from the area's
  *	@hwpoison (no memory to store it): the release looks at every unit.
  */
@@ -504,8 +508,7 @@ static int potad_cma_unit_back(struct potad_cma *pc, unsigned long unit)
  * it).  A unit with a poisoned page stays retired: free_contig_range()
  * frees it page by page, and free_pages_prepare() keeps a poisoned page
  * out of the buddy allocator, with no reference, for unpoison-pfn.
- * Forgotten while still in the block (@in_block), the units go back with
- * it.  The allocation's pfns leave the area's record of poisoned pages.
+ * The allocation's pfns leave the area's record of poisoned pages.
  * Cost: a look at each page of each unit a memory failure reached (at
  * each unit of the allocation if one was not recorded), only after a
  * memory failure.
@@ -516,7 +519,7 @@ static void potad_cma_release_poisoned(struct potad_cma *pc,
 {
 	unsigned int opb = pc->cma->order_per_bit;
 	unsigned long unit = pfn >> opb, last = (pfn + count - 1) >> opb;
-	unsigned long p, seen = ULONG_MAX;
+	unsigned long p, seen = ULONG_MAX, flags;
 	void *entry;
 	int ret = 0;
 
@@ -538,8 +541,11 @@ static void potad_cma_release_poisoned(struct potad_cma *pc,
 	if (ret < 0)
 		pr_err("cma: %s: pfn %#lx: retired units not put back: %d\n",
 		       pc->cma->name, pfn, ret);
+	/* Interrupts off: a release may come from softirq context. */
+	spin_lock_irqsave(&pc->lock, flags);
 	xa_for_each_range(&pc->hwpoison, p, entry, pfn, pfn + count - 1)
 		xa_erase(&pc->hwpoison, p);
+	spin_unlock_irqrestore(&pc->lock, flags);
 }
 
 /**
@@ -563,10 +569,10 @@ static void potad_cma_release_poisoned(struct potad_cma *pc,
 bool potad_cma_release(struct cma *cma, const struct page *pages,
 		       unsigned long count)
 {
-	unsigned long pfn, flags, poisoned = 0;
 	struct potad_cma_alloc *ca;
+	bool ok, poisoned = false;
+	unsigned long pfn, flags;
 	struct potad_cma *pc;
-	bool ok;
 
 	if (!cma || !cma->potad || !pages)
 		return false;
@@ -596,14 +602,14 @@ bool potad_cma_release(struct cma *cma, const struct page *pages,
 	/*
 	 * Claimed by one release only: the descriptor is ours after that.
 	 * Under the lock, so that no memory failure retires a unit of it
-	 * once @poisoned is read.
+	 * or records a page once @poisoned is read.
 	 */
 	spin_lock_irqsave(&pc->lock, flags);
 	ok = potad_cma_is(ca, pfn, count) &&
 	     atomic_cmpxchg(&ca->state, POTAD_CMA_READY,
 			    POTAD_CMA_RELEASING) == POTAD_CMA_READY;
 	if (ok) {
-		poisoned = ca->poisoned;
+		poisoned = ca->nr_poisoned || ca->hwp_lost;
 		list_del(&ca->node);
 	}
 	spin_unlock_irqrestore(&pc->lock, flags);
@@ -628,20 +634,33 @@ static void potad_cma_told(struct potad_desc *desc, unsigned long pfn)
 	struct potad_cma *pc = to_pcma(desc->potad);
 	unsigned long first = desc->start << pc->cma->order_per_bit;
 
-	if (!READ_ONCE(ca->poisoned))
-		WRITE_ONCE(ca->poisoned, pfn);
-	WRITE_ONCE(ca->nr_poisoned, ca->nr_poisoned + 1);
 	atomic_long_inc(&pc->poisoned);
 	pr_err("cma: %s: memory failure at pfn %#lx, page %lu of %lu allocated at pfn %#lx by %pS\n",
 	       pc->cma->name, pfn, pfn - first, ca->count, first,
 	       (void *)ca->caller);
 }
 
+/* Under the area's lock: @pfn of @ca is new to its record. */
+static void potad_cma_record(struct potad_cma_alloc *ca, unsigned long pfn)
+{
+	if (!ca->nr_poisoned)
+		ca->poisoned = pfn;
+	ca->nr_poisoned++;
+}
+
 /* The type's op: told of a unit, its first page. */
 static int potad_cma_mf(struct potad_desc *desc, unsigned long unit,
 			int flags)
 {
-	potad_cma_told(desc, unit << to_pcma(desc->potad)->cma->order_per_bit);
+	struct potad_cma *pc = to_pcma(desc->potad);
+	unsigned long pfn = unit << pc->cma->order_per_bit, irqflags;
+
+	spin_lock_irqsave(&pc->lock, irqflags);
+	potad_cma_record(to_alloc(desc), pfn);
+	/* Not in @hwpoison: the release looks at every unit. */
+	to_alloc(desc)->hwp_lost = true;
+	spin_unlock_irqrestore(&pc->lock, irqflags);
+	potad_cma_told(desc, pfn);
 	return 0;
 }
 
@@ -653,12 +672,14 @@ static int potad_cma_mf(struct potad_desc *desc, unsigned long unit,
  * Called by memory_failure() for every page it is given, before the
  * hugetlb and POTAD zone handling, so that a gigantic hugetlb folio of a
  * hugetlb_cma area is seen too.  If an allocation holds @pfn, its unit is
- * retired (it stays with the owner) and the owner's record is told, once
- * per page however often the page is reported (a second page of a unit
- * retired already too: the area records the pfns); the stock handling of the page then
- * goes on, since the pages are the caller's (a driver's, or hugetlb's,
- * which poisons the folio and dissolves it once free).  The release
- * decides whether the unit goes back (potad_cma_release_poisoned()).
+ * retired (it stays with the owner) and the owner's record is told once
+ * per page, however often the page is reported: a second page of a unit
+ * retired already too, since the area records the pfns (until the
+ * allocation is released: once per page per allocation, an unpoison in
+ * between notwithstanding).  The stock handling of the page then goes
+ * on, since the pages are the caller's (a driver's, or hugetlb's, which
+ * poisons the folio and dissolves it once free).  The release decides
+ * whether the unit goes back (potad_cma_release_poisoned()).
  *
  * Context: Process context, may sleep; under memory-failure's mf_mutex.
  * Return: -ENOENT: the stock path always goes on.
@@ -667,7 +688,7 @@ int potad_cma_memory_failure(unsigned long pfn, int flags)
 {
 	struct potad_desc *desc = potad_lookup_get(PFN_PHYS(pfn));
 	struct potad_cma_alloc *ca;
-	unsigned long irqflags;
+	unsigned long irqflags, unit;
 	struct potad_cma *pc;
 	int ret = -ENOENT, err;
 	bool told = false;
@@ -676,6 +697,7 @@ int potad_cma_memory_failure(unsigned long pfn, int flags)
 		return -ENOENT;
 	ca = to_alloc(desc);
 	pc = to_pcma(desc->potad);
+	unit = pfn >> pc->cma->order_per_bit;
 	/*
 	 * Not while evacuated, nor once a release has claimed it (under
 	 * pc->lock: potad_cma_release() then sees the retired unit), nor for
@@ -683,29 +705,33 @@ int potad_cma_memory_failure(unsigned long pfn, int flags)
 	 */
 	if (desc->type == &potad_cma_type &&
 	    pfn - (desc->start << pc->cma->order_per_bit) < ca->count) {
-		spin_lock_irqsave(&pc->lock, irqflags);
-		if (atomic_read(&ca->state) == POTAD_CMA_READY)
-			ret = potad_retire(desc->potad,
-					   pfn >> pc->cma->order_per_bit,
-					   GFP_ATOMIC, NULL);
 		/*
-		 * The unit is retired (now, or by another page of it): the
-		 * page is new to the owner unless it is recorded already.
+		 * Stored before the lock, where it may sleep: mf_mutex
+		 * serialises the stores, and the reference keeps the pfn
+		 * this allocation's or dead.  -EBUSY: reported before.
 		 */
-		if (!ret || ret == -EALREADY) {
-			err = xa_insert(&pc->hwpoison, pfn, xa_mk_value(0),
-					GFP_ATOMIC);
-			if (err == -ENOMEM)
+		err = xa_insert_irq(&pc->hwpoison, pfn, xa_mk_value(0),
+				    GFP_KERNEL);
+		spin_lock_irqsave(&pc->lock, irqflags);
+		if (atomic_read(&ca->state) != POTAD_CMA_READY)
+			ret = -ENOENT;
+		else if (potad_is_retired(&pc->pa, unit, NULL))
+			ret = -EALREADY;	/* by another page of it */
+		else
+			ret = potad_retire(&pc->pa, unit, GFP_ATOMIC, NULL);
+		told = !ret || (ret == -EALREADY && err != -EBUSY);
+		if (told) {
+			potad_cma_record(ca, pfn);
+			if (err)
 				ca->hwp_lost = true;
-			told = !ret || err != -EBUSY;
+		} else if (!err) {
+			/* Not the record's: the release may have erased. */
+			xa_erase(&pc->hwpoison, pfn);
 		}
-		if (told && !ca->poisoned)
-			WRITE_ONCE(ca->poisoned, pfn);
 		spin_unlock_irqrestore(&pc->lock, irqflags);
 		if (ret && ret != -EALREADY && ret != -ENOENT)
 			pr_err("cma: pfn %#lx: cannot retire it: %d\n", pfn,
 			       ret);
-		/* Each page once, however often it is reported. */
 		if (told)
 			potad_cma_told(desc, pfn);
 	}
@@ -840,7 +866,7 @@ int potad_cma_activate(struct cma *cma)
 	pc->nr = nr;
 	spin_lock_init(&pc->lock);
 	INIT_LIST_HEAD(&pc->allocs);
-	xa_init(&pc->hwpoison);
+	xa_init_flags(&pc->hwpoison, XA_FLAGS_LOCK_IRQ);
 	for (i = 0; i < POTAD_CMA_RUNGS; i++)
 		atomic_long_set(&pc->rungs[i], 0);
 	cma->potad = pc;

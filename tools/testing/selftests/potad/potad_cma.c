@@ -18,10 +18,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include <linux/memfd.h>
 
@@ -393,6 +394,7 @@ TEST_F(cma, memory_failure)
 }
 
 #define HUGE_1G		"/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
+#define HUGE_1G_FREE	"/sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages"
 #define HCMA_SYS	"/sys/kernel/mm/cma/hugetlb0"
 #define PAGES_1G	262144LL
 
@@ -518,14 +520,15 @@ static unsigned long pfn_of(const void *p)
 
 /*
  * A gigantic hugetlb_cma folio in use, in a hugetlbfs file (memfd), so
- * that it stays in the file when poisoned: two pages of its one unit
- * poisoned, the first twice.  The area's record of the allocation is
- * told of each page once (two log lines, two pages in the record,
- * HardwareCorrupted two pages up).  memory_failure() keeps its reference
- * on the folio after the file is gone, as with the stock allocator, so
- * the allocation stays until unpoison-pfn of the folio's head drops it;
- * the pool then shrinks, the folio is released whole, the area is free,
- * and it serves a 1 GB page again.
+ * that it stays in the file when poisoned: two pages of one unit
+ * poisoned (hugetlb_cma's unit is a 2 MB page), the first twice.  The
+ * area's record of the allocation is told of each page once (two log
+ * lines, two pages in the record, HardwareCorrupted two pages up).
+ * memory_failure() keeps its reference on the folio after the file is
+ * gone, as with the stock allocator, so the allocation stays until
+ * unpoison-pfn of the folio's head drops it; the pool then shrinks, the
+ * folio is released whole, the area is free, and it serves a 1 GB page
+ * again.
  */
 TEST(hugetlb_cma_memory_failure_in_use)
 {
@@ -533,7 +536,8 @@ TEST(hugetlb_cma_memory_failure_in_use)
 	long long kb = sysconf(_SC_PAGESIZE) / 1024;
 	unsigned long pfn = 0, pages, poisoned;
 	const size_t size = 1UL << 30;
-	const unsigned long at[] = { 1000, 1000, 2000 };
+	long long retired, unit;
+	unsigned long at[3];
 	int fd, kmsg[2], rung, i;
 	char s[160], *p;
 
@@ -543,14 +547,28 @@ TEST(hugetlb_cma_memory_failure_in_use)
 		SKIP(return, "no hugetlb0 (hugetlb_cma=1G), 1 GB pages or hwpoison-inject");
 	if (read_ll("used"))
 		SKIP(return, "hugetlb0 is in use");
+	/* The folio the file gets must be the one raised here. */
+	if (read_num(HUGE_1G_FREE))
+		SKIP(return, "free 1 GB pages in the pool already");
+	unit = stat_ll("unit_pages");
+	if (unit < 2)
+		SKIP(return, "hugetlb0 has units of one page");
+	/* Two pages of one unit, the first twice. */
+	at[0] = 1000;
+	at[1] = 1000;
+	at[2] = 1000 / unit * unit + 1001 % unit;
+	/* Not killed when the page is unmapped: told when it is used. */
+	ASSERT_EQ(prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_LATE, 0, 0), 0);
 	nr = read_num(HUGE_1G);
 	success = read_num(HCMA_SYS "/alloc_pages_success");
 	release = read_num(HCMA_SYS "/release_pages_success");
 	mf = stat_ll("memory_failures");
+	retired = stat_ll("retired_units");
 	hwc = read_key("/proc/meminfo", "HardwareCorrupted", ':');
 	ASSERT_GE(nr, 0);
 	ASSERT_GE(hwc, 0);
 	ASSERT_GE(mf, 0);
+	ASSERT_GE(retired, 0);
 	snprintf(s, sizeof(s), "%lld", nr + 1);
 	ASSERT_EQ(write_str(HUGE_1G, s), 0);
 	ASSERT_EQ(read_num(HCMA_SYS "/alloc_pages_success"), success + PAGES_1G);
@@ -591,11 +609,10 @@ TEST(hugetlb_cma_memory_failure_in_use)
 		close(kmsg[i]);
 	}
 
-	/* memory_failure() holds the folio: still the area's allocation. */
+	/* memory_failure() holds the folio: it is not back in the pool. */
 	munmap(p, size);
 	close(fd);
-	EXPECT_EQ(read_ll("used"), PAGES_1G);
-	EXPECT_EQ(nr_poisoned(pfn), 2);
+	EXPECT_EQ(read_num(HUGE_1G_FREE), 0);
 	/* Unpoisoned at its head: hugetlb forgets both pages, frees it. */
 	snprintf(s, sizeof(s), "%#lx\n", pfn);
 	ASSERT_EQ(write_str(HWPOISON "/unpoison-pfn", s), 0);
@@ -607,6 +624,7 @@ TEST(hugetlb_cma_memory_failure_in_use)
 		  release + PAGES_1G);
 	/* Released whole: every unit back, the record gone with it. */
 	EXPECT_EQ(read_ll("used"), 0);
+	EXPECT_EQ(stat_ll("retired_units"), retired);
 	EXPECT_EQ(nr_poisoned(pfn), -1);
 	snprintf(s, sizeof(s), "%lld", nr + 1);
 	ASSERT_EQ(write_str(HUGE_1G, s), 0);
